@@ -1,0 +1,95 @@
+// swift-tools-version:6.1
+// The Dilithion P2P node in Swift. Layout and dependency direction: ../shared/DESIGN.md and
+// docs/architecture.md. Dependencies point strictly downward:
+//   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
+import PackageDescription
+
+// scripts/fuzz sets DILITHION_FUZZ=1 to build WireFuzz as a libFuzzer binary (no `main` of its own).
+let fuzzing = Context.environment["DILITHION_FUZZ"] == "1"
+
+let package = Package(
+    name: "dilithion-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DilithionWire", targets: ["DilithionWire"]),
+        .executable(name: "dilithion-node", targets: ["dilithion-node"]),
+        .executable(name: "WireFuzz", targets: ["WireFuzz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C system libraries (only what Swift cannot reach by itself)
+        .systemLibrary(
+            name: "CLibevent",
+            path: "CShims/CLibevent",
+            pkgConfig: "libevent_pthreads",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRandomX",
+            path: "CShims/CRandomX",
+            providers: [.apt(["librandomx-dev"])]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "DilithionWire",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "DilithionRandomX",
+            dependencies: ["DilithionWire", "CRandomX"]
+        ),
+        // The only importer of CLibevent: event base, listeners, connections, wakeup (issue 8).
+        .target(
+            name: "DilithionReactor",
+            dependencies: ["DilithionWire", "CLibevent"]
+        ),
+        // Connection manager, dispatcher thread, peer table, injected clock (issue 8).
+        .target(
+            name: "DilithionNet",
+            dependencies: [
+                "DilithionReactor",
+                "DilithionWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "dilithion-node",
+            dependencies: [
+                "DilithionWire",
+                "DilithionRandomX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
+        // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
+        .executableTarget(
+            name: "WireFuzz",
+            dependencies: ["DilithionWire"],
+            swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "DilithionWireTests",
+            dependencies: ["DilithionWire", "DilithionRandomX"]
+        ),
+        .testTarget(
+            name: "DilithionReactorTests",
+            dependencies: ["DilithionReactor", "DilithionWire"]
+        ),
+        .testTarget(
+            name: "DilithionNetTests",
+            dependencies: [
+                "DilithionNet", "DilithionReactor", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

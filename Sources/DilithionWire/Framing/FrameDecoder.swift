@@ -1,0 +1,134 @@
+/// Incremental frame decoder: feed it chunks as they come off the socket, take complete frames out.
+///
+/// Feed any split of the stream — one byte at a time, many frames in one chunk, a frame cut at any
+/// offset — and each complete frame comes out exactly once, in order. The header is validated as
+/// soon as its 24 bytes are present, so an oversized length claim is refused before any payload
+/// is buffered.
+///
+/// Memory: the decoder holds the bytes it has been given and not yet returned, and never reserves
+/// space from a claimed length: while a large payload is arriving its buffer grows geometrically
+/// with the bytes actually received, capped at the frame's end, so a peer that claims 32 MiB and
+/// sends 10 bytes costs about 10 bytes. After a large frame the buffer is released.
+///
+/// Errors: see ``FrameError`` for the policy. After a ``FrameError/Disposition/disconnectPeer``
+/// error the decoder is poisoned and rethrows that error; after a
+/// ``FrameError/Disposition/dropMessage`` error the bad frame is gone and decoding continues.
+///
+/// ```swift
+/// decoder.append(chunk)
+/// while let frame = try decoder.nextFrame() { inbox.append(frame) }
+/// ```
+public struct FrameDecoder: Sendable {
+    public let magic: NetworkMagic
+    public let maxPayload: Int
+
+    private var buffer: [UInt8] = []
+    /// Offset in `buffer` of the first byte not yet returned (the start of the next frame).
+    private var start = 0
+    /// The validated header of the frame at `start`, once its 24 bytes are in.
+    private var pendingHeader: FrameHeader?
+    private var poison: FrameError?
+
+    /// Buffers larger than this are dropped (not kept for reuse) once they hold no partial frame.
+    private static let retainedCapacity = 256 * 1024
+
+    public init(magic: NetworkMagic, maxPayload: Int = Limits.maxMessagePayload) {
+        precondition(maxPayload >= 0 && maxPayload <= Limits.maxMessagePayload)
+        self.magic = magic
+        self.maxPayload = maxPayload
+    }
+
+    /// Bytes held that have not been returned as frames yet (header bytes included).
+    public var bufferedByteCount: Int { buffer.count - start }
+
+    /// True while part of a frame is buffered. The connection manager uses it for the
+    /// partial-frame deadline (a peer must not hold a slot by trickling bytes).
+    public var hasPartialFrame: Bool { buffer.count > start }
+
+    /// Bytes still missing from the frame being received, when its header is already in.
+    public var missingByteCount: Int? {
+        guard let header = pendingHeader else { return nil }
+        return Limits.frameHeaderSize + Int(header.payloadLength) - bufferedByteCount
+    }
+
+    /// The memory the decoder currently holds (its buffer's capacity).
+    public var capacity: Int { buffer.capacity }
+
+    /// Copies a chunk in. Cheap to call with empty chunks.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty, poison == nil else { return }
+        compact()
+        let needed = buffer.count + bytes.count
+        if needed > buffer.capacity {
+            // Grow geometrically, but never past the end of the frame being received: the
+            // amount reserved ahead is bounded by what the peer has actually sent.
+            var target = max(needed, buffer.capacity * 2, 4096)
+            if let missing = missingByteCount {
+                target = min(target, max(needed, buffer.count + missing))
+            }
+            buffer.reserveCapacity(target)
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Copies a chunk in.
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Returns the next complete frame, nil when more bytes are needed, or throws.
+    public mutating func nextFrame() throws(FrameError) -> Frame? {
+        if let poison { throw poison }
+        let header: FrameHeader
+        if let pending = pendingHeader {
+            header = pending
+        } else {
+            guard bufferedByteCount >= Limits.frameHeaderSize else { return nil }
+            let parsed = buffer.withUnsafeBytes { [start, magic, maxPayload] raw in
+                Result { () throws(FrameError) -> FrameHeader in
+                    try FrameHeader.parse(
+                        UnsafeRawBufferPointer(rebasing: raw[start..<start + Limits.frameHeaderSize]),
+                        expecting: magic, maxPayload: maxPayload)
+                }
+            }
+            switch parsed {
+            case .success(let valid):
+                header = valid
+            case .failure(let error):
+                poison = error
+                buffer = []
+                start = 0
+                throw error
+            }
+            pendingHeader = header
+        }
+        let payloadLength = Int(header.payloadLength)
+        guard bufferedByteCount >= Limits.frameHeaderSize + payloadLength else { return nil }
+
+        let payloadStart = start + Limits.frameHeaderSize
+        let payloadRange = payloadStart..<payloadStart + payloadLength
+        let checksum = buffer.withUnsafeBytes { SHA3.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadRange])) }
+        let payload = Array(buffer[payloadRange])
+        start = payloadRange.upperBound
+        pendingHeader = nil
+        guard checksum == header.checksum else {
+            throw FrameError(.badChecksum(command: header.command, expected: checksum, received: header.checksum))
+        }
+        return Frame(command: header.command, payload: payload)
+    }
+
+    /// Moves the unread tail to the front (it is at most one partial frame, and since a frame was
+    /// just returned it is at most one chunk long), or releases a buffer a big frame left behind.
+    private mutating func compact() {
+        guard start > 0 else { return }
+        let unread = buffer.count - start
+        if buffer.capacity > Self.retainedCapacity && unread <= Self.retainedCapacity / 4 {
+            buffer = Array(buffer[start...])
+        } else if unread == 0 {
+            buffer.removeAll(keepingCapacity: true)
+        } else {
+            buffer.removeSubrange(0..<start)
+        }
+        start = 0
+    }
+}

@@ -1,0 +1,40 @@
+/// Lower-case hex encoding and strict decoding (even length, hex digits only; whitespace is not
+/// accepted, so callers trim first).
+public enum HexCoding {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Encodes bytes as lower-case hex.
+    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            utf8.append(digits[Int(byte >> 4)])
+            utf8.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Decodes hex (either case). Returns nil on odd length or a non-hex character.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return char - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return char - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return char - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
