@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // MARK: C system libraries (only what Swift cannot reach by itself)
@@ -58,6 +59,12 @@ let package = Package(
             ]
         ),
 
+        // Header tree, validation, SQLite block store, download scheduling (issue 4). No networking.
+        .target(
+            name: "DilithionChain",
+            dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "dilithion-node",
@@ -79,6 +86,10 @@ let package = Package(
         .testTarget(
             name: "DilithionWireTests",
             dependencies: ["DilithionWire", "DilithionRandomX"]
+        ),
+        .testTarget(
+            name: "DilithionChainTests",
+            dependencies: ["DilithionChain", "DilithionWire"]
         ),
         .testTarget(
             name: "DilithionReactorTests",
