@@ -1,0 +1,13 @@
+import DilithionWire
+
+/// The outcome of ``ChainState/acceptBlock(_:now:expectedHash:)``.
+public enum BlockAcceptance: Sendable, Equatable {
+    /// Validated and committed to the store (announce it from now on).
+    case stored(hash: Hash256, height: Int, bestChainChange: BestChainChange?)
+    /// Already stored; nothing written.
+    case alreadyHave(hash: Hash256)
+    /// Refused; penalise the sender with the rejection's ``ChainRejection/misbehaviourPoints``.
+    case rejected(ChainRejection)
+    /// Its parent is unknown, so it cannot be placed: ask the sender for headers (not stored).
+    case unrequestedOrphan(hash: Hash256)
+}

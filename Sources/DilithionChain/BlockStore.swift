@@ -1,0 +1,247 @@
+import DilithionWire
+import Foundation
+import GRDB
+
+/// The block store: one SQLite file (`blocks.sqlite`) in WAL mode, accessed through a GRDB
+/// `DatabasePool`, so that reads (serving `getdata`) run concurrently with the single writer and on
+/// any thread.
+///
+/// Schema: `blocks(hash PRIMARY KEY, height, header, payload, size)` where `payload` is the full
+/// `block` message payload, and `meta(key, value)` holding the network magic and schema version.
+/// ``insert(hash:height:message:)`` returns only after its transaction committed: a block counts as
+/// stored from then on. A crash at any moment leaves either the whole transaction or nothing
+/// (SQLite's WAL recovery runs when the file is next opened); on open, `PRAGMA quick_check` and the
+/// meta network are verified.
+///
+/// Durability: by default `synchronous = NORMAL`, which survives the process being killed at any
+/// point (the OS holds committed pages); `fullSync` adds an fsync per commit for power loss.
+public final class BlockStore: Sendable {
+    /// The database file's name inside the data directory.
+    public static let fileName = "blocks.sqlite"
+    /// The schema this code writes and reads.
+    public static let schemaVersion = 1
+
+    /// Full path of the database file.
+    public let path: String
+    public let network: Network
+    private let pool: DatabasePool
+
+    /// Opens (creating when missing) the store in `directory` for `network`.
+    ///
+    /// - Throws: ``BlockStoreError/corrupt(path:detail:)`` when the integrity check fails (the
+    ///   message names the file and `--reindex`), ``BlockStoreError/wrongNetwork(path:expected:found:)``,
+    ///   or another ``BlockStoreError``.
+    public convenience init(directory: String, network: Network, fullSync: Bool = false) throws(BlockStoreError) {
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotOpen(path: path, detail: "cannot create the directory: \(error.localizedDescription)")
+        }
+        try self.init(path: path, network: network, fullSync: fullSync, checkIntegrity: true)
+    }
+
+    init(path: String, network: Network, fullSync: Bool, checkIntegrity: Bool) throws(BlockStoreError) {
+        self.path = path
+        self.network = network
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "BlockStore"
+        let synchronous = fullSync ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw Self.mapped(error, path: path, operation: "open")
+        }
+        if checkIntegrity { try verifyIntegrity() }
+        try createSchema()
+    }
+
+    /// Copies the WAL into the main file and truncates it (SQLite also does this on its own as the
+    /// WAL grows; reindex and tests call it to leave a single self-contained file).
+    public func checkpoint() throws(BlockStoreError) {
+        try run("checkpoint") { try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
+    }
+
+    /// Closes the database (further calls fail). Deinitialisation closes it too.
+    public func close() {
+        try? pool.close()
+    }
+
+    // MARK: Writing
+
+    /// Stores a block; returns false when it was already stored (nothing written). Returns only
+    /// after the transaction committed.
+    @discardableResult
+    public func insert(hash: Hash256, height: Int, message: BlockMessage) throws(BlockStoreError) -> Bool {
+        try insert(hash: hash, height: height, message: message, beforeCommit: nil)
+    }
+
+    /// ``insert(hash:height:message:)`` with a hook that runs inside the transaction after the row
+    /// was written: the crash tests snapshot the files there and throw to abandon the transaction.
+    func insert(
+        hash: Hash256, height: Int, message: BlockMessage, beforeCommit: (() throws -> Void)?
+    ) throws(BlockStoreError) -> Bool {
+        let payload = Message.block(message).encodePayload()
+        let header = message.header.serialized
+        return try run("insert block \(hash)") {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO blocks (hash, height, header, payload, size) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Data(hash.internalBytes), height, Data(header), Data(payload), payload.count])
+                let inserted = db.changesCount > 0
+                try beforeCommit?()
+                return inserted
+            }
+        }
+    }
+
+    /// Removes a block (used by reindex for blocks that fail re-validation).
+    func remove(hash: Hash256) throws(BlockStoreError) {
+        try run("remove block \(hash)") {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM blocks WHERE hash = ?", arguments: [Data(hash.internalBytes)])
+            }
+        }
+    }
+
+    // MARK: Reading (any thread, concurrent with writes)
+
+    /// The stored `block` payload (header ‖ cs(L) ‖ blob) for serving, or nil.
+    public func payload(for hash: Hash256) throws(BlockStoreError) -> [UInt8]? {
+        try run("read block \(hash)") {
+            try pool.read { db in
+                try Data.fetchOne(db, sql: "SELECT payload FROM blocks WHERE hash = ?", arguments: [Data(hash.internalBytes)])
+                    .map { [UInt8]($0) }
+            }
+        }
+    }
+
+    /// True when the block is stored.
+    public func contains(_ hash: Hash256) throws(BlockStoreError) -> Bool {
+        try run("look up block \(hash)") {
+            try pool.read { db in
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM blocks WHERE hash = ?)", arguments: [Data(hash.internalBytes)])
+                    ?? false
+            }
+        }
+    }
+
+    /// Every stored block's hash, height and header, by height then storage order (parents first
+    /// when both are stored). Headers that no longer decode are skipped (reindex repairs those).
+    public func storedHeaders() throws(BlockStoreError) -> [StoredHeader] {
+        try run("read headers") {
+            try pool.read { db in
+                var result = [StoredHeader]()
+                let rows = try Row.fetchCursor(db, sql: "SELECT hash, height, header FROM blocks ORDER BY height, rowid")
+                while let row = try rows.next() {
+                    let hashData: Data = row[0]
+                    let headerData: Data = row[2]
+                    guard hashData.count == 32 else { continue }
+                    var reader = ByteReader([UInt8](headerData))
+                    guard let header = try? BlockHeader.read(from: &reader) else { continue }
+                    result.append(StoredHeader(hash: Hash256(internalBytes: hashData), height: row[1], header: header))
+                }
+                return result
+            }
+        }
+    }
+
+    /// Calls `body` with each stored block's payload, by height then storage order, stopping at
+    /// the first unreadable row (used by reindex to salvage what a damaged file still holds).
+    ///
+    /// - Returns: the number of rows visited and whether reading stopped on an error.
+    func forEachPayload(_ body: (_ height: Int, _ payload: [UInt8]) throws -> Void) -> (rows: Int, readError: String?) {
+        var rows = 0
+        do {
+            try pool.read { db in
+                let cursor = try Row.fetchCursor(db, sql: "SELECT height, payload FROM blocks ORDER BY height, rowid")
+                while let row = try cursor.next() {
+                    let payload: Data = row[1]
+                    try body(row[0], [UInt8](payload))
+                    rows += 1
+                }
+            }
+            return (rows, nil)
+        } catch {
+            return (rows, "\(error)")
+        }
+    }
+
+    /// Block count, bytes and highest stored height.
+    public func statistics() throws(BlockStoreError) -> BlockStoreStatistics {
+        try run("read statistics") {
+            try pool.read { db in
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(height), -1) FROM blocks")
+                return BlockStoreStatistics(
+                    blockCount: row?[0] ?? 0, totalBytes: row?[1] ?? 0, highestStoredHeight: row?[2] ?? -1)
+            }
+        }
+    }
+
+    // MARK: Opening
+
+    private func verifyIntegrity() throws(BlockStoreError) {
+        let result: [String] = try run("integrity check") {
+            try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        }
+        if result != ["ok"] {
+            throw .corrupt(path: path, detail: "quick_check: " + result.prefix(3).joined(separator: "; "))
+        }
+    }
+
+    private func createSchema() throws(BlockStoreError) {
+        let magic = String(network.magic.value, radix: 16)
+        let stored: (magic: String?, version: Int?) = try run("create schema") {
+            try pool.write { db in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS blocks (
+                            hash BLOB PRIMARY KEY NOT NULL, height INTEGER NOT NULL, header BLOB NOT NULL,
+                            payload BLOB NOT NULL, size INTEGER NOT NULL)
+                        """)
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS blocks_by_height ON blocks (height)")
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('network_magic', ?), ('schema_version', ?)",
+                    arguments: [magic, String(Self.schemaVersion)])
+                let storedMagic = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'network_magic'")
+                let storedVersion = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+                return (storedMagic, storedVersion.flatMap { Int($0) })
+            }
+        }
+        if stored.magic != magic {
+            let found = stored.magic.flatMap { UInt32($0, radix: 16) }.flatMap { Network(magic: NetworkMagic($0)) }
+            throw .wrongNetwork(
+                path: path, expected: network.rawValue, found: found?.rawValue ?? "magic \(stored.magic ?? "none")")
+        }
+        if stored.version != Self.schemaVersion { throw .unsupportedSchema(path: path, found: stored.version ?? -1) }
+    }
+
+    // MARK: Errors
+
+    private func run<T>(_ operation: String, _ body: () throws -> T) throws(BlockStoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw Self.mapped(error, path: path, operation: operation)
+        }
+    }
+
+    static func mapped(_ error: any Error, path: String, operation: String) -> BlockStoreError {
+        if let error = error as? BlockStoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                return .corrupt(path: path, detail: "\(operation): \(error.message ?? error.resultCode.description)")
+            case .SQLITE_CANTOPEN:
+                return .cannotOpen(path: path, detail: error.message ?? error.resultCode.description)
+            default: break
+            }
+        }
+        return .database(path: path, operation: operation, detail: "\(error)")
+    }
+}

@@ -1,0 +1,14 @@
+import DilithionWire
+
+/// The outcome of ``ChainState/acceptHeaders(_:now:)``: headers are taken in order until the first
+/// refused one, so a rejection can follow some accepted headers.
+public struct HeadersAcceptance: Sendable, Equatable {
+    /// Headers that were new to us and were added.
+    public let acceptedCount: Int
+    /// The best header after the batch.
+    public let bestHeader: ChainTip
+    /// How the best header chain moved during the batch, if it did.
+    public let bestChainChange: BestChainChange?
+    /// Why the batch stopped early; penalise the sender with its ``ChainRejection/misbehaviourPoints``.
+    public let rejection: ChainRejection?
+}

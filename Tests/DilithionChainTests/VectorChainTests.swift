@@ -1,0 +1,129 @@
+import DilithionWire
+import XCTest
+
+@testable import DilithionChain
+
+/// The captured testnet chain (genesis → 8) validates as a chain; altered copies fail with the
+/// right reason.
+final class VectorChainTests: XCTestCase {
+    private var directory = ""
+
+    override func setUp() { directory = Fixtures.temporaryDirectory() }
+    override func tearDown() { Fixtures.remove(directory) }
+
+    /// The `block` message in a vector frame file (24-byte frame header stripped).
+    private func vectorBlock(_ name: String) throws -> BlockMessage {
+        let bytes = try Vectors.hex(name + ".frame.hex")
+        guard case .block(let message) = try Message.decode(command: Command.block, payload: Array(bytes.dropFirst(24)))
+        else { throw XCTSkip("\(name) is not a block frame") }
+        return message
+    }
+
+    private func testnetBlocks() throws -> [BlockMessage] {
+        try (1...8).map { try vectorBlock(String(format: "testnet-block-%02d", $0)) }
+    }
+
+    /// A testnet chain state holding genesis → 7.
+    private func chainUpToSeven() throws -> (ChainState, block8: BlockMessage) {
+        let blocks = try testnetBlocks()
+        let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .testnet))
+        for block in blocks.prefix(7) {
+            guard case .stored = try chain.acceptBlock(block, now: Int64(block.header.time)) else {
+                XCTFail("a captured block was refused")
+                continue
+            }
+        }
+        return (chain, blocks[7])
+    }
+
+    func testGenesisVectorsMatchParametersAndValidate() throws {
+        for (name, network) in [("testnet-genesis-block", Network.testnet), ("dilv-genesis-block", .dilv)] {
+            let genesis = try vectorBlock(name)
+            XCTAssertEqual(genesis, network.parameters.genesisBlock)
+            XCTAssertNoThrow(try BlockValidation.validate(genesis, expectedHash: network.parameters.genesisHash))
+        }
+    }
+
+    func testTestnetVectorsValidateAsAChain() throws {
+        let blocks = try testnetBlocks()
+        let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .testnet))
+        for (offset, block) in blocks.enumerated() {
+            let outcome = try chain.acceptBlock(block, now: Int64(block.header.time))
+            guard case .stored(_, let height, _) = outcome else { return XCTFail("block \(offset + 1): \(outcome)") }
+            XCTAssertEqual(height, offset + 1)
+        }
+        XCTAssertEqual(chain.tip.height, 8)
+        XCTAssertEqual(chain.tip.hash, try blocks[7].header.hash())
+
+        // Our served headers equal the C++ node's `headers` reply for the same chain.
+        let reply = try Vectors.hex("testnet-headers-1-to-8.frame.hex")
+        guard case .headers(let captured) = try Message.decode(command: Command.headers, payload: Array(reply.dropFirst(24)))
+        else { return XCTFail("not a headers frame") }
+        XCTAssertEqual(chain.headersForPeer(locator: [Network.testnet.parameters.genesisHash], stop: .zero), captured)
+    }
+
+    func testVectorHeadersAcceptedBeforeBlocks() throws {
+        let blocks = try testnetBlocks()
+        let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .testnet))
+        let now = Int64(blocks[7].header.time)
+        let acceptance = chain.acceptHeaders(blocks.map(\.header), now: now)
+        XCTAssertEqual(acceptance.acceptedCount, 8)
+        XCTAssertNil(acceptance.rejection)
+        XCTAssertEqual(acceptance.bestHeader.height, 8)
+        XCTAssertEqual(chain.tip.height, 0)
+        XCTAssertEqual(chain.downloadCandidates(limit: 100).map(\.height), Array(1...8))
+    }
+
+    func testAlteredMerkleRootFails() throws {
+        let (chain, captured) = try chainUpToSeven()
+        var block = captured
+        block.header.merkleRoot = Hash256(w0: 1, w1: 1, w2: 1, w3: 1)
+        XCTAssertEqual(try chain.acceptBlock(block, now: Int64(block.header.time)), .rejected(.merkleRootMismatch))
+    }
+
+    func testAlteredLinkFails() throws {
+        let (chain, captured) = try chainUpToSeven()
+        var block = captured
+        block.header.previousBlockHash = Hash256(w0: 9, w1: 9, w2: 9, w3: 9)
+        let hash = try block.header.hash()
+        XCTAssertEqual(try chain.acceptBlock(block, now: Int64(block.header.time)), .unrequestedOrphan(hash: hash))
+        let acceptance = chain.acceptHeaders([block.header], now: Int64(block.header.time))
+        XCTAssertEqual(acceptance.rejection, .unknownParent(block.header.previousBlockHash))
+        XCTAssertEqual(acceptance.rejection?.misbehaviourPoints, 20)
+        XCTAssertNil(chain.record(for: hash))
+    }
+
+    func testAlteredVDFCommitmentFails() throws {
+        let (chain, captured) = try chainUpToSeven()
+        var block = captured
+        var proofAltered = block
+        proofAltered.header.vdfProofHash = Hash256(w0: 2, w1: 2, w2: 2, w3: 2)
+        block.header.vdfOutput = Hash256(w0: 3, w1: 3, w2: 3, w3: 3)
+        XCTAssertEqual(try chain.acceptBlock(block, now: Int64(block.header.time)), .rejected(.vdfOutputMismatch))
+        XCTAssertEqual(
+            try chain.acceptBlock(proofAltered, now: Int64(block.header.time)), .rejected(.vdfProofHashMismatch))
+    }
+
+    func testFutureTimestampFails() throws {
+        let (chain, captured) = try chainUpToSeven()
+        var block = captured
+        let now = Int64(block.header.time)
+        block.header.time += 3 * 60 * 60
+        let outcome = try chain.acceptBlock(block, now: now)
+        XCTAssertEqual(outcome, .rejected(.timeTooNew(time: block.header.time, limit: now + 7_200)))
+        XCTAssertEqual(chain.tip.height, 7)
+    }
+
+    func testDuplicateCoinbaseFails() throws {
+        let (chain, captured) = try chainUpToSeven()
+        var block = captured
+        let parsed = try Block(message: block)
+        var second = parsed.transactions[0]
+        second.lockTime = 1
+        let transactions = parsed.transactions + [second]
+        block.header.merkleRoot = Merkle.root(transactions.map(\.txid))
+        block = Block(header: block.header, transactions: transactions).message
+        XCTAssertEqual(try chain.acceptBlock(block, now: Int64(block.header.time)), .rejected(.multipleCoinbases))
+        XCTAssertEqual(chain.record(for: try block.header.hash())?.status, nil, "an unknown header is not kept")
+    }
+}
