@@ -1,0 +1,161 @@
+import DilithionWire
+import XCTest
+
+@testable import DilithionChain
+
+final class BlockDownloadSchedulerTests: XCTestCase {
+    /// Candidates at heights 1…count with synthetic hashes.
+    private func candidates(_ count: Int, from first: Int = 1) -> [DownloadCandidate] {
+        (first..<(first + count)).map { DownloadCandidate(hash: Hash256(w0: UInt64($0), w1: 0xB10C, w2: 0, w3: 0), height: $0) }
+    }
+
+    private func scheduler(
+        _ configuration: BlockDownloadConfiguration = BlockDownloadConfiguration(), peers: [Int] = [1, 2]
+    ) -> BlockDownloadScheduler<Int> {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: configuration)
+        for peer in peers { scheduler.peerConnected(peer) }
+        return scheduler
+    }
+
+    private func heights(_ hashes: [Hash256]) -> [Int] { hashes.map { Int($0.w0) } }
+
+    func testRequestsStayInsideTheWindow() {
+        var scheduler = scheduler(BlockDownloadConfiguration(windowSize: 10, maxInFlightPerPeer: 32))
+        let requested = scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(heights(requested), Array(1...10))
+        // The window moves with the tip.
+        let later = scheduler.nextRequests(for: 2, candidates: candidates(100, from: 6), tipHeight: 5, nowMilliseconds: 0)
+        XCTAssertEqual(heights(later), Array(11...15))
+    }
+
+    func testDefaultWindowIs1024() {
+        var scheduler = scheduler(BlockDownloadConfiguration(maxInFlightPerPeer: 32), peers: Array(0..<40))
+        var total = 0
+        for peer in 0..<40 {
+            total += scheduler.nextRequests(for: peer, candidates: candidates(2_000), tipHeight: 0, nowMilliseconds: 0).count
+        }
+        XCTAssertEqual(total, 1_024)
+    }
+
+    func testInFlightCapPerPeerAndHardMaximum() {
+        var scheduler = scheduler()
+        XCTAssertEqual(scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0).count, 16)
+        XCTAssertEqual(scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 1), [])
+        XCTAssertEqual(scheduler.inFlightCount(for: 1), 16)
+        scheduler.blockReceived(candidates(1)[0].hash, from: 1, nowMilliseconds: 5)
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 6)), [17])
+        XCTAssertEqual(BlockDownloadConfiguration(maxInFlightPerPeer: 500).maxInFlightPerPeer, 32)
+        XCTAssertEqual(BlockDownloadConfiguration(maxInFlightPerPeer: 0).maxInFlightPerPeer, 1)
+    }
+
+    func testRequestsAreSpreadAcrossPeers() {
+        var scheduler = scheduler()
+        let first = scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)
+        let second = scheduler.nextRequests(for: 2, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(heights(first), Array(1...16))
+        XCTAssertEqual(heights(second), Array(17...32))
+        XCTAssertEqual(scheduler.peer(requestedFor: first[0]), 1)
+        XCTAssertEqual(scheduler.totalInFlight, 32)
+    }
+
+    func testNeverTheSameBlockTwiceOnOneConnection() {
+        var scheduler = scheduler(BlockDownloadConfiguration(maxInFlightPerPeer: 2))
+        let list = candidates(3)
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 0)), [1, 2])
+        // Block 1 arrives but is not stored (e.g. a mutated copy), so it is still a candidate.
+        XCTAssertTrue(scheduler.blockReceived(list[0].hash, from: 1, nowMilliseconds: 10))
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 11)), [3])
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 2, candidates: list, tipHeight: 0, nowMilliseconds: 11)), [1])
+    }
+
+    func testUnsolicitedDeliveryIsNotProgressButIsNeverAskedAgain() {
+        var scheduler = scheduler()
+        let list = candidates(2)
+        XCTAssertFalse(scheduler.blockReceived(list[0].hash, from: 1, nowMilliseconds: 0))
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 0)), [2])
+    }
+
+    func testStallTimeoutDoublesUpTo64SecondsAndResetsOnProgress() {
+        var scheduler = scheduler(peers: Array(1...10))
+        let list = candidates(200)
+        var now: Int64 = 0
+        var expectedTimeout: Int64 = 2_000
+        for peer in 1...8 {
+            XCTAssertEqual(scheduler.stallTimeoutMilliseconds, expectedTimeout)
+            XCTAssertFalse(scheduler.nextRequests(for: peer, candidates: list, tipHeight: 0, nowMilliseconds: now).isEmpty)
+            XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: now + expectedTimeout), [], "not yet: exactly at the timeout")
+            now += expectedTimeout + 1
+            XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: now), [peer])
+            expectedTimeout = min(expectedTimeout * 2, 64_000)
+        }
+        XCTAssertEqual(scheduler.stallTimeoutMilliseconds, 64_000)
+        let requested = scheduler.nextRequests(for: 9, candidates: list, tipHeight: 0, nowMilliseconds: now)
+        scheduler.blockReceived(requested[0], from: 9, nowMilliseconds: now + 1)
+        XCTAssertEqual(scheduler.stallTimeoutMilliseconds, 2_000)
+    }
+
+    func testStallersBlocksAreReRequestedElsewhere() {
+        var scheduler = scheduler()
+        let list = candidates(40)
+        let slow = scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: 2_001), [1])
+        XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: 10_000), [], "each staller is reported once")
+        XCTAssertEqual(scheduler.inFlightCount(for: 1), 0)
+        XCTAssertEqual(scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 2_002), [])
+        XCTAssertEqual(scheduler.nextRequests(for: 2, candidates: list, tipHeight: 0, nowMilliseconds: 2_002), slow)
+    }
+
+    func testPipelinedPeerThatKeepsDeliveringIsNotAStaller() {
+        var scheduler = scheduler()
+        let requested = scheduler.nextRequests(for: 1, candidates: candidates(40), tipHeight: 0, nowMilliseconds: 0)
+        scheduler.blockReceived(requested[0], from: 1, nowMilliseconds: 1_500)
+        XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: 3_000), [])
+        XCTAssertEqual(scheduler.stalledPeers(nowMilliseconds: 3_501), [1])
+    }
+
+    func testDisconnectReleasesEverythingInFlight() {
+        var scheduler = scheduler()
+        let list = candidates(16)
+        let held = scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(scheduler.nextRequests(for: 2, candidates: list, tipHeight: 0, nowMilliseconds: 0), [])
+        scheduler.peerDisconnected(1)
+        XCTAssertEqual(scheduler.totalInFlight, 0)
+        XCTAssertEqual(scheduler.nextRequests(for: 2, candidates: list, tipHeight: 0, nowMilliseconds: 1), held)
+        XCTAssertEqual(scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 1), [], "unknown peer")
+    }
+
+    func testDrivesADownloadAgainstChainState() throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .regtest))
+        let generator = RegtestChainGenerator(seed: 5)
+        var messages = [Hash256: BlockMessage]()
+        var parent = Fixtures.genesisHash
+        var headers = [BlockHeader]()
+        for height in 1...60 {
+            let message = generator.makeBlock(
+                parent: parent, height: height, size: 300, time: Fixtures.genesis.time + UInt32(60 * height))
+            parent = try message.header.hash()
+            messages[parent] = message
+            headers.append(message.header)
+        }
+        _ = chain.acceptHeaders(headers, now: Fixtures.farFuture)
+        var scheduler = scheduler()
+        var now: Int64 = 0
+        while chain.tip.height < 60 {
+            now += 100
+            for peer in [1, 2] {
+                let hashes = scheduler.nextRequests(
+                    for: peer, candidates: chain.downloadCandidates(limit: 1024), tipHeight: chain.tip.height,
+                    nowMilliseconds: now)
+                for hash in hashes.reversed() {  // delivered out of order
+                    guard case .stored = try chain.acceptBlock(messages[hash]!, now: Fixtures.farFuture, expectedHash: hash)
+                    else { return XCTFail() }
+                    scheduler.blockReceived(hash, from: peer, nowMilliseconds: now)
+                }
+            }
+            guard now < 10_000 else { return XCTFail("download made no progress") }
+        }
+        XCTAssertEqual(chain.tip, chain.bestHeader)
+    }
+}
