@@ -7,6 +7,7 @@ import DilithionWire
 public struct BestChainChange: Sendable, Equatable {
     /// The last block both the old and the new best chains contain.
     public let forkHash: Hash256
+    /// Height of ``forkHash``.
     public let forkHeight: Int
     /// Blocks that left the best chain, old tip first.
     public let disconnected: [Hash256]

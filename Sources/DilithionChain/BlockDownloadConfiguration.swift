@@ -14,6 +14,7 @@ public struct BlockDownloadConfiguration: Sendable, Equatable {
     /// The stall timeout never exceeds this (64 s).
     public var maxStallTimeoutMilliseconds: Int64
 
+    /// Defaults: window 1024, 16 in flight per peer, stall timeout 2 s doubling up to 64 s.
     public init(
         windowSize: Int = 1024, maxInFlightPerPeer: Int = 16, initialStallTimeoutMilliseconds: Int64 = 2_000,
         maxStallTimeoutMilliseconds: Int64 = 64_000

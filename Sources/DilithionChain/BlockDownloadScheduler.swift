@@ -14,6 +14,7 @@ import DilithionWire
 ///   peers; the caller disconnects it. The timeout starts at 2 s, doubles per stall up to 64 s, and
 ///   resets when a requested block arrives.
 public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
+    /// The limits in force.
     public let configuration: BlockDownloadConfiguration
     private var peers: [PeerKey: PeerDownloadState] = [:]
     /// Which peer each in-flight block was asked of.
@@ -21,6 +22,7 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     /// The current stall timeout.
     public private(set) var stallTimeoutMilliseconds: Int64
 
+    /// A scheduler with no peers.
     public init(configuration: BlockDownloadConfiguration = BlockDownloadConfiguration()) {
         self.configuration = configuration
         stallTimeoutMilliseconds = configuration.initialStallTimeoutMilliseconds

@@ -23,6 +23,7 @@ public final class BlockStore: Sendable {
 
     /// Full path of the database file.
     public let path: String
+    /// The network whose blocks this store holds (checked against the meta table on open).
     public let network: Network
     private let pool: DatabasePool
 
@@ -47,10 +48,12 @@ public final class BlockStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "BlockStore"
-        let synchronous = fullSync ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Only the writer connection commits; GRDB sets NORMAL on WAL pools after any
+            // `prepareDatabase` hook, so the setting is applied here.
+            let synchronous = fullSync ? "FULL" : "NORMAL"
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         } catch {
             throw Self.mapped(error, path: path, operation: "open")
         }
@@ -178,6 +181,15 @@ public final class BlockStore: Sendable {
                     db, sql: "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(height), -1) FROM blocks")
                 return BlockStoreStatistics(
                     blockCount: row?[0] ?? 0, totalBytes: row?[1] ?? 0, highestStoredHeight: row?[2] ?? -1)
+            }
+        }
+    }
+
+    /// The writer connection's journal mode and `PRAGMA synchronous` (1 NORMAL, 2 FULL), for tests.
+    func durabilitySettings() throws(BlockStoreError) -> (journalMode: String, synchronous: Int) {
+        try run("read pragmas") {
+            try pool.writeWithoutTransaction { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
             }
         }
     }

@@ -12,6 +12,7 @@ public enum BlockStoreError: Error, Sendable, Equatable, CustomStringConvertible
     /// A read or write failed for another reason (disk full, I/O error).
     case database(path: String, operation: String, detail: String)
 
+    /// One line for logs and the command line.
     public var description: String {
         switch self {
         case .corrupt(let path, let detail):

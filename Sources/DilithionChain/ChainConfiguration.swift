@@ -17,6 +17,8 @@ public struct ChainConfiguration: Sendable {
     public var vdfLotteryActivationHeight: Int
     /// A lower-`vdfOutput` sibling replaces the tip only within this many seconds of the tip's acceptance.
     public var vdfLotteryGracePeriodSeconds: Int64
+    /// fsync every block commit (survives power loss); off, commits survive the process being killed.
+    public var storeFullSync: Bool
 
     /// The defaults for `network`: its checkpoints and lottery parameters, 100 000 side headers, 2 h drift.
     public init(network: Network, legacyHasher: (any LegacyHeaderHasher)? = nil) {
@@ -28,5 +30,6 @@ public struct ChainConfiguration: Sendable {
         self.maxFutureBlockTimeSeconds = 2 * 60 * 60
         self.vdfLotteryActivationHeight = parameters.vdfLotteryActivationHeight
         self.vdfLotteryGracePeriodSeconds = Int64(parameters.vdfLotteryGracePeriodSeconds)
+        self.storeFullSync = false
     }
 }

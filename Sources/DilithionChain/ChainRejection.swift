@@ -107,6 +107,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// The reason code with the details that help a log reader.
     public var description: String {
         switch self {
         case .unknownParent(let hash), .invalidParent(let hash), .knownInvalid(let hash):

@@ -8,6 +8,7 @@ import DilithionWire
 /// tip (``tip``) is the highest block of the best header chain with every block up to it stored,
 /// and it advances only after the block's write transaction committed.
 public final class ChainState: @unchecked Sendable {
+    /// Network parameters, checkpoints and limits in force.
     public let configuration: ChainConfiguration
     /// The block store (reads are safe from any thread).
     public let store: BlockStore
@@ -33,7 +34,7 @@ public final class ChainState: @unchecked Sendable {
             reindex
             ? try BlockStore.reindex(directory: directory, network: network, legacyHasher: configuration.legacyHasher)
             : nil
-        store = try BlockStore(directory: directory, network: network)
+        store = try BlockStore(directory: directory, network: network, fullSync: configuration.storeFullSync)
 
         let genesis = configuration.parameters.genesisBlock
         let genesisHash = configuration.parameters.genesisHash

@@ -9,6 +9,7 @@ public struct Checkpoints: Sendable, Equatable {
     /// Height → expected block hash.
     public let hashes: [Int: Hash256]
 
+    /// Checkpoints from a height → hash table.
     public init(_ hashes: [Int: Hash256]) { self.hashes = hashes }
 
     /// No checkpoints.

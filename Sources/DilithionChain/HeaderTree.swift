@@ -111,8 +111,8 @@ public struct HeaderTree: Sendable {
     /// against the branch's median time past and `now`, checkpoints, and the spam bounds.
     ///
     /// - Returns: whether it was new and how the best chain moved.
-    /// - Throws: ``ChainRejection``; a refused header is not kept (except that nothing refused is
-    ///   ever stored, so the caller can simply penalise the sender).
+    /// - Throws: ``ChainRejection``; a refused header is never kept, so the caller only has to
+    ///   penalise the sender by the rejection's points.
     public mutating func insert(
         _ header: BlockHeader, hash: Hash256, now: Int64
     ) throws(ChainRejection) -> HeaderInsertion {

@@ -14,8 +14,10 @@ public struct RegtestChainGenerator: Sendable {
     /// Size of the stand-in VDF proof (the real proofs are 200 bytes too).
     public static let proofLength = 200
 
+    /// Seed of the pseudo-random contents (proofs, filler transactions).
     public let seed: UInt64
 
+    /// A generator whose blocks are a function of `seed` and the block position.
     public init(seed: UInt64 = 1) { self.seed = seed }
 
     /// One block on `parent` at `height` with a blob of about `size` bytes (at least the coinbase,

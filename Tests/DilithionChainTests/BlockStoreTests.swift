@@ -47,6 +47,15 @@ final class BlockStoreTests: XCTestCase {
         XCTAssertEqual(try store.storedHeaders().map(\.hash), [hashA, hashB])
     }
 
+    func testStoreUsesWALWithTheRequestedSync() throws {
+        let normal = try BlockStore(directory: directory, network: .regtest)
+        XCTAssertEqual(try normal.durabilitySettings().journalMode, "wal")
+        XCTAssertEqual(try normal.durabilitySettings().synchronous, 1)
+        normal.close()
+        let full = try BlockStore(directory: directory, network: .regtest, fullSync: true)
+        XCTAssertEqual(try full.durabilitySettings().synchronous, 2)
+    }
+
     func testAbandonedWriteTransactionLeavesNothingBehind() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hashA, blockA) = block(height: 1)

@@ -84,7 +84,7 @@ enum Fixtures {
         var template = Array("/tmp/dilithion-chain-test-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
         precondition(created, "mkdtemp failed")
-        return String(cString: template)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func remove(_ path: String) {
