@@ -1,0 +1,150 @@
+import DilithionReactor
+import DilithionWire
+
+/// The dispatcher thread: lifecycle events first, then due deadlines, then one message from each
+/// peer with work (round-robin), all outside the engine lock.
+extension ConnectionManager {
+    /// One message taken from a peer's inbox for this pass.
+    private struct Delivery {
+        let peer: PeerID
+        let frame: Frame
+    }
+
+    func runDispatcher() {
+        var deliveries: [Delivery] = []
+        var dueEvents: [DispatcherEvent] = []
+        var dueDeadlines: [Deadline] = []
+        var wakeReactorNow = false
+        lock.lock()
+        while true {
+            if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty {
+                break
+            }
+            deadlines.popDue(clock.now, into: &dueDeadlines)
+            while let event = events.popFirst() {
+                dueEvents.append(event)
+            }
+            if phase == .running || phase == .draining {
+                takeOneMessagePerPeerLocked(into: &deliveries, wakeReactor: &wakeReactorNow)
+            }
+            if deliveries.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
+                if phase == .draining {
+                    // Every queued message was handled: close all connections (reason `shutdown`).
+                    phase = .closing
+                    reactorCommands.append(.closeAll)
+                    wakeReactorNow = true
+                }
+                if wakeReactorNow {
+                    wakeReactorNow = false
+                    lock.unlock()
+                    reactor.wakeUp()
+                    lock.lock()
+                    continue
+                }
+                sleepLocked()
+                continue
+            }
+            counters.dispatcherPasses += 1
+            lock.unlock()
+
+            if wakeReactorNow {
+                wakeReactorNow = false
+                reactor.wakeUp()
+            }
+            for event in dueEvents {
+                handle(event)
+            }
+            for deadline in dueDeadlines {
+                handle(deadline)
+            }
+            var unhandled = 0
+            for delivery in deliveries {
+                if let handler = handlers.handler(for: delivery.frame.command) {
+                    handler(HandlerContext(peer: delivery.peer, manager: self), delivery.frame)
+                } else {
+                    unhandled += 1
+                }
+            }
+            if deferredReactorWake {
+                deferredReactorWake = false
+                reactor.wakeUp()
+            }
+
+            lock.lock()
+            counters.messagesDispatched += deliveries.count
+            counters.messagesUnhandled += unhandled
+            deliveries.removeAll(keepingCapacity: true)
+            dueEvents.removeAll(keepingCapacity: true)
+            dueDeadlines.removeAll(keepingCapacity: true)
+        }
+        lock.unlock()
+    }
+
+    /// One pass of round-robin: each peer in the ready queue gives at most one message and goes to
+    /// the back of the queue if it has more. Caller holds `lock`.
+    private func takeOneMessagePerPeerLocked(into deliveries: inout [Delivery], wakeReactor: inout Bool) {
+        let resumeBelow = configuration.receiveCapBytes / 2
+        for _ in 0..<readyPeers.count {
+            guard let id = readyPeers.popFirst() else { break }
+            guard let state = peers[id] else { continue }
+            guard state.isDispatchable, let frame = state.inbox.popFirst() else {
+                state.isQueuedForDispatch = false
+                continue
+            }
+            state.inboxBytes -= frame.wireSize
+            deliveries.append(Delivery(peer: id, frame: frame))
+            // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
+            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
+                state.isReadPaused = false
+                reactorCommands.append(.resumeReading(id))
+                wakeReactor = true
+            }
+            if state.isDispatchable {
+                readyPeers.append(id)
+            } else {
+                state.isQueuedForDispatch = false
+            }
+        }
+    }
+
+    /// Sleeps until signalled, or until the earliest deadline on a monotonic clock. Caller holds `lock`.
+    private func sleepLocked() {
+        dispatcherSleeping = true
+        counters.dispatcherSleeps += 1
+        if clock.followsMonotonicTime, let earliest = deadlines.earliest {
+            dispatcherCondition.wait(lock, untilMonotonicNanoseconds: earliest.instant.nanoseconds)
+        } else {
+            dispatcherCondition.wait(lock)
+        }
+        dispatcherSleeping = false
+    }
+
+    private func handle(_ event: DispatcherEvent) {
+        switch event {
+        case .connected(let id):
+            let direction = lock.withLock { peers[id]?.direction }
+            if let direction {
+                handlers.onConnect?(HandlerContext(peer: id, manager: self), direction)
+            }
+        case .disconnected(let id, let reason):
+            handlers.onDisconnect?(id, reason)
+        }
+    }
+
+    private func handle(_ deadline: Deadline) {
+        switch deadline.kind {
+        case .connect(let id):
+            let pending = lock.withLock { peers[id]?.lifecycle == .connecting }
+            if pending { disconnect(id, reason: .connectTimeout) }
+        case .partialFrame(let id, let since):
+            let stuck = lock.withLock { peers[id]?.partialFrameSince == since }
+            if stuck { disconnect(id, reason: .partialFrameTimeout) }
+        case .sendCap(let id, let since):
+            let stuck = lock.withLock { peers[id]?.sendCapExceededSince == since }
+            if stuck { disconnect(id, reason: .sendBufferFull) }
+        case .timer(let id, let tag):
+            let connected = lock.withLock { peers[id]?.lifecycle == .connected }
+            if connected { handlers.onTimer?(HandlerContext(peer: id, manager: self), tag) }
+        }
+    }
+}

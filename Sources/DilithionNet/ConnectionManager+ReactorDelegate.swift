@@ -1,0 +1,236 @@
+import DilithionReactor
+import DilithionWire
+import Logging
+
+/// The reactor side of the engine: everything here runs on the reactor thread.
+extension ConnectionManager: ReactorDelegate {
+    public func reactorDidWake(_ reactor: Reactor) {
+        let commands: [ReactorCommand] = lock.withLock {
+            let taken = reactorCommands
+            reactorCommands.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for command in commands {
+            execute(command)
+        }
+    }
+
+    public func reactorDidReceiveInterrupt(_ reactor: Reactor) {
+        let proceed: Bool = lock.withLock {
+            guard phase == .running || phase == .draining else { return false }
+            phase = .closing
+            readyPeers.removeAll()
+            for state in peers.values {
+                state.discardInbox()
+            }
+            signalDispatcherLocked()
+            return true
+        }
+        guard proceed else { return }
+        logger.info("engine interrupted")
+        reactor.stopListening()
+        closeAllConnections()
+    }
+
+    public func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64? {
+        let now = clock.now
+        return lock.withLock {
+            guard phase == .running else { return nil }
+            let id = PeerID(rawValue: nextPeerID)
+            nextPeerID += 1
+            peers[id] = PeerState(id: id, direction: .inbound, remoteAddress: remote, lifecycle: .connected, now: now)
+            events.append(.connected(id))
+            signalDispatcherLocked()
+            return id.rawValue
+        }
+    }
+
+    public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {
+        logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
+    }
+
+    public func connectionDidConnect(_ connection: ReactorConnection) {
+        let id = PeerID(rawValue: connection.id)
+        let now = clock.now
+        lock.withLock {
+            guard let state = peers[id], state.lifecycle == .connecting else { return }
+            state.transition(to: .connected)
+            state.connectedAt = now
+            events.append(.connected(id))
+            signalDispatcherLocked()
+        }
+        logger.debug("connected", metadata: ["peer": "\(id.rawValue)", "remote": "\(connection.remoteAddress)"])
+    }
+
+    public func connection(
+        _ connection: ReactorConnection, didReceive frames: inout [Frame], byteCount: Int, hasPartialFrame: Bool
+    ) -> Bool {
+        let id = PeerID(rawValue: connection.id)
+        let now = clock.now
+        let receiveCap = configuration.receiveCapBytes
+        return lock.withLock {
+            guard let state = peers[id], state.lifecycle == .connected else { return true }
+            state.bytesReceived += byteCount
+            state.lastReceive = now
+            if !frames.isEmpty {
+                // Per-command counters are updated once per run of equal commands, not per frame.
+                var runCommand = frames[0].command
+                var runMessages = 0
+                var runBytes = 0
+                for frame in frames {
+                    if frame.command != runCommand {
+                        state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
+                        runCommand = frame.command
+                        runMessages = 0
+                        runBytes = 0
+                    }
+                    runMessages += 1
+                    runBytes += frame.wireSize
+                    state.inbox.append(frame)
+                }
+                state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
+                state.inboxBytes += frames.reduce(0) { $0 + $1.wireSize }
+                state.peakInboxBytes = max(state.peakInboxBytes, state.inboxBytes)
+                if !state.isQueuedForDispatch, state.isDispatchable {
+                    state.isQueuedForDispatch = true
+                    readyPeers.append(id)
+                    signalDispatcherLocked()
+                }
+            }
+            if hasPartialFrame {
+                if state.partialFrameSince == nil {
+                    state.partialFrameSince = now
+                    scheduleDeadlineLocked(
+                        at: now.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: now))
+                }
+            } else {
+                state.partialFrameSince = nil
+            }
+            guard state.inboxBytes <= receiveCap else {
+                if !state.isReadPaused {
+                    state.isReadPaused = true
+                    state.readPauses += 1
+                }
+                return false
+            }
+            return true
+        }
+    }
+
+    public func connection(_ connection: ReactorConnection, didDropFrame error: FrameError) {
+        let id = PeerID(rawValue: connection.id)
+        lock.withLock {
+            counters.droppedFrames += 1
+            peers[id]?.droppedFrames += 1
+        }
+        logger.debug("frame dropped", metadata: ["peer": "\(id.rawValue)", "reason": "\(error.reasonCode)"])
+    }
+
+    public func connection(_ connection: ReactorConnection, didWrite byteCount: Int) {
+        let id = PeerID(rawValue: connection.id)
+        let now = clock.now
+        lock.withLock {
+            guard let state = peers[id] else { return }
+            state.outboxBytes -= byteCount
+            state.bytesSent += byteCount
+            state.lastSend = now
+            if state.sendCapExceededSince != nil, state.outboxBytes <= configuration.sendCapBytes {
+                state.sendCapExceededSince = nil
+                if !state.isQueuedForDispatch, state.isDispatchable {
+                    state.isQueuedForDispatch = true
+                    readyPeers.append(id)
+                    signalDispatcherLocked()
+                }
+            }
+        }
+    }
+
+    public func connection(_ connection: ReactorConnection, didClose failure: ConnectionFailure) {
+        finalize(PeerID(rawValue: connection.id), failure: failure)
+    }
+
+    // MARK: Commands
+
+    private func execute(_ command: ReactorCommand) {
+        switch command {
+        case .connect(let id, let address):
+            let stillWanted = lock.withLock { peers[id]?.lifecycle == .connecting }
+            if stillWanted {
+                reactor.connect(to: address, id: id.rawValue)
+            }
+        case .flush(let id):
+            let chunks: [[UInt8]] = lock.withLock {
+                guard let state = peers[id] else { return [] }
+                let taken = state.outbox
+                state.outbox.removeAll()
+                return taken
+            }
+            if !chunks.isEmpty {
+                reactor.connection(withID: id.rawValue)?.write(chunks)
+            }
+        case .close(let id):
+            if let connection = reactor.connection(withID: id.rawValue) {
+                connection.flushAndClose(.localRequest)
+            } else {
+                finalize(id, failure: .localRequest)
+            }
+        case .resumeReading(let id):
+            let resume = lock.withLock { phase == .running && peers[id]?.isReadPaused == false }
+            if resume {
+                reactor.connection(withID: id.rawValue)?.resumeReading()
+            }
+        case .beginDrain:
+            reactor.stopListening()
+            for id in reactor.connectionIDs {
+                reactor.connection(withID: id)?.pauseReading()
+            }
+        case .closeAll:
+            closeAllConnections()
+        }
+    }
+
+    /// Closes every connection with reason `shutdown` (unless one was chosen before), and removes
+    /// peers that have no connection (an outbound connect not started yet).
+    private func closeAllConnections() {
+        lock.withLock {
+            for state in peers.values where state.lifecycle == .connecting || state.lifecycle == .connected {
+                state.transition(to: .closing)
+                state.disconnectReason = .shutdown
+                state.discardInbox()
+            }
+        }
+        for id in reactor.connectionIDs {
+            reactor.connection(withID: id)?.flushAndClose(.localRequest)
+        }
+        let orphans = lock.withLock { Array(peers.keys) }
+        for id in orphans {
+            finalize(id, failure: .localRequest)
+        }
+    }
+
+    /// The one place a peer leaves the table: `closing → closed`, one reason, counted and logged once.
+    func finalize(_ id: PeerID, failure: ConnectionFailure) {
+        let result: (DisconnectReason, PeerState)? = lock.withLock {
+            guard let state = peers.removeValue(forKey: id) else { return nil }
+            let reason = state.disconnectReason ?? DisconnectReason(failure)
+            state.disconnectReason = reason
+            if state.lifecycle != .closing {
+                state.transition(to: .closing)
+            }
+            state.transition(to: .closed)
+            state.discardInbox()
+            state.outbox.removeAll()
+            counters.disconnects[reason, default: 0] += 1
+            events.append(.disconnected(id, reason))
+            signalDispatcherLocked()
+            return (reason, state)
+        }
+        guard let (reason, state) = result else { return }
+        logger.info(
+            "disconnect",
+            metadata: [
+                "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
+                "remote": "\(state.remoteAddress)",
+            ])
+    }
+}

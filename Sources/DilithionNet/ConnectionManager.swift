@@ -1,0 +1,288 @@
+import DilithionReactor
+import DilithionWire
+import Logging
+
+/// The two-thread engine: a ``Reactor`` thread that owns every socket and frames bytes into per-peer
+/// inboxes, and a dispatcher thread that hands those messages to the ``MessageHandlers`` round-robin,
+/// one message per peer per pass.
+///
+/// Thread model and locks (see `docs/architecture.md`):
+/// - `lock` guards the peer table and every ``PeerState``, the ready queue, the dispatcher event queue,
+///   the reactor command queue, the deadline queue, the phase and the counters. It is never held
+///   while calling a handler, a libevent function or ``Reactor/wakeUp()``.
+/// - Lock order: `stopLock` → `lock` → (the reactor's `wakeLock` → libevent's base lock). In
+///   practice `lock` is released before the reactor is woken.
+/// - Wakeups: the dispatcher sleeps on `dispatcherCondition` and is signalled once per batch of
+///   newly complete messages (only if it is asleep); the reactor gets one coalesced
+///   ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are woken once per pass).
+public final class ConnectionManager: @unchecked Sendable {
+    /// The configuration given at creation.
+    public let configuration: EngineConfiguration
+    /// The clock behind every deadline.
+    public let clock: EngineClock
+    let handlers: MessageHandlers
+    let logger: Logger
+    let reactor: Reactor
+    let magic: NetworkMagic
+
+    /// Serializes `start()` / `stop()` callers.
+    let stopLock = PThreadMutex()
+    /// The engine lock (see the type documentation).
+    let lock = PThreadMutex()
+    /// The dispatcher waits here for messages, events and deadlines.
+    let dispatcherCondition = ConditionVariable()
+
+    // guarded by lock
+    var phase: EnginePhase = .idle
+    var peers: [PeerID: PeerState] = [:]
+    var readyPeers = FIFOQueue<PeerID>()
+    var events = FIFOQueue<DispatcherEvent>()
+    var reactorCommands: [ReactorCommand] = []
+    var deadlines = DeadlineQueue()
+    var nextPeerID: UInt64 = 1
+    var dispatcherSleeping = false
+    var counters = EngineCounters()
+    var dispatcherThread: NativeThread?
+
+    // guarded by stopLock
+    var clockObserverToken: Int?
+
+    // dispatcher thread only: sends made by handlers wake the reactor once, after the pass
+    var deferredReactorWake = false
+
+    /// Creates a stopped engine. `handlers` are fixed here, before any thread exists.
+    public init(
+        configuration: EngineConfiguration, handlers: MessageHandlers, clock: EngineClock = SystemClock(),
+        logger: Logger = Logger(label: "dilithion.net")
+    ) throws(ReactorError) {
+        self.configuration = configuration
+        self.handlers = handlers
+        self.clock = clock
+        self.logger = logger
+        self.magic = configuration.network.magic
+        self.reactor = try Reactor(configuration: configuration.reactorConfiguration)
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the reactor (binding the listeners) and the dispatcher. Returns the bound listening
+    /// addresses. Calling it again after a successful start returns the same addresses.
+    @discardableResult
+    public func start() throws(ReactorError) -> [SocketAddress] {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        let current = lock.withLock { phase }
+        guard current == .idle else { return reactor.listeningAddresses }
+        lock.withLock { phase = .running }
+        let addresses: [SocketAddress]
+        do throws(ReactorError) {
+            addresses = try reactor.start(delegate: self)
+        } catch {
+            lock.withLock { phase = .stopped }
+            throw error
+        }
+        clockObserverToken = clock.addAdvanceObserver { [weak self] in self?.clockDidAdvance() }
+        let thread = NativeThread { [self] in runDispatcher() }
+        lock.withLock { dispatcherThread = thread }
+        logger.info("engine started", metadata: ["listen": "\(addresses.map(\.description))"])
+        return addresses
+    }
+
+    /// Graceful stop: stops accepting and reading, lets the dispatcher drain the queued messages,
+    /// closes every socket with reason `shutdown`, then joins both threads. Idempotent; concurrent
+    /// callers all return once the engine is stopped. Call ``interrupt()`` first for a fast stop.
+    public func stop() {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        let (thread, wasIdle): (NativeThread?, Bool) = lock.withLock {
+            if phase == .idle {
+                phase = .stopped
+                return (nil, true)
+            }
+            if phase == .running {
+                phase = .draining
+                reactorCommands.append(.beginDrain)
+                signalDispatcherLocked()
+            }
+            return (dispatcherThread, false)
+        }
+        if wasIdle { return }
+        reactor.wakeUp()
+        thread?.join()
+        reactor.requestStop()
+        reactor.join()
+        lock.withLock { phase = .stopped }
+        if let token = clockObserverToken {
+            clock.removeAdvanceObserver(token)
+            clockObserverToken = nil
+        }
+        logger.info("engine stopped")
+    }
+
+    /// Fast stop request, async-signal-safe (it only writes one byte to a pipe): the reactor closes
+    /// every connection with reason `shutdown` without draining, and the dispatcher exits. Follow
+    /// with ``stop()`` (from a normal thread) to join the threads.
+    public func interrupt() {
+        reactor.interrupt()
+    }
+
+    /// The engine's lifecycle phase.
+    public var phaseNow: EnginePhase { lock.withLock { phase } }
+
+    /// The bound listening addresses.
+    public var listeningAddresses: [SocketAddress] { reactor.listeningAddresses }
+
+    // MARK: Connections
+
+    /// Starts an outbound connection and returns its id at once. The peer is `connecting` until the
+    /// socket connects (then ``MessageHandlers/onConnect`` runs) or the connect fails or times out
+    /// (then ``MessageHandlers/onDisconnect`` runs with `connect-failed` / `connect-timeout`).
+    /// Returns nil when the engine is not running.
+    @discardableResult
+    public func connect(to address: SocketAddress) -> PeerID? {
+        let now = clock.now
+        let id: PeerID? = lock.withLock {
+            guard phase == .running else { return nil }
+            let id = PeerID(rawValue: nextPeerID)
+            nextPeerID += 1
+            peers[id] = PeerState(id: id, direction: .outbound, remoteAddress: address, lifecycle: .connecting, now: now)
+            reactorCommands.append(.connect(id, address))
+            scheduleDeadlineLocked(at: now.advanced(by: configuration.connectTimeout), .connect(id))
+            return id
+        }
+        if id != nil { reactor.wakeUp() }
+        return id
+    }
+
+    /// Disconnects `peer` with `reason`. The first reason wins; later requests do nothing. Queued
+    /// outbound bytes get one last non-blocking write before the socket closes.
+    public func disconnect(_ peer: PeerID, reason: DisconnectReason) {
+        let (changed, onDispatcher): (Bool, Bool) = lock.withLock {
+            let onDispatcher = dispatcherThread?.isCurrent ?? false
+            guard let state = peers[peer], state.lifecycle == .connecting || state.lifecycle == .connected else {
+                return (false, onDispatcher)
+            }
+            state.transition(to: .closing)
+            state.disconnectReason = reason
+            state.discardInbox()
+            reactorCommands.append(.close(peer))
+            return (true, onDispatcher)
+        }
+        if changed { wakeReactor(fromDispatcher: onDispatcher) }
+    }
+
+    /// Queues a message for `peer`. The frame is encoded (checksum included) before the engine lock is
+    /// taken. Returns false if the peer is not connected. Never drops silently: an outbox over the
+    /// send cap keeps growing only by what handlers already decided to send, and the peer is
+    /// disconnected `send-buffer-full` if it stays over the cap.
+    @discardableResult
+    public func send(command: String, payload: [UInt8], to peer: PeerID) -> Bool {
+        let encoded = FrameEncoder.encode(magic: magic, command: command, payload: payload)
+        return enqueue(encoded, command: command, to: peer)
+    }
+
+    /// Queues a frame for `peer`; see ``send(command:payload:to:)``.
+    @discardableResult
+    public func send(_ frame: Frame, to peer: PeerID) -> Bool {
+        send(command: frame.command, payload: frame.payload, to: peer)
+    }
+
+    /// Calls ``MessageHandlers/onTimer`` with `tag` for `peer` once `delay` of clock time has passed
+    /// (if the peer is still connected then).
+    public func scheduleTimer(for peer: PeerID, after delay: Duration, tag: UInt64) {
+        let now = clock.now
+        lock.withLock { scheduleDeadlineLocked(at: now.advanced(by: delay), .timer(peer, tag: tag)) }
+    }
+
+    // MARK: Statistics
+
+    /// A snapshot of one peer, or nil if it is not in the table.
+    public func statistics(for peer: PeerID) -> PeerStatistics? {
+        let now = clock.now
+        return lock.withLock { peers[peer]?.snapshot(now: now) }
+    }
+
+    /// Snapshots of every peer in the table, ordered by id.
+    public var allPeerStatistics: [PeerStatistics] {
+        let now = clock.now
+        return lock.withLock { peers.values.map { $0.snapshot(now: now) } }.sorted { $0.peer < $1.peer }
+    }
+
+    /// The ids of the peers in the table.
+    public var peerIDs: [PeerID] { lock.withLock { peers.keys.sorted() } }
+
+    /// Engine-wide counters.
+    public var statistics: EngineStatistics {
+        let reactorStatistics = reactor.statistics
+        return lock.withLock {
+            EngineStatistics(
+                phase: phase, peerCount: peers.count, disconnects: counters.disconnects,
+                droppedFrames: counters.droppedFrames, messagesDispatched: counters.messagesDispatched,
+                messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
+                dispatcherSleeps: counters.dispatcherSleeps, dispatcherIsAsleep: dispatcherSleeping,
+                sendsToUnavailablePeers: counters.sendsToUnavailablePeers,
+                reactor: reactorStatistics)
+        }
+    }
+
+    // MARK: Internals shared by the extensions
+
+    private func enqueue(_ encoded: [UInt8], command: String, to peer: PeerID) -> Bool {
+        let now = clock.now
+        let (queued, needsFlush, onDispatcher): (Bool, Bool, Bool) = lock.withLock {
+            let onDispatcher = dispatcherThread?.isCurrent ?? false
+            guard let state = peers[peer], state.lifecycle == .connected else {
+                counters.sendsToUnavailablePeers += 1
+                return (false, false, onDispatcher)
+            }
+            let wasEmpty = state.outbox.isEmpty
+            let limit = configuration.outboxCoalesceBytes
+            if let last = state.outbox.indices.last, encoded.count < limit, state.outbox[last].count + encoded.count <= limit {
+                state.outbox[last].append(contentsOf: encoded)
+            } else {
+                state.outbox.append(encoded)
+            }
+            state.outboxBytes += encoded.count
+            state.peakOutboxBytes = max(state.peakOutboxBytes, state.outboxBytes)
+            state.sent[command, default: CommandStatistics()].add(messages: 1, bytes: encoded.count)
+            if state.outboxBytes > configuration.sendCapBytes, state.sendCapExceededSince == nil {
+                state.sendCapExceededSince = now
+                state.sendPauses += 1
+                scheduleDeadlineLocked(at: now.advanced(by: configuration.sendCapTimeout), .sendCap(peer, since: now))
+            }
+            if wasEmpty {
+                reactorCommands.append(.flush(peer))
+            }
+            return (true, wasEmpty, onDispatcher)
+        }
+        if needsFlush { wakeReactor(fromDispatcher: onDispatcher) }
+        return queued
+    }
+
+    /// Wakes the reactor now, or (on the dispatcher thread) once at the end of the current pass.
+    func wakeReactor(fromDispatcher: Bool) {
+        if fromDispatcher {
+            deferredReactorWake = true
+        } else {
+            reactor.wakeUp()
+        }
+    }
+
+    /// Wakes the dispatcher if it sleeps. Caller holds `lock`.
+    func signalDispatcherLocked() {
+        if dispatcherSleeping {
+            dispatcherCondition.signal()
+        }
+    }
+
+    /// Adds a deadline; wakes the dispatcher if it became the earliest. Caller holds `lock`.
+    func scheduleDeadlineLocked(at instant: EngineInstant, _ kind: Deadline.Kind) {
+        if deadlines.insert(at: instant, kind) {
+            signalDispatcherLocked()
+        }
+    }
+
+    private func clockDidAdvance() {
+        lock.withLock { signalDispatcherLocked() }
+    }
+}

@@ -1,0 +1,8 @@
+import DilithionReactor
+
+/// A peer lifecycle event for the dispatcher, queued in order with the peer's messages: a peer's
+/// `connected` event is always handled before its first message.
+enum DispatcherEvent {
+    case connected(PeerID)
+    case disconnected(PeerID, DisconnectReason)
+}

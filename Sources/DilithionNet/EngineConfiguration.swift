@@ -1,0 +1,61 @@
+import DilithionReactor
+import DilithionWire
+
+/// Settings of the connection manager and dispatcher. Defaults follow `DESIGN.md`.
+public struct EngineConfiguration: Sendable {
+    /// The network every frame belongs to.
+    public var network: Network
+    /// Addresses to listen on; port 0 lets the kernel choose (tests).
+    public var listenAddresses: [SocketAddress]
+    /// Stop reading a peer while its inbox holds more than this many bytes (default 5 MB, like
+    /// Bitcoin Core's `-maxreceivebuffer`).
+    public var receiveCapBytes: Int
+    /// Stop serving a peer's requests while its outbox holds more than this (default 1 MB, like
+    /// `-maxsendbuffer`).
+    public var sendCapBytes: Int
+    /// Disconnect a peer (`send-buffer-full`) whose outbox stays over the send cap this long.
+    public var sendCapTimeout: Duration
+    /// Disconnect a peer (`partial-frame-timeout`) that keeps part of a frame in the decoder this long
+    /// without completing a frame.
+    public var partialFrameTimeout: Duration
+    /// Give up on an outbound connect (`connect-timeout`) after this long.
+    public var connectTimeout: Duration
+    /// Largest payload a frame may claim.
+    public var maxPayload: Int
+    /// Small frames queued for one peer are copied into one chunk up to this size, so a burst of
+    /// small replies becomes one buffer and few iovecs.
+    public var outboxCoalesceBytes: Int
+    /// Listener pause after `EMFILE`/`ENFILE`.
+    public var acceptBackoff: Duration
+
+    /// A configuration with the defaults.
+    public init(
+        network: Network,
+        listenAddresses: [SocketAddress] = [],
+        receiveCapBytes: Int = 5_000_000,
+        sendCapBytes: Int = 1_000_000,
+        sendCapTimeout: Duration = .seconds(60),
+        partialFrameTimeout: Duration = .seconds(120),
+        connectTimeout: Duration = .seconds(5),
+        maxPayload: Int = Limits.maxMessagePayload,
+        outboxCoalesceBytes: Int = 16 * 1024,
+        acceptBackoff: Duration = .milliseconds(100)
+    ) {
+        self.network = network
+        self.listenAddresses = listenAddresses
+        self.receiveCapBytes = receiveCapBytes
+        self.sendCapBytes = sendCapBytes
+        self.sendCapTimeout = sendCapTimeout
+        self.partialFrameTimeout = partialFrameTimeout
+        self.connectTimeout = connectTimeout
+        self.maxPayload = maxPayload
+        self.outboxCoalesceBytes = outboxCoalesceBytes
+        self.acceptBackoff = acceptBackoff
+    }
+
+    var reactorConfiguration: ReactorConfiguration {
+        ReactorConfiguration(
+            magic: network.magic, maxPayload: maxPayload, listenAddresses: listenAddresses,
+            acceptBackoffMicroseconds: Int(acceptBackoff.engineNanoseconds / 1000))
+    }
+}

@@ -1,0 +1,10 @@
+/// Engine-wide counters, guarded by the engine lock.
+struct EngineCounters {
+    var disconnects: [DisconnectReason: Int] = [:]
+    var droppedFrames = 0
+    var messagesDispatched = 0
+    var messagesUnhandled = 0
+    var dispatcherPasses = 0
+    var dispatcherSleeps = 0
+    var sendsToUnavailablePeers = 0
+}

@@ -1,0 +1,30 @@
+import DilithionReactor
+
+/// Engine-wide counters: disconnects by reason, dispatcher activity and the reactor's event counts.
+public struct EngineStatistics: Sendable {
+    /// Lifecycle phase.
+    public var phase: EnginePhase
+    /// Peers in the table (any lifecycle state before `closed`).
+    public var peerCount: Int
+    /// Disconnects by reason; each disconnect is counted once.
+    public var disconnects: [DisconnectReason: Int]
+    /// Frames the decoder dropped (bad checksum), all peers.
+    public var droppedFrames: Int
+    /// Messages handed to handlers.
+    public var messagesDispatched: Int
+    /// Messages with no registered handler.
+    public var messagesUnhandled: Int
+    /// Dispatcher passes that did work.
+    public var dispatcherPasses: Int
+    /// Times the dispatcher went to sleep on its condition variable.
+    public var dispatcherSleeps: Int
+    /// Whether the dispatcher is asleep on its condition variable right now (nothing to do).
+    public var dispatcherIsAsleep: Bool
+    /// Sends refused because the peer was gone or not connected.
+    public var sendsToUnavailablePeers: Int
+    /// The reactor's counters.
+    public var reactor: ReactorStatistics
+
+    /// Disconnects with `reason` so far.
+    public func disconnectCount(_ reason: DisconnectReason) -> Int { disconnects[reason] ?? 0 }
+}

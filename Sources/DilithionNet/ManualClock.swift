@@ -1,0 +1,45 @@
+import DilithionReactor
+
+/// A clock that moves only when ``advance(by:)`` is called: deadline tests run instantly and
+/// deterministically.
+public final class ManualClock: EngineClock, @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var current: EngineInstant  // guarded by lock
+    private var observers: [Int: @Sendable () -> Void] = [:]  // guarded by lock
+    private var nextToken = 1  // guarded by lock
+
+    /// A clock starting at `start`.
+    public init(start: EngineInstant = EngineInstant(nanoseconds: 1_000_000_000)) {
+        current = start
+    }
+
+    /// The instant last set.
+    public var now: EngineInstant { lock.withLock { current } }
+
+    /// Always false: only ``advance(by:)`` moves this clock.
+    public var followsMonotonicTime: Bool { false }
+
+    /// Moves time forward and notifies observers (after releasing the clock's lock).
+    public func advance(by duration: Duration) {
+        let toNotify = lock.withLock {
+            current = current.advanced(by: duration)
+            return Array(observers.values)
+        }
+        toNotify.forEach { $0() }
+    }
+
+    /// Registers `observer`; returns its token.
+    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int {
+        lock.withLock {
+            let token = nextToken
+            nextToken += 1
+            observers[token] = observer
+            return token
+        }
+    }
+
+    /// Unregisters the observer with `token`.
+    public func removeAdvanceObserver(_ token: Int) {
+        _ = lock.withLock { observers.removeValue(forKey: token) }
+    }
+}

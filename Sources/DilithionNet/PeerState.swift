@@ -1,0 +1,84 @@
+import DilithionReactor
+import DilithionWire
+
+/// Everything the engine knows about one peer that more than one thread touches. Every stored
+/// property is guarded by the engine lock (`ConnectionManager.lock`); the socket itself belongs to
+/// the reactor (`ReactorConnection`) and is never reachable from here.
+final class PeerState {
+    let id: PeerID
+    let direction: PeerDirection
+    let remoteAddress: SocketAddress
+    private(set) var lifecycle: PeerLifecycle
+    /// Chosen once, when the peer enters `closing` (or at close if the reactor saw the failure first).
+    var disconnectReason: DisconnectReason?
+
+    // Inbox: complete frames waiting for the dispatcher.
+    var inbox = FIFOQueue<Frame>()
+    var inboxBytes = 0
+    var peakInboxBytes = 0
+    var isReadPaused = false
+    var readPauses = 0
+    /// In the dispatcher's ready queue (at most once).
+    var isQueuedForDispatch = false
+
+    // Outbox: encoded frames the reactor has not taken yet, plus the count of every byte queued and
+    // not yet written (including bytes the reactor already took).
+    var outbox: [[UInt8]] = []
+    var outboxBytes = 0
+    var peakOutboxBytes = 0
+    var sendCapExceededSince: EngineInstant?
+    var sendPauses = 0
+
+    var partialFrameSince: EngineInstant?
+
+    // Statistics.
+    let openedAt: EngineInstant
+    var connectedAt: EngineInstant?
+    var lastReceive: EngineInstant?
+    var lastSend: EngineInstant?
+    var bytesReceived = 0
+    var bytesSent = 0
+    var received: [String: CommandStatistics] = [:]
+    var sent: [String: CommandStatistics] = [:]
+    var droppedFrames = 0
+
+    init(id: PeerID, direction: PeerDirection, remoteAddress: SocketAddress, lifecycle: PeerLifecycle, now: EngineInstant) {
+        self.id = id
+        self.direction = direction
+        self.remoteAddress = remoteAddress
+        self.lifecycle = lifecycle
+        self.openedAt = now
+        if lifecycle == .connected {
+            connectedAt = now
+        }
+    }
+
+    /// Moves the lifecycle on; an illegal transition is a bug and traps.
+    func transition(to next: PeerLifecycle) {
+        precondition(lifecycle.canTransition(to: next), "\(id): illegal lifecycle transition \(lifecycle) → \(next)")
+        lifecycle = next
+    }
+
+    /// Requests are not served while the outbox is over the send cap.
+    var isSendPaused: Bool { sendCapExceededSince != nil }
+
+    /// The dispatcher may take a message from this peer now.
+    var isDispatchable: Bool { lifecycle == .connected && !inbox.isEmpty && !isSendPaused }
+
+    /// Drops queued inbound frames (the peer is leaving).
+    func discardInbox() {
+        inbox.removeAll()
+        inboxBytes = 0
+    }
+
+    func snapshot(now: EngineInstant) -> PeerStatistics {
+        PeerStatistics(
+            peer: id, direction: direction, remoteAddress: remoteAddress, lifecycle: lifecycle,
+            connectedAt: connectedAt, connectedFor: connectedAt.map { now.duration(since: $0) } ?? .zero,
+            lastReceive: lastReceive, lastSend: lastSend, bytesReceived: bytesReceived, bytesSent: bytesSent,
+            received: received, sent: sent, droppedFrames: droppedFrames, inboxMessages: inbox.count,
+            inboxBytes: inboxBytes, outboxBytes: outboxBytes, isReadPaused: isReadPaused, isSendPaused: isSendPaused,
+            readPauses: readPauses, sendPauses: sendPauses, peakInboxBytes: peakInboxBytes,
+            peakOutboxBytes: peakOutboxBytes)
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `CLOCK_MONOTONIC`: never jumps with wall-clock changes.
+public final class SystemClock: EngineClock {
+    /// Creates the clock (stateless; instances are interchangeable).
+    public init() {}
+
+    /// The current monotonic time.
+    public var now: EngineInstant {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return EngineInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
+    }
+
+    /// Always true.
+    public var followsMonotonicTime: Bool { true }
+
+    /// Monotonic time advances by itself; observers are never called.
+    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int { 0 }
+
+    /// Nothing to remove.
+    public func removeAdvanceObserver(_ token: Int) {}
+}

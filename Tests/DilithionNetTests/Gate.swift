@@ -1,0 +1,32 @@
+import DilithionReactor
+
+/// A one-shot gate a handler can block on, so a test can hold the dispatcher still while it builds
+/// up a situation (a full inbox, a flood).
+final class Gate: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private let condition = ConditionVariable()
+    private var isOpen = false
+    private var waiters = 0
+
+    func open() {
+        lock.withLock {
+            isOpen = true
+            condition.broadcast()
+        }
+    }
+
+    /// Blocks until `open()` (bounded: 60 s, so a broken test fails instead of hanging).
+    func pass() {
+        let deadline = UInt64((monotonicSeconds() + 60) * 1e9)
+        lock.withLock {
+            waiters += 1
+            condition.broadcast()
+            while !isOpen, UInt64(monotonicSeconds() * 1e9) < deadline {
+                condition.wait(lock, untilMonotonicNanoseconds: deadline)
+            }
+        }
+    }
+
+    /// Whether a thread is waiting in (or went through) `pass()`.
+    var hasWaiter: Bool { lock.withLock { waiters > 0 } }
+}

@@ -1,0 +1,141 @@
+@testable import DilithionReactor
+import DilithionWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain blocking loopback socket playing the remote peer: writes raw bytes or frames and reads
+/// frames back with bounded waits (`poll`, never `select`).
+final class TestClient {
+    let fd: Int32
+    private var decoder: FrameDecoder
+    let magic: NetworkMagic
+
+    init(connectingTo address: SocketAddress, magic: NetworkMagic = Network.regtest.magic, receiveBufferBytes: Int32? = nil) throws {
+        self.magic = magic
+        decoder = FrameDecoder(magic: magic)
+        fd = socket(address.addressFamily, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        if var size = receiveBufferBytes {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
+        guard result == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw TestFailure("connect \(address): errno \(error)")
+        }
+        SocketCalls.setNoDelay(fd)
+    }
+
+    deinit {
+        close()
+    }
+
+    private var isClosed = false
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(fd)
+    }
+
+    /// Sends every byte (blocking).
+    func sendRaw(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+
+    func send(command: String, payload: [UInt8] = []) {
+        sendRaw(FrameEncoder.encode(magic: magic, command: command, payload: payload))
+    }
+
+    /// The next frame, or nil if none arrives within `timeout` seconds or the socket closed.
+    func readFrame(timeout: Double = 30) -> Frame? {
+        let deadline = monotonicSeconds() + timeout
+        while true {
+            if let frame = try? decoder.nextFrame() { return frame }
+            guard waitReadable(until: deadline) else { return nil }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return nil }
+            buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// Reads until end-of-file; true if EOF (or reset) came within `timeout` seconds.
+    func waitForClose(timeout: Double = 30) -> Bool {
+        let deadline = monotonicSeconds() + timeout
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while waitReadable(until: deadline) {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return true }
+            buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return false
+    }
+
+    private func waitReadable(until deadline: Double) -> Bool {
+        while true {
+            let remaining = deadline - monotonicSeconds()
+            if remaining <= 0 { return false }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 1000)) + 1)
+            if ready > 0 { return true }
+            if ready < 0, errno != EINTR { return false }
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Polls `condition` every millisecond for at most `timeout` seconds (test-side waiting only; the
+/// engine itself never polls). Returns whether it became true.
+func eventually(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
+    let deadline = monotonicSeconds() + timeout
+    while monotonicSeconds() < deadline {
+        if condition() { return true }
+        usleep(1000)
+    }
+    return condition()
+}
+
+/// Open descriptors of this process (entries of /proc/self/fd, minus the one used to list it).
+func openDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    var count = 0
+    while readdir(directory) != nil { count += 1 }
+    closedir(directory)
+    return count - 3  // ".", "..", and the directory's own descriptor
+}
+
+/// A 4-byte big-endian sequence number payload.
+func sequencePayload(_ value: Int, padTo size: Int = 4) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: max(size, 4))
+    bytes[0] = UInt8(truncatingIfNeeded: value >> 24)
+    bytes[1] = UInt8(truncatingIfNeeded: value >> 16)
+    bytes[2] = UInt8(truncatingIfNeeded: value >> 8)
+    bytes[3] = UInt8(truncatingIfNeeded: value)
+    return bytes
+}
+
+func sequenceNumber(_ payload: [UInt8]) -> Int {
+    guard payload.count >= 4 else { return -1 }
+    return Int(payload[0]) << 24 | Int(payload[1]) << 16 | Int(payload[2]) << 8 | Int(payload[3])
+}
