@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "DilithionWire", targets: ["DilithionWire"]),
+        .library(name: "DilithionNode", targets: ["DilithionNode"]),
         .executable(name: "dilithion-node", targets: ["dilithion-node"]),
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
     ],
@@ -65,6 +66,19 @@ let package = Package(
             dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
+        // Peer protocol (handshake, liveness, addresses, bans, slots), sync and serving, Node facade.
+        .target(
+            name: "DilithionNode",
+            dependencies: [
+                "DilithionWire",
+                "DilithionRandomX",
+                "DilithionReactor",
+                "DilithionNet",
+                "DilithionChain",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "dilithion-node",
@@ -73,6 +87,11 @@ let package = Package(
                 "DilithionRandomX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Codec micro-benchmarks (scripts/bench-wire builds it in release).
+        .executableTarget(
+            name: "WireBench",
+            dependencies: ["DilithionWire"]
         ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
@@ -83,6 +102,10 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .testTarget(
+            name: "DilithionNodeTests",
+            dependencies: ["DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire"]
+        ),
         .testTarget(
             name: "DilithionWireTests",
             dependencies: ["DilithionWire", "DilithionRandomX"]

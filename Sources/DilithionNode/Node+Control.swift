@@ -1,0 +1,195 @@
+import DilithionChain
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import Foundation
+
+/// What RPC and metrics read, and the operator's controls. Callable from any thread.
+extension Node {
+    public func peerInfo() -> [PeerInfo] {
+        let statistics = manager.allPeerStatistics
+        let nowInstant = clock.now
+        let nowUnix = wallClock.now
+        func unix(_ instant: EngineInstant?) -> Int64? {
+            instant.map { nowUnix - Int64(nowInstant.duration(since: $0).engineNanoseconds / 1_000_000_000) }
+        }
+        return lock.withLock {
+            statistics.map { stats in
+                let session = sessions[stats.peer]
+                let handshakeMs = session.flatMap { s in s.establishedAt.map { Double($0.duration(since: s.connectedAt).engineNanoseconds) / 1e6 } }
+                return PeerInfo(
+                    id: stats.peer.rawValue, address: stats.remoteAddress.description, inbound: stats.direction == .inbound,
+                    manual: session?.isManual ?? false, version: session?.version?.protocolVersion,
+                    subversion: session?.version?.userAgent, startingHeight: session?.version?.startHeight,
+                    handshakeComplete: session?.isEstablished ?? false, handshakeMilliseconds: handshakeMs,
+                    syncedHeaders: Int(session?.bestKnownHeight ?? -1), syncedBlocks: Int(session?.bestKnownHeight ?? -1),
+                    bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
+                    bytesSentPerMessage: stats.sent.mapValues(\.bytes), bytesReceivedPerMessage: stats.received.mapValues(\.bytes),
+                    pingSeconds: session?.lastPingRTT.map { Double($0.engineNanoseconds) / 1e9 },
+                    connectedSeconds: Double(stats.connectedFor.engineNanoseconds) / 1e9,
+                    connectionTime: unix(stats.connectedAt) ?? nowUnix, lastSend: unix(stats.lastSend),
+                    lastReceive: unix(stats.lastReceive), blocksInFlight: scheduler.inFlightCount(for: stats.peer),
+                    readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
+                    outboxBytes: stats.outboxBytes, banScore: session?.misbehaviour ?? 0)
+            }
+        }
+    }
+
+    public func networkInfo() -> NetworkInfo {
+        let peers = manager.allPeerStatistics
+        return NetworkInfo(
+            version: NodeConfiguration.softwareVersion, subversion: configuration.userAgent,
+            protocolVersion: parameters.protocolVersion, connections: peers.count,
+            connectionsIn: peers.filter { $0.direction == .inbound }.count,
+            connectionsOut: peers.filter { $0.direction == .outbound }.count,
+            listening: manager.listeningAddresses.map(\.description), network: configuration.network.rawValue)
+    }
+
+    public func netTotals() -> NetTotals {
+        // Connected peers' exact counters plus what departed peers had at their last keepalive tick.
+        let peers = manager.allPeerStatistics
+        let departed = lock.withLock { departedBytes }
+        return NetTotals(
+            bytesReceived: departed.received + peers.reduce(0) { $0 + $1.bytesReceived },
+            bytesSent: departed.sent + peers.reduce(0) { $0 + $1.bytesSent },
+            timeMillis: wallClock.now * 1000)
+    }
+
+    public func blockchainInfo() -> BlockchainInfo {
+        let tip = chain.tip
+        let best = chain.bestHeader
+        let size = (try? chain.statistics().store.totalBytes) ?? 0
+        return BlockchainInfo(
+            chain: configuration.network.rawValue, blocks: tip.height, headers: best.height, bestBlockHash: tip.hash,
+            chainWork: chain.record(for: tip.hash)?.chainWork.description ?? "0",
+            initialBlockDownload: tip.height < best.height,
+            verificationProgress: best.height == 0 ? 1 : Double(tip.height) / Double(best.height), sizeOnDisk: size)
+    }
+
+    public func blockHash(atHeight height: Int) -> Hash256? {
+        guard height >= 0, height <= chain.tip.height else { return nil }
+        return chain.record(atHeight: height)?.hash
+    }
+
+    public func headerInfo(hash: Hash256) -> HeaderInfo? {
+        guard let record = chain.record(for: hash) else { return nil }
+        let onBest = chain.record(atHeight: record.height)?.hash == hash
+        let tip = chain.tip.height
+        let next = onBest ? chain.record(atHeight: record.height + 1)?.hash : nil
+        return HeaderInfo(
+            hash: hash, header: record.header, height: record.height,
+            confirmations: onBest && record.height <= tip ? tip - record.height + 1 : -1,
+            chainWork: record.chainWork.description, nextHash: next, isStored: (try? chain.blockPayload(hash: hash)) != nil)
+    }
+
+    public func blockPayload(hash: Hash256) -> [UInt8]? { try? chain.blockPayload(hash: hash) }
+
+    public func addNode(_ address: String, command: AddNodeCommand) throws(NodeControlError) {
+        guard NetAddressKey.parse(address, defaultPort: parameters.defaultPort) != nil else { throw .invalidAddress(address) }
+        let changed: Bool = lock.withLock {
+            switch command {
+            case .add: return dial.add(address, port: parameters.defaultPort, manual: true, oneShot: false)
+            case .onetry: return dial.add(address, port: parameters.defaultPort, manual: true, oneShot: true)
+            case .remove: return dial.remove(address, port: parameters.defaultPort)
+            }
+        }
+        guard changed else { throw command == .remove ? .notFound(address) : .alreadyAdded(address) }
+        dialerCondition.broadcast()
+    }
+
+    public func addedNodes() -> [String] { lock.withLock { dial.manualKeys } }
+
+    public func disconnect(address: String?, peerID: UInt64?) throws(NodeControlError) {
+        let peers = manager.allPeerStatistics
+        let match = peers.first { stats in
+            if let peerID { return stats.peer.rawValue == peerID }
+            if let address {
+                return stats.remoteAddress.description == address
+                    || NetAddressKey.parse(address, defaultPort: parameters.defaultPort) == stats.remoteAddress
+            }
+            return false
+        }
+        guard let match else { throw .notFound(address ?? peerID.map(String.init) ?? "") }
+        manager.disconnect(match.peer, reason: .localRequest)
+    }
+
+    public func setBan(_ address: String, command: BanCommand, duration: Int64?) throws(NodeControlError) {
+        let host = NetAddressKey.parse(address, defaultPort: 1)?.host ?? address
+        guard SocketAddress(host: host, port: 1) != nil else { throw .invalidAddress(address) }
+        switch command {
+        case .add:
+            if let duration, duration <= 0 { throw .invalidParameter("bantime must be positive") }
+            bans.ban(host, duration: duration ?? BanList.defaultDuration, reason: "manual", now: wallClock.now)
+            for stats in manager.allPeerStatistics where stats.remoteAddress.host == host {
+                manager.disconnect(stats.peer, reason: .banned)
+            }
+        case .remove:
+            guard bans.unban(host) else { throw .notFound(address) }
+        }
+    }
+
+    public func listBanned() -> [BanEntry] {
+        bans.list(now: wallClock.now).map {
+            BanEntry(address: $0.address, bannedUntil: $0.bannedUntil, createdAt: $0.createdAt, reason: $0.reason)
+        }
+    }
+
+    public func clearBanned() { bans.clear() }
+
+    /// Regtest: mines `blocks` blocks of about `blockSize` bytes on the tip, stores them and
+    /// announces them.
+    public func generate(blocks: Int, blockSize: Int) throws(NodeControlError) -> [Hash256] {
+        guard configuration.network == .regtest else { throw .notRegtest }
+        guard (1...100_000).contains(blocks) else { throw .invalidParameter("nblocks must be 1...100000") }
+        guard (200...Limits.maxBlockBlob).contains(blockSize) else {
+            throw .invalidParameter("blocksize must be 200...\(Limits.maxBlockBlob)")
+        }
+        let generator = RegtestChainGenerator(seed: UInt64(bitPattern: wallClock.now))
+        var hashes = [Hash256]()
+        for _ in 0..<blocks {
+            let parent = chain.tip
+            guard let parentTime = chain.record(for: parent.hash)?.header.time else { throw .failed("no tip record") }
+            let time = max(parentTime + 1, UInt32(clamping: wallClock.now))
+            let block = generator.makeBlock(parent: parent.hash, height: parent.height + 1, size: blockSize, time: time)
+            let acceptance: BlockAcceptance
+            do { acceptance = try chain.acceptBlock(block, now: wallClock.now) } catch { throw .failed("\(error)") }
+            guard case .stored(let hash, _, let change) = acceptance else { throw .failed("generated block refused: \(acceptance)") }
+            hashes.append(hash)
+            if let change { announce(change, except: nil) }
+        }
+        return hashes
+    }
+
+    public func metricsSnapshot() -> NodeMetricsSnapshot {
+        let engine = manager.statistics
+        let peers = manager.allPeerStatistics
+        var byState: [String: Int] = [:]
+        var received: [String: Int] = [:], sent: [String: Int] = [:], receivedCount: [String: Int] = [:], sentCount: [String: Int] = [:]
+        for stats in peers {
+            byState["\(stats.direction.rawValue)/\(stats.lifecycle)", default: 0] += 1
+            for (command, value) in stats.received { received[command, default: 0] += value.bytes; receivedCount[command, default: 0] += value.messages }
+            for (command, value) in stats.sent { sent[command, default: 0] += value.bytes; sentCount[command, default: 0] += value.messages }
+        }
+        let store = try? chain.statistics().store
+        let (durations, misbehaviour, rate, established) = lock.withLock {
+            (handshakeDurations, misbehaviourCounts, blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds),
+             sessions.values.filter(\.isEstablished).count)
+        }
+        byState["established", default: 0] = established
+        let info = blockchainInfo()
+        return NodeMetricsSnapshot(
+            peersByDirectionAndState: byState, bytesReceivedByCommand: received, bytesSentByCommand: sent,
+            messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount, handshakeSeconds: durations,
+            disconnectsByReason: Dictionary(uniqueKeysWithValues: engine.disconnects.map { ($0.key.rawValue, $0.value) }),
+            misbehaviourByReason: misbehaviour, bans: bans.list(now: wallClock.now).count,
+            inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },
+            dispatcherQueueDepth: peers.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
+            headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: rate.blocksPerSecond,
+            storeBytes: store?.totalBytes ?? 0, storeBlocks: store?.blockCount ?? 0, uptimeSeconds: wallClock.now - startTime)
+    }
+
+    /// Ignored-message counters by kind (for tests and the log at shutdown).
+    public var ignoredMessageCounts: [String: Int] { lock.withLock { ignoredCounts } }
+    /// Misbehaviour counters by reason.
+    public var misbehaviourCounters: [String: Int] { lock.withLock { misbehaviourCounts } }
+}

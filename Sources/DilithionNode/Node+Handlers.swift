@@ -1,0 +1,399 @@
+import DilithionChain
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import Logging
+
+/// Timer tags of the per-peer timers.
+enum PeerTimer: UInt64 {
+    case versionDeadline = 1
+    case handshakeDeadline = 2
+    case keepalive = 3
+}
+
+/// The handler policy for messages that arrive before the handshake completes: everything but
+/// `version`, `verack` and `reject` is ignored and counted (nothing is processed or answered);
+/// more than ``preHandshakeLimit`` such messages disconnect the peer (`protocol-violation`).
+let preHandshakeLimit = 100
+
+extension Node {
+    func makeHandlers() -> MessageHandlers {
+        var handlers = MessageHandlers()
+        handlers.onConnect = { [unowned self] context, direction in peerConnected(context, direction) }
+        handlers.onDisconnect = { [unowned self] peer, reason in peerDisconnected(peer, reason) }
+        handlers.onTimer = { [unowned self] context, tag in timerFired(context, tag) }
+        handlers.onUnhandled = { [unowned self] context, frame in received(context, frame) }
+        return handlers
+    }
+
+    // MARK: Connection events
+
+    func peerConnected(_ context: HandlerContext, _ direction: PeerDirection) {
+        guard let stats = context.statistics else { return }
+        let address = stats.remoteAddress
+        let now = wallClock.now
+        if bans.isBanned(address.host, now: now) {
+            logger.info("refusing banned peer", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)"])
+            context.disconnect(reason: .banned)
+            return
+        }
+        var evict: PeerID?
+        let admitted: Bool = lock.withLock {
+            if direction == .inbound {
+                let inbound = sessions.values.filter { $0.direction == .inbound }
+                if inbound.filter({ $0.address.host == address.host }).count >= configuration.maxInboundPerIP { return false }
+                if inbound.count >= configuration.maxInbound {
+                    evict = selectEvictionLocked()
+                    if evict == nil { return false }
+                }
+            }
+            let isManual = direction == .outbound && dial.isManual(peer: context.peer)
+            let machine = HandshakeMachine(
+                isOutbound: direction == .outbound, genesisHash: parameters.genesisHash,
+                minimumProtocolVersion: parameters.minimumPeerProtocolVersion, localNonce: localNonce)
+            sessions[context.peer] = PeerSession(
+                id: context.peer, direction: direction, address: address, isManual: isManual, handshake: machine,
+                now: context.now, nowSeconds: Double(context.now.nanoseconds) / 1e9)
+            return true
+        }
+        if let evict { manager.disconnect(evict, reason: .evicted) }
+        guard admitted else {
+            context.disconnect(reason: .noSlot)
+            return
+        }
+        logger.debug("connected", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)"])
+        context.scheduleTimer(after: configuration.timeouts.version, tag: PeerTimer.versionDeadline.rawValue)
+        context.scheduleTimer(after: configuration.timeouts.handshake, tag: PeerTimer.handshakeDeadline.rawValue)
+        context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
+        let actions = lock.withLock { sessions[context.peer]?.handshake.connected() ?? [] }
+        perform(actions, context)
+    }
+
+    func peerDisconnected(_ peer: PeerID, _ reason: DisconnectReason) {
+        lock.withLock {
+            if let session = sessions.removeValue(forKey: peer) {
+                departedBytes.received += session.lastKnownBytes.received
+                departedBytes.sent += session.lastKnownBytes.sent
+                logger.info("peer left", metadata: [
+                    "peer": "\(peer.rawValue)", "addr": "\(session.address)", "reason": "\(reason.rawValue)"])
+            }
+            scheduler.peerDisconnected(peer)
+            if headersSyncPeer == peer { headersSyncPeer = nil }
+            dial.peerDisconnected(peer, reason: reason, nowNanoseconds: clock.now.nanoseconds)
+        }
+        serving.forget(peer)
+        dialerCondition.broadcast()
+        requestWork()
+    }
+
+    func timerFired(_ context: HandlerContext, _ tag: UInt64) {
+        guard let timer = PeerTimer(rawValue: tag) else { return }
+        let now = context.now
+        switch timer {
+        case .versionDeadline:
+            let missing = lock.withLock { sessions[context.peer].map { $0.version == nil } ?? false }
+            if missing { context.disconnect(reason: .handshakeTimeout) }
+        case .handshakeDeadline:
+            let incomplete = lock.withLock { sessions[context.peer].map { !$0.isEstablished } ?? false }
+            if incomplete { context.disconnect(reason: .handshakeTimeout) }
+        case .keepalive:
+            keepalive(context, now: now)
+            context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
+            checkStalls()
+        }
+    }
+
+    func keepalive(_ context: HandlerContext, now: EngineInstant) {
+        guard let stats = context.statistics else { return }
+        let timeouts = configuration.timeouts
+        let lastReceive = stats.lastReceive ?? stats.connectedAt ?? now
+        if now.duration(since: lastReceive) >= timeouts.inactivity {
+            context.disconnect(reason: .inactivity)
+            return
+        }
+        var ping: UInt64?
+        let timedOut: Bool = lock.withLock {
+            sessions[context.peer]?.lastKnownBytes = (stats.bytesReceived, stats.bytesSent)
+            guard let session = sessions[context.peer], session.isEstablished else { return false }
+            if let sentAt = session.pingSentAt {
+                return now.duration(since: sentAt) >= timeouts.pongTimeout
+            }
+            let due = session.lastPingSentAt.map { now.duration(since: $0) >= timeouts.pingInterval }
+                ?? (now.duration(since: session.establishedAt ?? session.connectedAt) >= timeouts.pingInterval)
+            if due || now.duration(since: lastReceive) >= timeouts.pingInterval {
+                let nonce = UInt64.random(in: 1...UInt64.max)
+                session.pingNonce = nonce
+                session.pingSentAt = now
+                session.lastPingSentAt = now
+                ping = nonce
+            }
+            // Misbehaviour decays by 1 point per tick (C++: 1 per 30 s).
+            if session.misbehaviour > 0 { session.misbehaviour -= 1 }
+            return false
+        }
+        if timedOut {
+            context.disconnect(reason: .pingTimeout)
+        } else if let ping {
+            send(.ping(nonce: ping), context)
+        }
+    }
+
+    // MARK: Messages
+
+    func received(_ context: HandlerContext, _ frame: Frame) {
+        let message: Message
+        do {
+            message = try Message.decode(frame)
+        } catch {
+            penalize(context, points: error.misbehaviorPoints, reason: error.reasonCode, detail: error.description)
+            return
+        }
+        switch message {
+        case .version(let version):
+            let actions = lock.withLock { sessions[context.peer]?.handshake.received(version: version) ?? [] }
+            perform(actions, context)
+            return
+        case .verack:
+            let actions = lock.withLock { sessions[context.peer]?.handshake.receivedVerackMessage() ?? [] }
+            perform(actions, context)
+            return
+        case .reject(let reject):
+            logger.info("peer sent reject", metadata: [
+                "peer": "\(context.peer.rawValue)", "command": "\(reject.rejectedCommandText)",
+                "code": "\(reject.code)", "reason": "\(reject.reasonText)"])
+            return
+        default:
+            break
+        }
+        let established: Bool = lock.withLock {
+            guard let session = sessions[context.peer] else { return false }
+            if session.isEstablished { return true }
+            session.preHandshakeIgnored += 1
+            ignoredCounts["pre-handshake", default: 0] += 1
+            return false
+        }
+        guard established else {
+            let count = lock.withLock { sessions[context.peer]?.preHandshakeIgnored ?? 0 }
+            logger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
+            if count > preHandshakeLimit { context.disconnect(reason: .protocolViolation) }
+            return
+        }
+        handleEstablished(message, context)
+    }
+
+    func handleEstablished(_ message: Message, _ context: HandlerContext) {
+        switch message {
+        case .ping(let nonce):
+            send(.pong(nonce: nonce), context)
+        case .pong(let nonce):
+            lock.withLock {
+                guard let session = sessions[context.peer], session.pingNonce == nonce, let sentAt = session.pingSentAt else { return }
+                session.lastPingRTT = context.now.duration(since: sentAt)
+                session.pingNonce = nil
+                session.pingSentAt = nil
+            }
+        case .sendheaders:
+            lock.withLock { sessions[context.peer]?.wantsHeaders = true }
+        case .sendcmpct(let request):
+            // We do not build compact blocks; a `sendcmpct` peer gets `headers` announcements,
+            // which the C++ node treats like a low-bandwidth compact peer's.
+            lock.withLock {
+                sessions[context.peer]?.compactVersion = request.version
+                sessions[context.peer]?.wantsHeaders = true
+            }
+        case .getaddr:
+            let first: Bool = lock.withLock {
+                guard let session = sessions[context.peer], !session.answeredGetaddr else { return false }
+                session.answeredGetaddr = true
+                return true
+            }
+            if first {
+                let reply = addresses.reply()
+                if !reply.isEmpty { send(.addr(reply), context) }
+            } else {
+                countIgnored("getaddr-repeat")
+            }
+        case .addr(let entries):
+            receivedAddresses(entries, context)
+        case .getheaders(let request):
+            let headers = chain.headersForPeer(locator: request.locator, stop: request.hashStop)
+            send(.headers(headers), context)
+        case .headers(let headers):
+            receivedHeaders(headers, context)
+        case .inv(let items):
+            receivedInventory(items, context)
+        case .getdata(let items):
+            receivedGetdata(items, context)
+        case .block(let block):
+            receivedBlock(block, context)
+        case .tx, .mempool, .cmpctblock, .getblocktxn, .blocktxn:
+            countIgnored("relay-only:\(message.command)")
+        case .dna(let command, _):
+            countIgnored("dna:\(command)")
+        case .unknown(let command, _):
+            countIgnored(Command.sizeWindows[command] != nil ? "unhandled:\(command)" : "unknown-command")
+        case .version, .verack, .reject:
+            break
+        }
+    }
+
+    // MARK: Handshake actions
+
+    func perform(_ actions: [HandshakeMachine.Action], _ context: HandlerContext) {
+        for action in actions {
+            switch action {
+            case .sendVersion:
+                send(.version(makeVersion(for: context)), context)
+            case .sendVerack:
+                send(.verack, context)
+            case .sendReject(let reject):
+                send(.reject(reject), context)
+            case .ignore(let why):
+                logger.info("\(why)", metadata: ["peer": "\(context.peer.rawValue)"])
+                countIgnored(why.replacingOccurrences(of: " ", with: "-"))
+            case .disconnect(let failure):
+                handshakeFailed(failure, context)
+            case .established:
+                handshakeCompleted(context)
+            }
+        }
+    }
+
+    func makeVersion(for context: HandlerContext) -> VersionMessage {
+        let remote = context.statistics?.remoteAddress
+        let receiver = remote.flatMap { NetAddress(host: $0.host, port: $0.port) }
+            ?? NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0)
+        let port = manager.listeningAddresses.first?.port ?? 0
+        let sender = configuration.externalIP.flatMap { NetAddress(host: $0, port: port) }
+            ?? NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0)
+        return VersionMessage(
+            protocolVersion: parameters.protocolVersion, services: 1, timestamp: wallClock.now,
+            receiver: receiver, sender: sender, nonce: localNonce, userAgent: configuration.userAgent,
+            startHeight: Int32(clamping: chain.tip.height), relay: true, genesisHash: parameters.genesisHash)
+    }
+
+    func handshakeFailed(_ failure: HandshakeMachine.Failure, _ context: HandlerContext) {
+        let address = lock.withLock { sessions[context.peer]?.address }
+        switch failure {
+        case .wrongGenesis:
+            context.disconnect(reason: .wrongGenesis)
+        case .selfConnection:
+            context.disconnect(reason: .selfConnection)
+            lock.withLock { dial.markSelf(peer: context.peer) }
+        case .obsoleteVersion:
+            if let address, !isManualPeer(context.peer) {
+                bans.ban(address.host, duration: BanList.obsoleteVersionDuration, reason: "obsolete-version", now: wallClock.now)
+            }
+            context.disconnect(reason: .obsoleteVersion)
+        }
+        countMisbehaviour(failure.rawValue)
+    }
+
+    func handshakeCompleted(_ context: HandlerContext) {
+        let now = context.now
+        let (direction, version, address, milliseconds): (PeerDirection?, VersionMessage?, SocketAddress?, Double) = lock.withLock {
+            guard let session = sessions[context.peer] else { return (nil, nil, nil, 0) }
+            session.establishedAt = now
+            let ms = Double(now.duration(since: session.connectedAt).engineNanoseconds) / 1e6
+            handshakeDurations.append(ms / 1000)
+            if handshakeDurations.count > 1_000 { handshakeDurations.removeFirst(handshakeDurations.count - 1_000) }
+            session.bestKnownHeight = session.version?.startHeight ?? 0
+            return (session.direction, session.version, session.address, ms)
+        }
+        guard let direction, let version, let address else { return }
+        logger.info("handshake complete", metadata: [
+            "peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)",
+            "ua": "\(version.userAgent)", "height": "\(version.startHeight)", "ms": "\(Int(milliseconds))"])
+        send(.sendheaders, context)
+        if direction == .outbound {
+            send(.getaddr, context)
+            addresses.markGood(host: address.host, port: address.port, now: wallClock.now)
+        }
+        lock.withLock {
+            scheduler.peerConnected(context.peer)
+            dial.markSuccess(peer: context.peer)
+        }
+        startSync(with: context.peer, peerHeight: version.startHeight)
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    func send(_ message: Message, _ context: HandlerContext) -> Bool {
+        context.send(command: message.command, payload: message.encodePayload())
+    }
+
+    @discardableResult
+    func send(_ message: Message, to peer: PeerID) -> Bool {
+        manager.send(command: message.command, payload: message.encodePayload(), to: peer)
+    }
+
+    func countIgnored(_ key: String) {
+        lock.withLock { ignoredCounts[key, default: 0] += 1 }
+    }
+
+    func countMisbehaviour(_ key: String) {
+        lock.withLock { misbehaviourCounts[key, default: 0] += 1 }
+    }
+
+    func isManualPeer(_ peer: PeerID) -> Bool {
+        lock.withLock { sessions[peer]?.isManual ?? false }
+    }
+
+    /// Adds misbehaviour points with a logged reason; at 100 the address is banned (manual peers are
+    /// never banned, only disconnected) and the peer disconnected.
+    func penalize(_ context: HandlerContext, points: Int, reason: String, detail: String) {
+        penalize(context.peer, points: points, reason: reason, detail: detail)
+    }
+
+    func penalize(_ peer: PeerID, points: Int, reason: String, detail: String) {
+        countMisbehaviour(reason)
+        let (score, address, manual): (Int, SocketAddress?, Bool) = lock.withLock {
+            guard let session = sessions[peer] else { return (0, nil, false) }
+            session.misbehaviour += points
+            return (session.misbehaviour, session.address, session.isManual)
+        }
+        logger.info("misbehaviour", metadata: [
+            "peer": "\(peer.rawValue)", "reason": "\(reason)", "points": "\(points)", "score": "\(score)",
+            "detail": "\(detail)"])
+        guard score >= 100, let address else { return }
+        if !manual {
+            bans.ban(address.host, duration: BanList.defaultDuration, reason: reason, now: wallClock.now)
+        }
+        manager.disconnect(peer, reason: .misbehaving)
+    }
+
+    func selectEvictionLocked() -> PeerID? {
+        let now = clock.now
+        let candidates = sessions.values.filter { $0.direction == .inbound }.map { session in
+            EvictionPolicy.Candidate(
+                id: session.id.rawValue,
+                connectedSeconds: Double(now.duration(since: session.connectedAt).engineNanoseconds) / 1e9,
+                pingSeconds: session.lastPingRTT.map { Double($0.engineNanoseconds) / 1e9 },
+                isManual: session.isManual, misbehaviour: session.misbehaviour,
+                deliveredBlocksRecently: session.lastBlockAt.map { now.duration(since: $0) < .seconds(60) } ?? false)
+        }
+        return EvictionPolicy.select(candidates).map { PeerID(rawValue: $0) }
+    }
+
+    func receivedAddresses(_ entries: [TimestampedAddress], _ context: HandlerContext) {
+        let nowSeconds = Double(context.now.nanoseconds) / 1e9
+        let granted = lock.withLock { sessions[context.peer]?.addrBucket.take(entries.count, nowSeconds: nowSeconds) ?? 0 }
+        if granted < entries.count {
+            lock.withLock { ignoredCounts["addr-rate-limited", default: 0] += entries.count - granted }
+        }
+        let now = wallClock.now
+        for entry in entries.prefix(granted) {
+            // A peer's own view of time can be off; never store a time in the future.
+            addresses.add(entry.address, seen: Int64(entry.time == 0 ? UInt32(clamping: now) : entry.time), now: now)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (durations here are never negative or beyond Int64).
+    var engineNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,215 @@
+import DilithionChain
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import Logging
+
+/// Headers-first sync, block download and serving.
+///
+/// - One headers-sync peer at a time asks `getheaders` with our locator and continues while the
+///   replies are full (2 000); announcements (`inv`, one-header `headers`) from any peer trigger
+///   `getheaders` to that peer, as on the C++ node.
+/// - Blocks are downloaded in parallel from every established peer by the
+///   ``BlockDownloadScheduler`` (window, per-peer cap, stall detection, re-requests elsewhere).
+/// - A block counts only after the store committed it; then it is announced (`headers` to peers
+///   that asked with `sendheaders`/`sendcmpct`, `inv` otherwise) once the node is out of IBD.
+extension Node {
+    var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
+
+    func startSync(with peer: PeerID, peerHeight: Int32) {
+        let ask: Bool = lock.withLock {
+            guard headersSyncPeer == nil || headersSyncPeer == peer else { return false }
+            guard Int(peerHeight) > chain.bestHeader.height || chain.bestHeader.height == 0 else { return false }
+            headersSyncPeer = peer
+            return true
+        }
+        if ask { requestHeaders(from: peer) }
+        requestWork()
+    }
+
+    func requestHeaders(from peer: PeerID) {
+        lock.withLock { sessions[peer]?.headersRequestedAt = clock.now }
+        send(.getheaders(GetHeadersMessage(locator: chain.locator())), to: peer)
+    }
+
+    func receivedHeaders(_ headers: [BlockHeader], _ context: HandlerContext) {
+        if headers.isEmpty {
+            lock.withLock { if headersSyncPeer == context.peer { headersSyncPeer = nil } }
+            return
+        }
+        let result = chain.acceptHeaders(headers, now: wallClock.now)
+        if let rejection = result.rejection {
+            penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
+        }
+        lock.withLock {
+            if let session = sessions[context.peer] {
+                session.bestKnownHeight = max(session.bestKnownHeight, Int32(clamping: chain.record(for: (try? headers.last!.hash()) ?? .zero)?.height ?? 0))
+            }
+        }
+        if headers.count == Limits.maxHeaders && result.rejection == nil {
+            requestHeaders(from: context.peer)
+        } else {
+            lock.withLock { if headersSyncPeer == context.peer { headersSyncPeer = nil } }
+            if result.acceptedCount > 0 || result.rejection == nil {
+                logger.info("headers synced", metadata: [
+                    "peer": "\(context.peer.rawValue)", "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
+            }
+        }
+        requestWork()
+    }
+
+    func receivedInventory(_ items: [InventoryItem], _ context: HandlerContext) {
+        var unknownBlock = false
+        for item in items {
+            switch item.kind {
+            case .block, .compactBlock:
+                if chain.record(for: item.hash) == nil { unknownBlock = true }
+            case .transaction, .filteredBlock:
+                countIgnored("inv-\(item.kind == .transaction ? "tx" : "filtered")")
+            case nil:
+                penalize(context, points: 10, reason: "bad-inv-type", detail: "inventory type \(item.type)")
+            }
+        }
+        if unknownBlock { requestHeaders(from: context.peer) }
+    }
+
+    func receivedGetdata(_ items: [InventoryItem], _ context: HandlerContext) {
+        var hashes = [Hash256]()
+        for item in items {
+            switch item.kind {
+            case .block:
+                hashes.append(item.hash)
+            case .transaction, .filteredBlock, .compactBlock:
+                countIgnored("getdata-unsupported")
+            case nil:
+                penalize(context, points: 10, reason: "bad-inv-type", detail: "inventory type \(item.type)")
+            }
+        }
+        if !hashes.isEmpty { serving.enqueue(hashes, for: context.peer) }
+    }
+
+    func receivedBlock(_ block: BlockMessage, _ context: HandlerContext) {
+        let hash: Hash256
+        do {
+            hash = try block.header.hash(legacyHasher: chain.configuration.legacyHasher)
+        } catch {
+            countIgnored("legacy-hasher-unavailable")
+            return
+        }
+        let now = context.now
+        let requested: Bool = lock.withLock {
+            let wasRequested = scheduler.blockReceived(hash, from: context.peer, nowMilliseconds: Int64(now.nanoseconds / 1_000_000))
+            if let session = sessions[context.peer] {
+                session.blocksDelivered += 1
+                session.lastBlockAt = now
+            }
+            return wasRequested
+        }
+        let acceptance: BlockAcceptance
+        do {
+            acceptance = try chain.acceptBlock(block, now: wallClock.now)
+        } catch {
+            logger.error("store write failed: \(error)")
+            return
+        }
+        switch acceptance {
+        case .stored(_, let height, let change):
+            lock.withLock { blockRate.record(bytes: block.blob.count + 150, nowNanoseconds: clock.now.nanoseconds) }
+            if let change { announce(change, except: context.peer) }
+            if height % 500 == 0 || chain.tip.height == chain.bestHeader.height {
+                logProgress()
+            }
+        case .alreadyHave:
+            countIgnored(requested ? "block-duplicate" : "block-unrequested-known")
+        case .rejected(let rejection):
+            penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
+        case .unrequestedOrphan:
+            countIgnored("block-orphan")
+            requestHeaders(from: context.peer)
+        }
+        requestWork()
+    }
+
+    /// Hands out block requests to every established peer with room, round-robin.
+    func requestWork() {
+        let candidates = chain.downloadCandidates(limit: 1024)
+        guard !candidates.isEmpty else { return }
+        let tipHeight = chain.tip.height
+        let now = nowMilliseconds
+        let requests: [(PeerID, [Hash256])] = lock.withLock {
+            guard !isStopping else { return [] }
+            var out = [(PeerID, [Hash256])]()
+            for (peer, session) in sessions.sorted(by: { $0.key < $1.key }) where session.isEstablished {
+                guard manager.statistics(for: peer)?.isSendPaused != true else { continue }
+                let hashes = scheduler.nextRequests(for: peer, candidates: candidates, tipHeight: tipHeight, nowMilliseconds: now)
+                if !hashes.isEmpty { out.append((peer, hashes)) }
+            }
+            return out
+        }
+        for (peer, hashes) in requests {
+            send(.getdata(hashes.map { InventoryItem(.block, hash: $0) }), to: peer)
+        }
+    }
+
+    /// Disconnects peers that sat on requested blocks past the (adaptive) stall deadline; their
+    /// blocks go back to the pool and are asked of others.
+    func checkStalls() {
+        let stalled: [PeerID] = lock.withLock { scheduler.stalledPeers(nowMilliseconds: nowMilliseconds) }
+        for peer in stalled {
+            logger.info("stall: disconnecting peer", metadata: ["peer": "\(peer.rawValue)"])
+            manager.disconnect(peer, reason: .stalling)
+        }
+        // A headers-sync peer that never answered is replaced.
+        let now = clock.now
+        let silentSync: PeerID? = lock.withLock {
+            guard let peer = headersSyncPeer, let asked = sessions[peer]?.headersRequestedAt else { return nil }
+            if now.duration(since: asked) > .seconds(120) { headersSyncPeer = nil; return peer }
+            return nil
+        }
+        if let silentSync { logger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"]) }
+        if lock.withLock({ headersSyncPeer == nil }) {
+            let best = chain.bestHeader.height
+            let candidate: (PeerID, Int32)? = lock.withLock {
+                sessions.values.filter { $0.isEstablished && Int($0.bestKnownHeight) > best }
+                    .max { $0.bestKnownHeight < $1.bestKnownHeight }.map { ($0.id, $0.bestKnownHeight) }
+            }
+            if let candidate { startSync(with: candidate.0, peerHeight: candidate.1) }
+        }
+        requestWork()
+    }
+
+    var isInitialBlockDownload: Bool {
+        let tip = chain.tip.height
+        let best = chain.bestHeader.height
+        return tip < best
+    }
+
+    /// Announces newly connected blocks (only out of IBD, so a syncing node does not flood).
+    func announce(_ change: BestChainChange, except source: PeerID?) {
+        guard !isInitialBlockDownload, !change.connected.isEmpty else { return }
+        let connected = Array(change.connected.suffix(8))
+        let headers = connected.compactMap { chain.record(for: $0)?.header }
+        let targets: [(PeerID, Bool)] = lock.withLock {
+            sessions.values.filter { $0.isEstablished && $0.id != source }.map { ($0.id, $0.wantsHeaders) }
+        }
+        for (peer, wantsHeaders) in targets {
+            if wantsHeaders {
+                send(.headers(headers), to: peer)
+            } else {
+                send(.inv(connected.map { InventoryItem(.block, hash: $0) }), to: peer)
+            }
+        }
+    }
+
+    func logProgress() {
+        let tip = chain.tip.height
+        let best = max(chain.bestHeader.height, 1)
+        let rate = lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds) }
+        let remaining = Double(best - tip)
+        let eta = rate.blocksPerSecond > 0 ? Int(remaining / rate.blocksPerSecond) : -1
+        logger.info("sync progress", metadata: [
+            "height": "\(tip)", "headers": "\(best)", "percent": "\(String(format: "%.1f", 100 * Double(tip) / Double(best)))",
+            "blocks_per_s": "\(String(format: "%.1f", rate.blocksPerSecond))",
+            "MB_per_s": "\(String(format: "%.2f", rate.bytesPerSecond / 1e6))", "eta_s": "\(eta)"])
+    }
+}

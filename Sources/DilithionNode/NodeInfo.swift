@@ -1,0 +1,138 @@
+import DilithionWire
+
+/// One peer as `getpeerinfo` reports it.
+public struct PeerInfo: Sendable {
+    public var id: UInt64
+    public var address: String
+    public var inbound: Bool
+    public var manual: Bool
+    public var version: Int32?
+    public var subversion: String?
+    public var startingHeight: Int32?
+    public var handshakeComplete: Bool
+    /// Milliseconds from TCP connect to handshake completion.
+    public var handshakeMilliseconds: Double?
+    public var syncedHeaders: Int
+    public var syncedBlocks: Int
+    public var bytesSent: Int
+    public var bytesReceived: Int
+    public var bytesSentPerMessage: [String: Int]
+    public var bytesReceivedPerMessage: [String: Int]
+    public var pingSeconds: Double?
+    public var connectedSeconds: Double
+    /// Unix time of connection, last send and last receive.
+    public var connectionTime: Int64
+    public var lastSend: Int64?
+    public var lastReceive: Int64?
+    public var blocksInFlight: Int
+    public var readPaused: Bool
+    public var sendPaused: Bool
+    public var inboxBytes: Int
+    public var outboxBytes: Int
+    public var banScore: Int
+}
+
+/// `getnetworkinfo`.
+public struct NetworkInfo: Sendable {
+    public var version: String
+    public var subversion: String
+    public var protocolVersion: Int32
+    public var connections: Int
+    public var connectionsIn: Int
+    public var connectionsOut: Int
+    public var listening: [String]
+    public var network: String
+}
+
+/// `getnettotals`.
+public struct NetTotals: Sendable {
+    public var bytesReceived: Int
+    public var bytesSent: Int
+    public var timeMillis: Int64
+}
+
+/// `getblockchaininfo`.
+public struct BlockchainInfo: Sendable {
+    public var chain: String
+    public var blocks: Int
+    public var headers: Int
+    public var bestBlockHash: Hash256
+    public var chainWork: String
+    public var initialBlockDownload: Bool
+    public var verificationProgress: Double
+    public var sizeOnDisk: Int
+}
+
+/// `getblockheader`.
+public struct HeaderInfo: Sendable {
+    public var hash: Hash256
+    public var header: BlockHeader
+    public var height: Int
+    public var confirmations: Int
+    public var chainWork: String
+    public var nextHash: Hash256?
+    public var isStored: Bool
+}
+
+/// `addnode` commands.
+public enum AddNodeCommand: String, Sendable {
+    case add, remove, onetry
+}
+
+/// `setban` commands.
+public enum BanCommand: String, Sendable {
+    case add, remove
+}
+
+/// A ban as `listbanned` reports it.
+public struct BanEntry: Sendable {
+    public var address: String
+    public var bannedUntil: Int64
+    public var createdAt: Int64
+    public var reason: String
+}
+
+/// Why an operator's request could not be carried out.
+public enum NodeControlError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidAddress(String)
+    case notFound(String)
+    case alreadyAdded(String)
+    case notRegtest
+    case invalidParameter(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .invalidAddress(let text): return "invalid address: \(text)"
+        case .notFound(let text): return "not found: \(text)"
+        case .alreadyAdded(let text): return "already added: \(text)"
+        case .notRegtest: return "only available on regtest"
+        case .invalidParameter(let text): return "invalid parameter: \(text)"
+        case .failed(let text): return text
+        }
+    }
+}
+
+/// Everything `/metrics` shows, as one consistent snapshot.
+public struct NodeMetricsSnapshot: Sendable {
+    public var peersByDirectionAndState: [String: Int]
+    public var bytesReceivedByCommand: [String: Int]
+    public var bytesSentByCommand: [String: Int]
+    public var messagesReceivedByCommand: [String: Int]
+    public var messagesSentByCommand: [String: Int]
+    /// Handshake durations in seconds (the renderer buckets them).
+    public var handshakeSeconds: [Double]
+    public var disconnectsByReason: [String: Int]
+    public var misbehaviourByReason: [String: Int]
+    public var bans: Int
+    public var inboxBytes: Int
+    public var outboxBytes: Int
+    public var dispatcherQueueDepth: Int
+    public var tipHeight: Int
+    public var headersHeight: Int
+    public var ibdProgress: Double
+    public var blocksPerSecond: Double
+    public var storeBytes: Int
+    public var storeBlocks: Int
+    public var uptimeSeconds: Int64
+}

@@ -1,0 +1,92 @@
+import DilithionChain
+import DilithionNet
+import DilithionNode
+import DilithionWire
+import Foundation
+import XCTest
+
+/// Whole nodes over loopback sockets: handshakes both ways, the pre-handshake leak test, and a
+/// headers-first sync.
+final class NodeLoopbackTests: XCTestCase {
+    var harness = NodeHarness()
+
+    override func tearDown() {
+        harness.shutdown()
+        super.tearDown()
+    }
+
+    func established(_ node: Node) -> [PeerInfo] { node.peerInfo().filter(\.handshakeComplete) }
+
+    func testTwoNodesHandshakeInBothDirectionsRepeatedly() throws {
+        let a = try harness.makeNode()
+        let b = try harness.makeNode()
+        for round in 0..<20 {
+            let (from, to) = round % 2 == 0 ? (a, b) : (b, a)
+            let target = "127.0.0.1:\(harness.port(of: to))"
+            try from.addNode(target, command: .onetry)
+            NodeHarness.wait("round \(round): both sides established") {
+                established(from).contains { !$0.inbound } && established(to).contains { $0.inbound }
+            }
+            for peer in from.peerInfo() { try? from.disconnect(address: nil, peerID: peer.id) }
+            NodeHarness.wait("round \(round): both sides disconnected") { from.peerInfo().isEmpty && to.peerInfo().isEmpty }
+        }
+    }
+
+    func testNothingButVersionAndVerackBeforeTheHandshake() throws {
+        let node = try harness.makeNode()
+        _ = try node.generate(blocks: 3, blockSize: 300)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(.getaddr)
+        raw.send(.getheaders(GetHeadersMessage(locator: [])))
+        raw.send(.ping(nonce: 5))
+        raw.send(.mempool)
+        let early = raw.receive(for: 1.0)
+        XCTAssertTrue(early.frames.isEmpty, "the node answered before version: \(early.frames.map(\.command))")
+        // Now a real handshake: only version and verack come back, then the post-handshake tail.
+        var version = VersionMessage(
+            protocolVersion: 70011, services: 1, timestamp: 0, receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
+            sender: NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0), nonce: 99, userAgent: "/raw/", startHeight: 0,
+            relay: true, genesisHash: Network.regtest.parameters.genesisHash)
+        version.relay = 1
+        raw.send(.version(version))
+        let replies = raw.receive(for: 5) { $0.count >= 2 }
+        XCTAssertEqual(replies.frames.prefix(2).map(\.command), ["version", "verack"])
+        raw.send(.verack)
+        raw.send(.ping(nonce: 6))
+        let after = raw.receive(for: 5) { frames in frames.contains { $0.command == "pong" } }
+        XCTAssertTrue(after.frames.contains { $0.command == "sendheaders" })
+        XCTAssertEqual(after.frames.first { $0.command == "pong" }?.payload, [6, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertGreaterThanOrEqual(node.ignoredMessageCounts["pre-handshake"] ?? 0, 4)
+    }
+
+    func testWrongGenesisIsRejectedAndDisconnected() throws {
+        let node = try harness.makeNode()
+        let raw = try RawPeer(port: harness.port(of: node))
+        let version = VersionMessage(
+            protocolVersion: 70011, services: 1, timestamp: 0, receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
+            sender: NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0), nonce: 1, userAgent: "/raw/", startHeight: 0,
+            relay: true, genesisHash: Hash256(w0: 0x1111, w1: 0, w2: 0, w3: 0))
+        raw.send(.version(version))
+        let result = raw.receive(for: 5)
+        XCTAssertEqual(result.frames.map(\.command), ["reject"])
+        XCTAssertTrue(result.closed)
+        XCTAssertEqual(try Message.decode(result.frames[0]), .reject(.genesisMismatch))
+    }
+
+    func testEmptyNodeSyncsFromAGeneratedChain() throws {
+        let source = try harness.makeNode()
+        let hashes = try source.generate(blocks: 250, blockSize: 400)
+        _ = try source.generate(blocks: 2, blockSize: 1 << 20)
+        XCTAssertEqual(hashes.count, 250)
+        let target = source.blockchainInfo()
+        let syncing = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: source))"])
+        NodeHarness.wait("sync to \(target.blocks)", timeout: 120) {
+            syncing.blockchainInfo().bestBlockHash == target.bestBlockHash
+        }
+        XCTAssertEqual(syncing.blockchainInfo().blocks, 252)
+        XCTAssertFalse(syncing.blockchainInfo().initialBlockDownload)
+        // New blocks are announced and fetched.
+        let more = try source.generate(blocks: 3, blockSize: 300)
+        NodeHarness.wait("announced blocks") { syncing.blockchainInfo().bestBlockHash == more.last! }
+    }
+}
