@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// A plain blocking loopback socket playing the remote peer: writes raw bytes or frames and reads
-/// frames back with bounded waits (`poll`, never `select`).
-final class TestClient {
+/// frames back with bounded waits (`poll`, never `select`). Used by one thread at a time (the
+/// unchecked Sendable lets a test hand it to a sender thread).
+final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var decoder: FrameDecoder
     let magic: NetworkMagic

@@ -1,0 +1,181 @@
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import XCTest
+
+/// Receive and send caps, and round-robin fairness.
+final class BackpressureTests: XCTestCase {
+    /// With the dispatcher held, a flooding peer fills its inbox to the receive cap; reading pauses
+    /// (TCP pushes back), then resumes as the inbox drains, and every frame is delivered.
+    func testReadingPausesAtTheReceiveCapAndResumesAsTheInboxDrains() throws {
+        let cap = 256 * 1024
+        let frameCount = 400
+        let payloadSize = 8 * 1024
+        let recorder = Recorder()
+        let gate = Gate()
+        let delivered = Counter()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("flood") { _, _ in
+                gate.pass()
+                delivered.increment()
+            }
+        }
+        let harness = try EngineHarness(handlers: handlers) { $0.receiveCapBytes = cap }
+        defer { harness.engine.stop() }
+        let client = try harness.client()
+        XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
+        let peer = recorder.connects[0].0
+        let frame = FrameEncoder.encode(magic: Network.regtest.magic, command: "flood", payload: [UInt8](repeating: 9, count: payloadSize))
+        let sender = NativeThread {
+            for _ in 0..<frameCount { client.sendRaw(frame) }
+        }
+        XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.isReadPaused == true })
+        let paused = try XCTUnwrap(harness.engine.statistics(for: peer))
+        XCTAssertGreaterThan(paused.inboxBytes, cap)
+        // Over the cap by at most one read (64 KiB) and the frames it completed.
+        XCTAssertLessThanOrEqual(paused.inboxBytes, cap + 64 * 1024 + frame.count)
+        XCTAssertLessThan(paused.bytesReceived, frameCount * frame.count, "the sender was pushed back")
+        gate.open()
+        sender.join()
+        XCTAssertTrue(eventually { delivered.value == frameCount })
+        let final = try XCTUnwrap(harness.engine.statistics(for: peer))
+        XCTAssertFalse(final.isReadPaused)
+        XCTAssertGreaterThanOrEqual(final.readPauses, 1)
+        XCTAssertLessThanOrEqual(final.peakInboxBytes, cap + 64 * 1024 + frame.count)
+        XCTAssertEqual(final.received["flood"]?.messages, frameCount)
+    }
+
+    /// A peer that requests but never reads: its outbox goes over the send cap, its requests stop
+    /// being served, another peer is served normally; when it reads again, service resumes.
+    func testRequestsAreNotServedWhileTheOutboxIsOverTheSendCap() throws {
+        let cap = 512 * 1024
+        let reply = [UInt8](repeating: 1, count: 128 * 1024)
+        let served = Counter()
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("get") { context, _ in
+                served.increment()
+                context.send(command: "data", payload: reply)
+            }
+            handlers.register("ping") { context, _ in
+                context.send(command: "pong", payload: [])
+            }
+        }
+        let harness = try EngineHarness(handlers: handlers) { $0.sendCapBytes = cap }
+        defer { harness.engine.stop() }
+        let slow = try harness.client(receiveBufferBytes: 4096)
+        XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
+        let slowPeer = recorder.connects[0].0
+        let requests = 100
+        for _ in 0..<requests { slow.send(command: "get") }
+        XCTAssertTrue(eventually { harness.engine.statistics(for: slowPeer)?.isSendPaused == true })
+        XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
+        let servedWhilePaused = served.value
+        XCTAssertLessThan(servedWhilePaused, requests)
+        let stats = try XCTUnwrap(harness.engine.statistics(for: slowPeer))
+        // Over the cap by at most the one reply that crossed it.
+        XCTAssertLessThanOrEqual(stats.outboxBytes, cap + reply.count + 24)
+        XCTAssertEqual(stats.inboxMessages, requests - servedWhilePaused)
+
+        let honest = try harness.client()
+        honest.send(command: "ping")
+        XCTAssertEqual(honest.readFrame()?.command, "pong", "another peer is served while one is paused")
+        XCTAssertEqual(served.value, servedWhilePaused)
+
+        var received = 0
+        while received < requests, let frame = slow.readFrame() {
+            XCTAssertEqual(frame.command, "data")
+            received += 1
+        }
+        XCTAssertEqual(received, requests)
+        XCTAssertEqual(served.value, requests)
+        XCTAssertGreaterThanOrEqual(harness.engine.statistics(for: slowPeer)?.sendPauses ?? 0, 1)
+        XCTAssertEqual(harness.engine.statistics.disconnectCount(.sendBufferFull), 0)
+    }
+
+    func testAPeerThatStaysOverTheSendCapIsDisconnectedAfterTheDeadline() throws {
+        let recorder = Recorder()
+        let reply = [UInt8](repeating: 1, count: 256 * 1024)
+        let handlers = recorder.handlers { handlers in
+            handlers.register("get") { context, _ in context.send(command: "data", payload: reply) }
+        }
+        let harness = try EngineHarness(handlers: handlers) {
+            $0.sendCapBytes = 256 * 1024
+            $0.sendCapTimeout = .seconds(20)
+        }
+        defer { harness.engine.stop() }
+        let slow = try harness.client(receiveBufferBytes: 4096)
+        XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
+        let peer = recorder.connects[0].0
+        // 100 replies of 256 KiB are far more than the kernel's socket buffers can absorb.
+        for _ in 0..<100 { slow.send(command: "get") }
+        // Wait until the kernel buffers are full: the outbox is over the cap and no longer moving.
+        var lastSent = -1
+        XCTAssertTrue(eventually {
+            guard let stats = harness.engine.statistics(for: peer), stats.isSendPaused else { return false }
+            defer { lastSent = stats.bytesSent }
+            usleep(50_000)
+            return stats.bytesSent == lastSent
+        })
+        harness.clock.advance(by: .seconds(19))
+        XCTAssertTrue(recorder.disconnects.isEmpty)
+        harness.clock.advance(by: .seconds(2))
+        XCTAssertTrue(recorder.wait { $0.disconnects.count == 1 })
+        XCTAssertEqual(recorder.disconnects.first?.1, .sendBufferFull)
+        XCTAssertEqual(harness.engine.statistics.disconnectCount(.sendBufferFull), 1)
+    }
+
+    /// One message per peer per pass: with thousands of a flooder's messages queued, another peer's
+    /// message is handled within one pass of the moment the dispatcher is free.
+    func testAFloodingPeerDelaysAnotherPeerByAtMostOnePass() throws {
+        let log = EventLog()
+        let gate = Gate()
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("hold") { _, _ in
+                gate.pass()
+                log.append("hold")
+            }
+            handlers.register("flood") { _, _ in log.append("flood") }
+            handlers.register("honest") { _, _ in log.append("honest") }
+        }
+        let harness = try EngineHarness(handlers: handlers)
+        defer { harness.engine.stop() }
+        let flooder = try harness.client()
+        let honest = try harness.client()
+        XCTAssertTrue(recorder.wait { $0.connects.count == 2 })
+        flooder.send(command: "hold")
+        XCTAssertTrue(eventually { gate.hasWaiter })
+        let floodCount = 5_000
+        var burst: [UInt8] = []
+        for _ in 0..<floodCount {
+            burst += FrameEncoder.encode(magic: Network.regtest.magic, command: "flood", payload: [0, 1, 2, 3])
+        }
+        flooder.sendRaw(burst)
+        XCTAssertTrue(eventually { harness.engine.allPeerStatistics.first?.inboxMessages == floodCount })
+        honest.send(command: "honest")
+        XCTAssertTrue(eventually { harness.engine.allPeerStatistics.last?.inboxMessages == 1 })
+        gate.open()
+        XCTAssertTrue(eventually { log.entries.count == floodCount + 2 })
+        let entries = log.entries
+        let honestIndex = try XCTUnwrap(entries.firstIndex(of: "honest"))
+        // "hold", then one pass holding at most one flood message and the honest one.
+        XCTAssertLessThanOrEqual(honestIndex, 2, "honest message waited behind \(honestIndex - 1) flood messages")
+    }
+}
+
+/// A counter shared with handlers.
+final class Counter: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// An ordered log of handler calls.
+final class EventLog: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var items: [String] = []
+    func append(_ entry: String) { lock.withLock { items.append(entry) } }
+    var entries: [String] { lock.withLock { items } }
+}
