@@ -1,0 +1,161 @@
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import XCTest
+
+/// Resource behaviour: churn, many descriptors, descriptor exhaustion, idleness.
+final class LoadTests: XCTestCase {
+    /// 1,000 connect/disconnect cycles (alternating remote close, local disconnect, mid-frame close);
+    /// afterwards the peer table is empty and the process holds exactly the descriptors it held before.
+    func testConnectionChurnReturnsDescriptorsToBaseline() throws {
+        let recorder = Recorder()
+        let harness = try EngineHarness(handlers: recorder.handlers())
+        defer { harness.engine.stop() }
+        let baseline = openDescriptorCount()
+        let cycles = 1_000
+        let batch = 50
+        var cycle = 0
+        while cycle < cycles {
+            let clients = try (0..<batch).map { _ in try harness.client() }
+            let connectsBefore = cycle
+            XCTAssertTrue(recorder.wait { $0.connects.count == connectsBefore + batch })
+            let peers = recorder.connects[connectsBefore...].map(\.0)
+            for (index, client) in clients.enumerated() {
+                switch (cycle + index) % 3 {
+                case 0:
+                    client.close()
+                case 1:
+                    harness.engine.disconnect(peers[index], reason: .localRequest)
+                default:
+                    client.sendRaw([0xDA, 0xB5, 0xBF])  // half a header, then close
+                    client.close()
+                }
+            }
+            cycle += batch
+            let expected = cycle
+            XCTAssertTrue(recorder.wait { $0.disconnects.count == expected })
+            clients.forEach { $0.close() }
+        }
+        XCTAssertEqual(harness.engine.peerIDs.count, 0)
+        XCTAssertEqual(harness.engine.statistics.reactor.openConnections, 0)
+        XCTAssertEqual(openDescriptorCount(), baseline)
+        let disconnects = harness.engine.statistics.disconnects
+        XCTAssertEqual(disconnects.values.reduce(0, +), cycles)
+        XCTAssertEqual(Set(disconnects.keys), [.peerClosed, .localRequest])
+    }
+
+    /// More than FD_SETSIZE (1024) simultaneous connections: descriptors above 1024 work, which
+    /// `select()` could not do.
+    func testMoreThan1024SimultaneousConnections() throws {
+        ProcessLimits.raiseFileDescriptorLimit()
+        try XCTSkipIf(ProcessLimits.fileDescriptorSoftLimit < 2_400, "RLIMIT_NOFILE hard limit too low")
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("ping") { context, frame in context.send(command: "pong", payload: frame.payload) }
+        }
+        let harness = try EngineHarness(handlers: handlers)
+        defer { harness.engine.stop() }
+        let count = 1_100
+        var clients: [TestClient] = []
+        for _ in 0..<count { clients.append(try harness.client()) }
+        XCTAssertTrue(recorder.wait { $0.connects.count == count })
+        XCTAssertGreaterThan(clients.last!.fd, 1024)
+        XCTAssertEqual(harness.engine.statistics.reactor.openConnections, count)
+        // Every connection works; the last ones have descriptors above 1024 on both ends.
+        for (index, client) in clients.enumerated() {
+            client.send(command: "ping", payload: sequencePayload(index))
+        }
+        for (index, client) in clients.enumerated() {
+            XCTAssertEqual(client.readFrame().map { sequenceNumber($0.payload) }, index)
+        }
+        clients.forEach { $0.close() }
+        XCTAssertTrue(recorder.wait { $0.disconnects.count == count })
+    }
+
+    /// With the descriptor limit exhausted, `accept` fails with EMFILE; the listener backs off instead
+    /// of spinning, and accepts the waiting connections once descriptors are free again.
+    func testAcceptBacksOffOnEMFILEAndRecovers() throws {
+        let recorder = Recorder()
+        let harness = try EngineHarness(handlers: recorder.handlers()) { $0.acceptBackoff = .milliseconds(20) }
+        defer { harness.engine.stop() }
+        let originalLimit = ProcessLimits.fileDescriptorSoftLimit
+        defer { ProcessLimits.setFileDescriptorSoftLimit(originalLimit) }
+        // The client sockets exist before the limit drops to exactly what is open; connecting them
+        // needs no new descriptor, but the engine's accept does, and gets EMFILE.
+        let sockets = (0..<5).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+        defer { sockets.forEach { close($0) } }
+        XCTAssertTrue(sockets.allSatisfy { $0 >= 0 })
+        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(openDescriptorCount() + 8))
+        // Fill every free descriptor number below the limit (there can be holes in the table).
+        var fillers: [Int32] = []
+        while true {
+            let fd = open("/dev/null", O_RDONLY)
+            if fd < 0 { break }
+            fillers.append(fd)
+        }
+        defer { fillers.forEach { close($0) } }
+        for fd in sockets {
+            XCTAssertEqual(harness.address.withSockAddrForTests { connect(fd, $0, $1) }, 0)
+        }
+        XCTAssertTrue(eventually { harness.engine.statistics.reactor.acceptBackoffs >= 3 })
+        let exhausted = harness.engine.statistics.reactor
+        // Each EMFILE turned into one back-off; the listener is not called in between (no spin).
+        XCTAssertLessThanOrEqual(exhausted.acceptCallbacks, exhausted.acceptBackoffs + 1)
+        XCTAssertEqual(exhausted.accepted, 0)
+        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(originalLimit))
+        fillers.forEach { close($0) }
+        fillers.removeAll()
+        XCTAssertTrue(recorder.wait { $0.connects.count == sockets.count })
+        XCTAssertEqual(harness.engine.statistics.reactor.accepted, sockets.count)
+    }
+
+    /// An idle engine with 100 connected peers does nothing: over a quiet period the reactor runs no
+    /// callback and the dispatcher does no pass (counts, not CPU time, so the test is not flaky).
+    func testIdleEngineWith100PeersRunsNoCallbacks() throws {
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("ping") { context, _ in context.send(command: "pong", payload: []) }
+        }
+        let harness = try EngineHarness(handlers: handlers)
+        defer { harness.engine.stop() }
+        let clients = try (0..<100).map { _ in try harness.client() }
+        XCTAssertTrue(recorder.wait { $0.connects.count == 100 })
+        for client in clients { client.send(command: "ping") }
+        for client in clients { XCTAssertEqual(client.readFrame()?.command, "pong") }
+        XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
+        let before = harness.engine.statistics
+        usleep(500_000)  // the quiet period being observed, not a synchronization
+        let after = harness.engine.statistics
+        XCTAssertEqual(after.reactor.callbacks, before.reactor.callbacks)
+        XCTAssertEqual(after.reactor.wakeups, before.reactor.wakeups)
+        XCTAssertEqual(after.dispatcherPasses, before.dispatcherPasses)
+        XCTAssertEqual(after.dispatcherSleeps, before.dispatcherSleeps)
+        XCTAssertTrue(after.dispatcherIsAsleep)
+    }
+
+    /// Disconnects racing the dispatcher: handlers send to and disconnect peers while those peers
+    /// close from the remote side. Sends to gone peers do nothing; nothing leaks (run under TSan).
+    func testDisconnectRacingDispatchLeavesNothingBehind() throws {
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("spam") { context, frame in
+                for _ in 0..<8 { context.send(command: "echo", payload: frame.payload) }
+                if frame.payload.first == 1 { context.disconnect(reason: .protocolViolation) }
+            }
+        }
+        let harness = try EngineHarness(handlers: handlers)
+        defer { harness.engine.stop() }
+        let baseline = openDescriptorCount()
+        let rounds = 200
+        for round in 0..<rounds {
+            let client = try harness.client()
+            for _ in 0..<20 { client.send(command: "spam", payload: [UInt8(round % 2), 0, 0, 0]) }
+            client.close()
+        }
+        XCTAssertTrue(recorder.wait { $0.disconnects.count == rounds })
+        XCTAssertEqual(harness.engine.peerIDs.count, 0)
+        XCTAssertEqual(openDescriptorCount(), baseline)
+        let disconnects = harness.engine.statistics.disconnects
+        XCTAssertEqual(disconnects.values.reduce(0, +), rounds)
+    }
+}

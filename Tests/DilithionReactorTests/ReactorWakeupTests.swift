@@ -1,0 +1,101 @@
+@testable import DilithionReactor
+import DilithionWire
+import XCTest
+
+/// The reactor on its own, with a minimal delegate: wakeups coalesce, interrupts arrive, the backend
+/// is never `select`, and stopping frees everything.
+final class ReactorWakeupTests: XCTestCase {
+    final class Delegate: ReactorDelegate, @unchecked Sendable {
+        let lock = PThreadMutex()
+        let changed = ConditionVariable()
+        private var _wakes = 0
+        private var _interrupts = 0
+        var wakes: Int { lock.withLock { _wakes } }
+        var interrupts: Int { lock.withLock { _interrupts } }
+
+        func waitFor(_ predicate: () -> Bool) -> Bool {
+            let deadline = UInt64((monotonicNow() + 30) * 1e9)
+            return lock.withLock {
+                while !predicate() {
+                    if UInt64(monotonicNow() * 1e9) >= deadline { return false }
+                    changed.wait(lock, untilMonotonicNanoseconds: deadline)
+                }
+                return true
+            }
+        }
+
+        func reactorDidWake(_ reactor: Reactor) {
+            reactor.assertOnReactorThread()
+            lock.withLock { _wakes += 1; changed.broadcast() }
+        }
+        func reactorDidReceiveInterrupt(_ reactor: Reactor) {
+            lock.withLock { _interrupts += 1; changed.broadcast() }
+        }
+        func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64? { nil }
+        func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {}
+        func connectionDidConnect(_ connection: ReactorConnection) {}
+        func connection(_ connection: ReactorConnection, didReceive frames: inout [Frame], byteCount: Int, hasPartialFrame: Bool) -> Bool { true }
+        func connection(_ connection: ReactorConnection, didDropFrame error: FrameError) {}
+        func connection(_ connection: ReactorConnection, didWrite byteCount: Int) {}
+        func connection(_ connection: ReactorConnection, didClose failure: ConnectionFailure) {}
+    }
+
+    func testManyWakeUpsCoalesceAndEachBatchIsSeen() throws {
+        let reactor = try Reactor(configuration: ReactorConfiguration(magic: Network.regtest.magic))
+        let delegate = Delegate()
+        try reactor.start(delegate: delegate)
+        XCTAssertFalse(reactor.isOnReactorThread)
+        let calls = 10_000
+        let threads = (0..<2).map { _ in NativeThread { for _ in 0..<calls { reactor.wakeUp() } } }
+        threads.forEach { $0.join() }
+        // After the last wakeUp() returned, at least one callback follows it.
+        XCTAssertTrue(delegate.waitFor { delegate.wakes >= 1 })
+        let wakes = delegate.wakes
+        XCTAssertLessThan(wakes, 2 * calls, "wakeups were not coalesced")
+        reactor.requestStop()
+        reactor.join()
+        XCTAssertEqual(reactor.statistics.wakeups, delegate.wakes)
+    }
+
+    func testInterruptIsDeliveredOnTheReactorThread() throws {
+        let reactor = try Reactor(configuration: ReactorConfiguration(magic: Network.regtest.magic))
+        let delegate = Delegate()
+        try reactor.start(delegate: delegate)
+        reactor.interrupt()
+        XCTAssertTrue(delegate.waitFor { delegate.interrupts == 1 })
+        reactor.requestStop()
+        reactor.join()
+        reactor.join()  // idempotent
+    }
+
+    func testListenersBindKernelChosenPortsAndABusyPortFails() throws {
+        let configuration = ReactorConfiguration(
+            magic: Network.regtest.magic, listenAddresses: [.ipv4Loopback(), .ipv6Loopback()])
+        let reactor = try Reactor(configuration: configuration)
+        let delegate = Delegate()
+        let bound = try reactor.start(delegate: delegate)
+        XCTAssertEqual(bound.count, 2)
+        XCTAssertTrue(bound.allSatisfy { $0.port != 0 })
+        var busy = ReactorConfiguration(magic: Network.regtest.magic, listenAddresses: [bound[0]])
+        busy.acceptBackoffMicroseconds = 1000
+        let second = try Reactor(configuration: busy)
+        XCTAssertThrowsError(try second.start(delegate: Delegate())) { error in
+            guard case ReactorError.bindFailed(_, let code) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(code, EADDRINUSE)
+        }
+        reactor.requestStop()
+        reactor.join()
+    }
+
+    func testSocketAddressParsesNumericHostsOnly() {
+        XCTAssertEqual(SocketAddress(host: "127.0.0.1", port: 8444)?.description, "127.0.0.1:8444")
+        XCTAssertEqual(SocketAddress(host: "::1", port: 1)?.description, "[::1]:1")
+        XCTAssertNil(SocketAddress(host: "localhost", port: 1))
+    }
+}
+
+private func monotonicNow() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
