@@ -13,10 +13,11 @@ final class ReactorWakeupTests: XCTestCase {
         var wakes: Int { lock.withLock { _wakes } }
         var interrupts: Int { lock.withLock { _interrupts } }
 
-        func waitFor(_ predicate: () -> Bool) -> Bool {
+        /// Waits until `predicate(wakes, interrupts)` holds (bounded).
+        func waitFor(_ predicate: (Int, Int) -> Bool) -> Bool {
             let deadline = UInt64((monotonicNow() + 30) * 1e9)
             return lock.withLock {
-                while !predicate() {
+                while !predicate(_wakes, _interrupts) {
                     if UInt64(monotonicNow() * 1e9) >= deadline { return false }
                     changed.wait(lock, untilMonotonicNanoseconds: deadline)
                 }
@@ -49,7 +50,7 @@ final class ReactorWakeupTests: XCTestCase {
         let threads = (0..<2).map { _ in NativeThread { for _ in 0..<calls { reactor.wakeUp() } } }
         threads.forEach { $0.join() }
         // After the last wakeUp() returned, at least one callback follows it.
-        XCTAssertTrue(delegate.waitFor { delegate.wakes >= 1 })
+        XCTAssertTrue(delegate.waitFor { wakes, _ in wakes >= 1 })
         let wakes = delegate.wakes
         XCTAssertLessThan(wakes, 2 * calls, "wakeups were not coalesced")
         reactor.requestStop()
@@ -62,7 +63,7 @@ final class ReactorWakeupTests: XCTestCase {
         let delegate = Delegate()
         try reactor.start(delegate: delegate)
         reactor.interrupt()
-        XCTAssertTrue(delegate.waitFor { delegate.interrupts == 1 })
+        XCTAssertTrue(delegate.waitFor { _, interrupts in interrupts == 1 })
         reactor.requestStop()
         reactor.join()
         reactor.join()  // idempotent
