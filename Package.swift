@@ -93,6 +93,12 @@ let package = Package(
             name: "WireBench",
             dependencies: ["DilithionWire"]
         ),
+        // Engine benchmark server, driven by scripts/bench-engine against bench/c-reference (issue 8).
+        .executableTarget(
+            name: "EngineBench",
+            dependencies: ["DilithionNet", "DilithionReactor", .product(name: "Logging", package: "swift-log")],
+            path: "bench/engine-bench"
+        ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
         .executableTarget(

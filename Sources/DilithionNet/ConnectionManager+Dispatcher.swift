@@ -17,7 +17,7 @@ extension ConnectionManager {
         var wakeReactorNow = false
         lock.lock()
         while true {
-            if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty {
+            if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty, finalizationsInFlight == 0 {
                 break
             }
             deadlines.popDue(clock.now, into: &dueDeadlines)

@@ -221,16 +221,21 @@ extension ConnectionManager: ReactorDelegate {
             state.discardInbox()
             state.outbox.removeAll()
             counters.disconnects[reason, default: 0] += 1
-            events.append(.disconnected(id, reason))
-            signalDispatcherLocked()
+            finalizationsInFlight += 1
             return (reason, state)
         }
         guard let (reason, state) = result else { return }
+        // Logged before the handlers hear of it, outside the lock.
         logger.info(
             "disconnect",
             metadata: [
                 "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
                 "remote": "\(state.remoteAddress)",
             ])
+        lock.withLock {
+            finalizationsInFlight -= 1
+            events.append(.disconnected(id, reason))
+            signalDispatcherLocked()
+        }
     }
 }

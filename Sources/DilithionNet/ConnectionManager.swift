@@ -41,6 +41,9 @@ public final class ConnectionManager: @unchecked Sendable {
     var deadlines = DeadlineQueue()
     var nextPeerID: UInt64 = 1
     var dispatcherSleeping = false
+    /// Peers that left the table whose `disconnected` event is not queued yet (the log line is
+    /// written in between); the dispatcher does not exit while any is in flight.
+    var finalizationsInFlight = 0
     var counters = EngineCounters()
     var dispatcherThread: NativeThread?
 

@@ -1,0 +1,83 @@
+/* Load generator for scripts/bench-engine (talks to either engine over 127.0.0.1).
+ *   loadgen PORT throughput COUNT PAYLOAD_BYTES   -> prints "msgs=N seconds=S"
+ *   loadgen PORT latency COUNT                    -> prints "p50_ns=X p99_ns=Y" (measured by the engine's
+ *                                                    handler: handler start minus send time, CLOCK_MONOTONIC)
+ *   loadgen PORT quit                              -> asks the engine to exit */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "frame.h"
+
+static EVP_MD_CTX *ctx; static EVP_MD *md; static int fd;
+
+static void write_all(const uint8_t *p, size_t n) {
+    while (n) { ssize_t w = write(fd, p, n); if (w < 0) { if (errno == EINTR) continue; perror("write"); exit(1); } p += w; n -= (size_t)w; }
+}
+static void read_all(uint8_t *p, size_t n) {
+    while (n) { ssize_t r = read(fd, p, n); if (r <= 0) { if (r < 0 && errno == EINTR) continue; fprintf(stderr, "connection closed\n"); exit(1); } p += r; n -= (size_t)r; }
+}
+static void send_cmd(const char *command, const uint8_t *payload, uint32_t len) {
+    uint8_t *f = malloc(FRAME_HEADER + len); encode_frame(ctx, md, command, payload, len, f); write_all(f, FRAME_HEADER + len); free(f);
+}
+/* Reads one frame; returns its payload length, payload copied into out (up to cap). */
+static uint32_t read_frame(char command[13], uint8_t *out, uint32_t cap) {
+    uint8_t h[FRAME_HEADER]; read_all(h, FRAME_HEADER);
+    uint32_t len = le32(h + 16); memcpy(command, h + 4, 12); command[12] = 0;
+    uint8_t *p = malloc(len ? len : 1); read_all(p, len); memcpy(out, p, len < cap ? len : cap); free(p);
+    return len;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: loadgen PORT throughput COUNT PAYLOAD | latency COUNT | quit\n"); return 2; }
+    md = EVP_MD_fetch(NULL, "SHA3-256", NULL); ctx = EVP_MD_CTX_new();
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; connect(fd, (struct sockaddr *)&a, sizeof a) != 0; i++) {
+        if (i > 200) { perror("connect"); return 1; }
+        close(fd); fd = socket(AF_INET, SOCK_STREAM, 0); usleep(50000); /* engine still starting */
+    }
+    int one = 1; setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char command[13]; uint8_t reply[64];
+    if (strcmp(argv[2], "quit") == 0) { send_cmd("quit", NULL, 0); return 0; }
+    if (strcmp(argv[2], "throughput") == 0 && argc == 5) {
+        long count = atol(argv[3]); uint32_t size = (uint32_t)atol(argv[4]);
+        uint8_t *payload = malloc(size); for (uint32_t i = 0; i < size; i++) payload[i] = (uint8_t)(i * 7);
+        size_t frame = FRAME_HEADER + size;
+        long per_batch = size >= 65536 ? 1 : (long)(262144 / frame);
+        uint8_t *batch = malloc(frame * (size_t)per_batch);
+        for (long i = 0; i < per_batch; i++) encode_frame(ctx, md, "msg", payload, size, batch + frame * (size_t)i);
+        uint64_t t0 = now_ns();
+        for (long sent = 0; sent < count;) {
+            long n = count - sent < per_batch ? count - sent : per_batch;
+            write_all(batch, frame * (size_t)n); sent += n;
+        }
+        send_cmd("done", NULL, 0);
+        read_frame(command, reply, sizeof reply);
+        uint64_t t1 = now_ns();
+        uint64_t got; memcpy(&got, reply, 8);
+        if (strcmp(command, "stats") != 0 || got != (uint64_t)count) { fprintf(stderr, "engine counted %llu of %ld\n", (unsigned long long)got, count); return 1; }
+        printf("msgs=%ld seconds=%.6f\n", count, (double)(t1 - t0) / 1e9);
+        return 0;
+    }
+    if (strcmp(argv[2], "latency") == 0 && argc == 4) {
+        long count = atol(argv[3]); uint8_t payload[32] = { 0 };
+        for (long i = 0; i < count; i++) {
+            uint64_t t = now_ns(); memcpy(payload, &t, 8);
+            send_cmd("lat", payload, sizeof payload);
+            read_frame(command, reply, sizeof reply);
+            usleep(100); /* let the engine go idle: this measures wake-up latency of an idle node */
+        }
+        send_cmd("done", NULL, 0);
+        read_frame(command, reply, sizeof reply);
+        uint64_t stats[3]; memcpy(stats, reply, sizeof stats);
+        printf("p50_ns=%llu p99_ns=%llu\n", (unsigned long long)stats[1], (unsigned long long)stats[2]);
+        return 0;
+    }
+    fprintf(stderr, "bad arguments\n"); return 2;
+}
