@@ -163,19 +163,3 @@ final class BackpressureTests: XCTestCase {
         XCTAssertLessThanOrEqual(honestIndex, 2, "honest message waited behind \(honestIndex - 1) flood messages")
     }
 }
-
-/// A counter shared with handlers.
-final class Counter: @unchecked Sendable {
-    private let lock = PThreadMutex()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}
-
-/// An ordered log of handler calls.
-final class EventLog: @unchecked Sendable {
-    private let lock = PThreadMutex()
-    private var items: [String] = []
-    func append(_ entry: String) { lock.withLock { items.append(entry) } }
-    var entries: [String] { lock.withLock { items } }
-}

@@ -59,6 +59,7 @@ let engine = try ConnectionManager(
     configuration: configuration, handlers: handlers, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 try engine.start()
 print("ready")
+fflush(nil)  // the script waits for this line through a pipe (flushes every stream)
 state.quit.withLock {
     while !state.quitRequested { state.quitCondition.wait(state.quit) }
 }

@@ -1,0 +1,9 @@
+import DilithionReactor
+
+/// A counter shared with handlers.
+final class Counter: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
