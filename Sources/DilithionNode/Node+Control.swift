@@ -26,6 +26,7 @@ extension Node {
                     bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
                     bytesSentPerMessage: stats.sent.mapValues(\.bytes), bytesReceivedPerMessage: stats.received.mapValues(\.bytes),
                     pingSeconds: session?.lastPingRTT.map { Double($0.engineNanoseconds) / 1e9 },
+                    pingWaitSeconds: session?.pingSentAt.map { Double(nowInstant.duration(since: $0).engineNanoseconds) / 1e9 },
                     connectedSeconds: Double(stats.connectedFor.engineNanoseconds) / 1e9,
                     connectionTime: unix(stats.connectedAt) ?? nowUnix, lastSend: unix(stats.lastSend),
                     lastReceive: unix(stats.lastReceive), blocksInFlight: scheduler.inFlightCount(for: stats.peer),

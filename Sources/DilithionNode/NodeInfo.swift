@@ -19,6 +19,8 @@ public struct PeerInfo: Sendable {
     public var bytesSentPerMessage: [String: Int]
     public var bytesReceivedPerMessage: [String: Int]
     public var pingSeconds: Double?
+    /// Seconds the outstanding ping has waited for its pong (nil when none is outstanding).
+    public var pingWaitSeconds: Double?
     public var connectedSeconds: Double
     /// Unix time of connection, last send and last receive.
     public var connectionTime: Int64

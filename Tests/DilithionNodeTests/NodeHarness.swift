@@ -11,7 +11,9 @@ final class NodeHarness {
     private(set) var nodes: [Node] = []
     private var directories: [String] = []
 
-    func makeNode(connect: [String] = [], configure: (inout NodeConfiguration) -> Void = { _ in }) throws -> Node {
+    func makeNode(
+        connect: [String] = [], clock: (any EngineClock)? = nil, configure: (inout NodeConfiguration) -> Void = { _ in }
+    ) throws -> Node {
         let directory = NSTemporaryDirectory() + "dilithion-node-\(UUID().uuidString)"
         directories.append(directory)
         var configuration = NodeConfiguration(network: .regtest, dataDirectory: directory)
@@ -21,7 +23,7 @@ final class NodeHarness {
         configure(&configuration)
         var logger = Logger(label: "test.node")
         logger.logLevel = ProcessInfo.processInfo.environment["DILITHION_TEST_LOG"] == nil ? .critical : .debug
-        let node = try Node(configuration: configuration, logger: logger)
+        let node = try Node(configuration: configuration, logger: logger, clock: clock ?? SystemClock())
         try node.start()
         nodes.append(node)
         return node

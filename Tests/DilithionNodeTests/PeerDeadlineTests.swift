@@ -1,0 +1,123 @@
+import DilithionNet
+import DilithionNode
+import DilithionWire
+import Foundation
+import XCTest
+
+/// Every peer-protocol deadline, driven by a manual clock: time moves only when the test says so,
+/// so each deadline is checked on both sides of its edge without sleeping through it.
+final class PeerDeadlineTests: XCTestCase {
+    var harness = NodeHarness()
+    let clock = ManualClock()
+
+    override func tearDown() {
+        harness.shutdown()
+        super.tearDown()
+    }
+
+    func version(nonce: UInt64 = 77) -> Message {
+        .version(VersionMessage(
+            protocolVersion: 70011, services: 1, timestamp: 0, receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
+            sender: NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0), nonce: nonce, userAgent: "/fake/", startHeight: 0,
+            relay: true, genesisHash: Network.regtest.parameters.genesisHash))
+    }
+
+    /// Advances the manual clock in 1-second steps (the keepalive tick is 5 s).
+    func advance(seconds: Int) {
+        for _ in 0..<seconds { clock.advance(by: .seconds(1)) }
+    }
+
+    func disconnectCount(_ node: Node, _ reason: String) -> Int {
+        node.metricsSnapshot().disconnectsByReason[reason] ?? 0
+    }
+
+    func testSilentPeerIsDisconnectedAtTheVersionDeadline() throws {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        NodeHarness.wait("peer registered") { node.peerInfo().count == 1 }
+        advance(seconds: 29)
+        XCTAssertEqual(raw.receive(for: 0.3).closed, false, "still connected before 30 s")
+        advance(seconds: 1)
+        NodeHarness.wait("handshake-timeout") { disconnectCount(node, "handshake-timeout") == 1 }
+        XCTAssertTrue(raw.receive(for: 2).closed)
+    }
+
+    func testVersionWithoutVerackIsDisconnectedAtTheHandshakeDeadline() throws {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(version())
+        XCTAssertEqual(raw.receive(for: 5) { $0.count >= 2 }.frames.map(\.command), ["version", "verack"])
+        advance(seconds: 59)
+        raw.send(.ping(nonce: 1))  // baiting: nothing may be answered before the handshake
+        XCTAssertTrue(raw.receive(for: 0.3).frames.isEmpty)
+        advance(seconds: 1)
+        NodeHarness.wait("handshake-timeout") { disconnectCount(node, "handshake-timeout") == 1 }
+    }
+
+    func testUnansweredPingIsDisconnectedAfterThePongTimeout() throws {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(version())
+        _ = raw.receive(for: 5) { $0.count >= 2 }
+        raw.send(.verack)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        advance(seconds: 60)
+        let ping = raw.receive(for: 5) { frames in frames.contains { $0.command == "ping" } }
+        XCTAssertTrue(ping.frames.contains { $0.command == "ping" }, "a ping after 60 s of silence")
+        advance(seconds: 55)
+        XCTAssertEqual(disconnectCount(node, "ping-timeout"), 0)
+        advance(seconds: 10)
+        NodeHarness.wait("ping-timeout") { disconnectCount(node, "ping-timeout") == 1 }
+    }
+
+    func testAnsweredPingsKeepThePeerAndMeasureTheRoundTrip() throws {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(version())
+        _ = raw.receive(for: 5) { $0.count >= 2 }
+        raw.send(.verack)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        for round in 0..<3 {
+            advance(seconds: 60)
+            let frames = raw.receive(for: 5) { frames in frames.contains { $0.command == "ping" } }.frames
+            guard let ping = frames.last(where: { $0.command == "ping" }) else { return XCTFail("no ping in round \(round): \(frames.map(\.command))") }
+            guard case .ping(let nonce) = try Message.decode(ping) else { return XCTFail() }
+            raw.send(.pong(nonce: nonce))
+            // Wait until the node has processed this pong (no ping outstanding) before time moves.
+            NodeHarness.wait("pong \(round) processed") {
+                guard let info = node.peerInfo().first else { return false }
+                return info.pingWaitSeconds == nil && info.pingSeconds != nil
+            }
+        }
+        XCTAssertEqual(node.peerInfo().count, 1)
+        XCTAssertEqual(disconnectCount(node, "ping-timeout"), 0)
+    }
+
+    func testMisbehaviourBansTheAddress() throws {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(version())
+        _ = raw.receive(for: 5) { $0.count >= 2 }
+        raw.send(.verack)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        // Three malformed `inv`s (count larger than the bytes: +10 each) and three oversized
+        // locators (+20 each) add up to 90: still connected. One more +20 bans.
+        let badInv = FrameEncoder.encode(magic: Network.regtest.magic, command: "inv", payload: [3, 2, 0, 0, 0])
+        for _ in 0..<3 { _ = badInv.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        var locator = [UInt8]([33])
+        locator += [UInt8](repeating: 0, count: 32 * 34)
+        let badLocator = FrameEncoder.encode(magic: Network.regtest.magic, command: "getheaders", payload: locator)
+        for _ in 0..<3 { _ = badLocator.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        raw.send(.ping(nonce: 3))
+        XCTAssertTrue(raw.receive(for: 5) { $0.contains { $0.command == "pong" } }.frames.contains { $0.command == "pong" })
+        XCTAssertEqual(node.peerInfo().first?.banScore, 90)
+        _ = badLocator.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        NodeHarness.wait("misbehaving") { disconnectCount(node, "misbehaving") == 1 }
+        XCTAssertEqual(node.listBanned().map(\.address), ["127.0.0.1"])
+        // A new connection from the banned address is refused at once.
+        let again = try RawPeer(port: harness.port(of: node))
+        again.send(version(nonce: 5))
+        XCTAssertTrue(again.receive(for: 5).closed)
+        NodeHarness.wait("banned refusal") { disconnectCount(node, "banned") == 1 }
+    }
+}
