@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DilithionWire", targets: ["DilithionWire"]),
         .library(name: "DilithionNode", targets: ["DilithionNode"]),
         .executable(name: "dilithion-node", targets: ["dilithion-node"]),
+        .executable(name: "dilithion-cli", targets: ["dilithion-cli"]),
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
     ],
     dependencies: [
@@ -79,12 +80,37 @@ let package = Package(
             ]
         ),
 
+        // Operations surface: config, JSON-RPC server and methods, cookie, logging, Prometheus text,
+        // lock file, signals (issue 5). POSIX sockets on its own threads; never imports CLibevent.
+        .target(
+            name: "DilithionOps",
+            dependencies: [
+                "DilithionWire",
+                "DilithionReactor",
+                "DilithionNode",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "dilithion-node",
             dependencies: [
                 "DilithionWire",
                 "DilithionRandomX",
+                "DilithionChain",
+                "DilithionNode",
+                "DilithionOps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // JSON-RPC client (reads the cookie, prints results like bitcoin-cli).
+        .executableTarget(
+            name: "dilithion-cli",
+            dependencies: [
+                "DilithionWire",
+                "DilithionOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,6 +137,10 @@ let package = Package(
         .testTarget(
             name: "DilithionNodeTests",
             dependencies: ["DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire"]
+        ),
+        .testTarget(
+            name: "DilithionOpsTests",
+            dependencies: ["DilithionOps", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DilithionWireTests",

@@ -1,0 +1,66 @@
+import DilithionNode
+
+/// The `/metrics` page for a node snapshot.
+extension NodeMetricsSnapshot {
+    /// Upper bounds of the handshake-duration histogram, in seconds: sub-millisecond on loopback up
+    /// to the 60 s handshake timeout, with WAN round trips (0.1-1 s) in between.
+    public static let handshakeBuckets: [Double] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    /// Prometheus text (format 0.0.4) of every metric in the snapshot.
+    public var prometheusText: String {
+        var out = PrometheusText()
+        out.family("dilithion_peers", type: .gauge, help: "Connected peers by direction and connection state.")
+        var established: Int?
+        for key in peersByDirectionAndState.keys.sorted() {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                out.sample("dilithion_peers", labels: [("direction", parts[0]), ("state", parts[1])],
+                           value: peersByDirectionAndState[key]!)
+            } else if key == "established" {
+                established = peersByDirectionAndState[key]
+            }
+        }
+        if let established {
+            out.single("dilithion_peers_handshaked", type: .gauge, help: "Peers whose version handshake completed.",
+                       value: Double(established))
+        }
+        out.labelled("dilithion_peer_bytes_received", type: .gauge,
+                     help: "Bytes received from the currently connected peers, by message command.",
+                     label: "command", values: bytesReceivedByCommand)
+        out.labelled("dilithion_peer_bytes_sent", type: .gauge,
+                     help: "Bytes sent to the currently connected peers, by message command.",
+                     label: "command", values: bytesSentByCommand)
+        out.labelled("dilithion_peer_messages_received", type: .gauge,
+                     help: "Messages received from the currently connected peers, by command.",
+                     label: "command", values: messagesReceivedByCommand)
+        out.labelled("dilithion_peer_messages_sent", type: .gauge,
+                     help: "Messages sent to the currently connected peers, by command.",
+                     label: "command", values: messagesSentByCommand)
+        out.histogram("dilithion_handshake_duration_seconds",
+                      help: "Time from TCP connect to a completed version/verack handshake.",
+                      buckets: Self.handshakeBuckets, observations: handshakeSeconds)
+        out.labelled("dilithion_disconnects_total", type: .counter, help: "Peer disconnections by reason.",
+                     label: "reason", values: disconnectsByReason)
+        out.labelled("dilithion_misbehaviour_total", type: .counter, help: "Misbehaviour penalties by reason.",
+                     label: "reason", values: misbehaviourByReason)
+        out.single("dilithion_bans", type: .gauge, help: "Addresses currently banned.", value: Double(bans))
+        out.single("dilithion_inbox_bytes", type: .gauge, help: "Bytes received and queued for the dispatcher, all peers.",
+                   value: Double(inboxBytes))
+        out.single("dilithion_outbox_bytes", type: .gauge, help: "Bytes queued for sending, all peers.",
+                   value: Double(outboxBytes))
+        out.single("dilithion_dispatcher_queue_depth", type: .gauge, help: "Messages waiting for the dispatcher, all peers.",
+                   value: Double(dispatcherQueueDepth))
+        out.single("dilithion_tip_height", type: .gauge, help: "Height of the best stored block.", value: Double(tipHeight))
+        out.single("dilithion_headers_height", type: .gauge, help: "Height of the best known header.",
+                   value: Double(headersHeight))
+        out.single("dilithion_ibd_progress_ratio", type: .gauge, help: "Stored tip height over best header height (1 = synced).",
+                   value: ibdProgress)
+        out.single("dilithion_blocks_per_second", type: .gauge, help: "Blocks stored per second, recent average.",
+                   value: blocksPerSecond)
+        out.single("dilithion_store_bytes", type: .gauge, help: "Size of the block store on disk.", value: Double(storeBytes))
+        out.single("dilithion_store_blocks", type: .gauge, help: "Blocks in the block store.", value: Double(storeBlocks))
+        out.single("dilithion_uptime_seconds", type: .gauge, help: "Seconds since the node started.",
+                   value: Double(uptimeSeconds))
+        return out.text
+    }
+}

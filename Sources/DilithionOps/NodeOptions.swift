@@ -1,0 +1,78 @@
+import DilithionWire
+
+/// Every operator setting of `dilithion-node`, validated: the command line merged over the
+/// configuration file (see ``resolve(commandLine:environment:loadFile:)``).
+public struct NodeOptions: Sendable, Equatable {
+    /// `--network` (command line only; default regtest).
+    public var network: Network
+    /// `--datadir` (command line only; default `~/.dilithion-swift/<network>`).
+    public var dataDirectory: String
+    /// The configuration file that was read, if any.
+    public var configFile: String?
+    /// `port`: the P2P port (default: the network's).
+    public var port: UInt16
+    /// Whether `port` was set explicitly (it then re-enables listening under `connect`).
+    public var portIsExplicit: Bool
+    /// `bind`: listen addresses; empty = the defaults (or none under `connect`).
+    public var bind: [Endpoint]
+    /// `connect`: only these peers.
+    public var connect: [Endpoint]
+    /// `addnode`: these peers on top of the automatic ones.
+    public var addNodes: [Endpoint]
+    /// `seednode`: ask these for addresses.
+    public var seedNodes: [Endpoint]
+    /// `maxconnections` (default 125).
+    public var maxConnections: Int
+    /// `max-connections-per-ip` (default 2).
+    public var maxConnectionsPerIP: Int
+    /// `externalip`: the address advertised to peers.
+    public var externalIP: String?
+    /// `rpcbind`: JSON-RPC listen addresses (default 127.0.0.1 on `rpcport`).
+    public var rpcBind: [Endpoint]
+    /// `rpcport` (default: the network's RPC port).
+    public var rpcPort: UInt16
+    /// `rpcuser` / `rpcpassword`: optional HTTP Basic credentials besides the cookie.
+    public var rpcCredentials: RPCCredentials?
+    /// `metrics-port`: Prometheus on 127.0.0.1; 0 = off (the default).
+    public var metricsPort: UInt16
+    /// `loglevel`.
+    public var logLevels: LogLevels
+    /// `printtoconsole`: log to standard error instead of `debug.log`.
+    public var printToConsole: Bool
+    /// `reindex`.
+    public var reindex: Bool
+    /// `mocktime` (regtest only).
+    public var mockTime: Int64?
+
+    /// The defaults for `network` with data in `dataDirectory`.
+    public init(network: Network, dataDirectory: String) {
+        let parameters = network.parameters
+        self.network = network
+        self.dataDirectory = dataDirectory
+        self.configFile = nil
+        self.port = parameters.defaultPort
+        self.portIsExplicit = false
+        self.bind = []
+        self.connect = []
+        self.addNodes = []
+        self.seedNodes = []
+        self.maxConnections = 125
+        self.maxConnectionsPerIP = 2
+        self.externalIP = nil
+        self.rpcBind = [Endpoint(host: "127.0.0.1", port: parameters.defaultRPCPort)]
+        self.rpcPort = parameters.defaultRPCPort
+        self.rpcCredentials = nil
+        self.metricsPort = 0
+        self.logLevels = LogLevels()
+        self.printToConsole = false
+        self.reindex = false
+        self.mockTime = nil
+    }
+
+    /// The log file when not printing to the console.
+    public var logFilePath: String { dataDirectory + "/debug.log" }
+    /// The lock file that keeps a second node off this data directory.
+    public var lockFilePath: String { dataDirectory + "/.lock" }
+    /// The RPC cookie file.
+    public var cookieFilePath: String { dataDirectory + "/.cookie" }
+}

@@ -1,0 +1,143 @@
+import DilithionNode
+import DilithionWire
+
+/// The JSON shapes of the node's RPC results, named like Bitcoin Core's where it has the field.
+public enum NodeRPCEncoding {
+    /// One `getpeerinfo` entry.
+    public static func peer(_ peer: PeerInfo) -> JSON {
+        var members: [(String, JSON)] = [
+            ("id", .int(Int64(peer.id))),
+            ("addr", .string(peer.address)),
+            ("inbound", .bool(peer.inbound)),
+            ("connection_type", .string(peer.inbound ? "inbound" : peer.manual ? "manual" : "outbound-full-relay")),
+        ]
+        if let version = peer.version { members.append(("version", .int(Int64(version)))) }
+        if let subversion = peer.subversion { members.append(("subver", .string(subversion))) }
+        if let height = peer.startingHeight { members.append(("startingheight", .int(Int64(height)))) }
+        members += [
+            ("synced_headers", .int(Int64(peer.syncedHeaders))),
+            ("synced_blocks", .int(Int64(peer.syncedBlocks))),
+            ("bytessent", .int(Int64(peer.bytesSent))),
+            ("bytesrecv", .int(Int64(peer.bytesReceived))),
+            ("bytessent_per_msg", counts(peer.bytesSentPerMessage)),
+            ("bytesrecv_per_msg", counts(peer.bytesReceivedPerMessage)),
+        ]
+        if let ping = peer.pingSeconds { members.append(("pingtime", .double(ping))) }
+        members += [
+            ("conntime", .int(peer.connectionTime)),
+            ("lastsend", .int(peer.lastSend ?? 0)),
+            ("lastrecv", .int(peer.lastReceive ?? 0)),
+            ("inflight", .int(Int64(peer.blocksInFlight))),
+            ("paused_recv", .bool(peer.readPaused)),
+            ("paused_send", .bool(peer.sendPaused)),
+            ("inbox_bytes", .int(Int64(peer.inboxBytes))),
+            ("outbox_bytes", .int(Int64(peer.outboxBytes))),
+            ("banscore", .int(Int64(peer.banScore))),
+            ("handshake_complete", .bool(peer.handshakeComplete)),
+        ]
+        if let milliseconds = peer.handshakeMilliseconds { members.append(("handshake_ms", .double(milliseconds))) }
+        return .object(members)
+    }
+
+    /// `getnetworkinfo`.
+    public static func network(_ info: NetworkInfo) -> JSON {
+        .object([
+            ("version", .string(info.version)),
+            ("subversion", .string(info.subversion)),
+            ("protocolversion", .int(Int64(info.protocolVersion))),
+            ("connections", .int(Int64(info.connections))),
+            ("connections_in", .int(Int64(info.connectionsIn))),
+            ("connections_out", .int(Int64(info.connectionsOut))),
+            ("networkactive", .bool(true)),
+            ("localaddresses", .array(info.listening.map { .string($0) })),
+            ("network", .string(info.network)),
+        ])
+    }
+
+    /// `getnettotals`.
+    public static func netTotals(_ totals: NetTotals) -> JSON {
+        .object([
+            ("totalbytesrecv", .int(Int64(totals.bytesReceived))),
+            ("totalbytessent", .int(Int64(totals.bytesSent))),
+            ("timemillis", .int(totals.timeMillis)),
+        ])
+    }
+
+    /// `getblockchaininfo`.
+    public static func blockchain(_ info: BlockchainInfo) -> JSON {
+        .object([
+            ("chain", .string(info.chain)),
+            ("blocks", .int(Int64(info.blocks))),
+            ("headers", .int(Int64(info.headers))),
+            ("bestblockhash", .string(info.bestBlockHash.displayHex)),
+            ("chainwork", .string(info.chainWork)),
+            ("initialblockdownload", .bool(info.initialBlockDownload)),
+            ("verificationprogress", .double(info.verificationProgress)),
+            ("size_on_disk", .int(Int64(info.sizeOnDisk))),
+        ])
+    }
+
+    /// `getblockheader` (verbose): the header fields and its place in the chain.
+    public static func header(_ info: HeaderInfo) -> JSON {
+        var members = headerFields(info)
+        members.append(("stored", .bool(info.isStored)))
+        return .object(members)
+    }
+
+    /// `getblock` verbosity 1: the header fields plus size and transaction ids.
+    public static func block(_ info: HeaderInfo, payloadSize: Int, txids: [Hash256]) -> JSON {
+        var members = headerFields(info)
+        members += [
+            ("size", .int(Int64(payloadSize))),
+            ("nTx", .int(Int64(txids.count))),
+            ("tx", .array(txids.map { .string($0.displayHex) })),
+        ]
+        return .object(members)
+    }
+
+    /// `listbanned` entry.
+    public static func ban(_ entry: BanEntry, now: Int64) -> JSON {
+        .object([
+            ("address", .string(entry.address)),
+            ("ban_created", .int(entry.createdAt)),
+            ("banned_until", .int(entry.bannedUntil)),
+            ("ban_duration", .int(entry.bannedUntil - entry.createdAt)),
+            ("time_remaining", .int(max(0, entry.bannedUntil - now))),
+            ("reason", .string(entry.reason)),
+        ])
+    }
+
+    private static func headerFields(_ info: HeaderInfo) -> [(String, JSON)] {
+        let header = info.header
+        var members: [(String, JSON)] = [
+            ("hash", .string(info.hash.displayHex)),
+            ("confirmations", .int(Int64(info.confirmations))),
+            ("height", .int(Int64(info.height))),
+            ("version", .int(Int64(header.version))),
+            ("versionHex", .string(hex32(UInt32(bitPattern: header.version)))),
+            ("merkleroot", .string(header.merkleRoot.displayHex)),
+            ("time", .int(Int64(header.time))),
+            ("nonce", .int(Int64(header.nonce))),
+            ("bits", .string(hex32(header.bits))),
+            ("chainwork", .string(info.chainWork)),
+        ]
+        if header.isVDF {
+            members.append(("vdfoutput", .string(header.vdfOutput.displayHex)))
+            members.append(("vdfproofhash", .string(header.vdfProofHash.displayHex)))
+        }
+        if !header.previousBlockHash.isZero {
+            members.append(("previousblockhash", .string(header.previousBlockHash.displayHex)))
+        }
+        if let next = info.nextHash { members.append(("nextblockhash", .string(next.displayHex))) }
+        return members
+    }
+
+    private static func counts(_ values: [String: Int]) -> JSON {
+        .object(values.keys.sorted().map { ($0, .int(Int64(values[$0]!))) })
+    }
+
+    private static func hex32(_ value: UInt32) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - text.count) + text
+    }
+}
