@@ -49,7 +49,7 @@ public struct NodeLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var shownCategory = category?.rawValue ?? label
+        var shownCategory = category?.rawValue ?? (label.split(separator: ".").last.map(String.init) ?? label)
         if case .string(let name)? = merged["category"], let messageCategory = LogCategory(rawValue: name) {
             guard event.level >= levels.level(for: messageCategory) else { return }
             shownCategory = name

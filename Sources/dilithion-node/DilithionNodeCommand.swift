@@ -11,7 +11,8 @@ struct DilithionNodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dilithion-node",
         abstract: "A Dilithion P2P seed/relay node on a libevent reactor.",
-        subcommands: [WireCommand.self]
+        subcommands: [RunCommand.self, GenerateCommand.self, WireCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }
 

@@ -1,0 +1,168 @@
+import DilithionNode
+import DilithionOps
+import DilithionReactor
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one node process: lock the data directory, set up logging and signals, open the node, serve
+/// RPC and metrics, wait for a shutdown request, stop everything in order.
+///
+/// Phases (each logs one line): starting → data directory locked → store opened → rpc listening →
+/// reactor started → dispatcher started → [metrics listening] → running → shutdown requested →
+/// rpc stopped → node stopped → shutdown complete. A shutdown request in any phase skips the
+/// phases not yet begun and goes straight to stopping what has started.
+struct NodeRunner {
+    /// How long the orderly shutdown may take before the process exits anyway (status 1). The node
+    /// drains, flushes and checkpoints the store within a few seconds; the rest is margin for a
+    /// slow disk.
+    static let shutdownDeadlineSeconds: Double = 60
+
+    let options: NodeOptions
+
+    /// Returns the exit status.
+    func run() -> Int32 {
+        if let failure = makeDataDirectory() {
+            printError("dilithion-node: cannot create the data directory \(options.dataDirectory): \(failure)")
+            return 1
+        }
+        let lock: LockFile
+        do {
+            lock = try LockFile(path: options.lockFilePath)
+        } catch {
+            printError("dilithion-node: \(error)")
+            return LockFileError.exitCode
+        }
+        defer { lock.release() }
+
+        let sink: LogSink
+        if options.printToConsole {
+            sink = .standardError
+        } else {
+            do {
+                sink = try LogSink(appendingTo: options.logFilePath)
+            } catch {
+                printError("dilithion-node: \(error)")
+                return 1
+            }
+        }
+        LoggingSystem.bootstrap(NodeLogHandler.factory(levels: options.logLevels, sink: sink))
+        let logger = Logger(label: "dilithion.main")
+        logger.info("starting", metadata: [
+            "version": "\(NodeConfiguration.softwareVersion)", "network": "\(options.network.rawValue)",
+            "datadir": "\(options.dataDirectory)", "conf": "\(options.configFile ?? "none")", "pid": "\(getpid())"])
+        logger.info("data directory locked", metadata: ["lock": "\(options.lockFilePath)"])
+
+        let shutdown = ShutdownLatch()
+        SignalWatcher.ignoreBrokenPipe()
+        // The watcher's thread lives as long as the process; a second signal exits from there.
+        _ = SignalWatcher { number in
+            shutdown.request(reason: number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)")
+        }
+
+        let node: Node
+        do {
+            node = try Node(configuration: options.nodeConfiguration, logger: Logger(label: NodeLogHandler.nodeLabel))
+        } catch {
+            logger.critical("cannot open the node: \(error)")
+            printError("dilithion-node: cannot open the node: \(error)")
+            return 1
+        }
+
+        var servers: [HTTPServer] = []
+        let status = startAndServe(node: node, shutdown: shutdown, logger: logger, servers: &servers)
+
+        let reason = shutdown.requestedReason ?? "startup failure"
+        logger.info("shutdown requested", metadata: ["reason": "\(reason)"])
+        let done = ShutdownLatch()
+        let deadline = NativeThread {
+            if done.wait(seconds: Self.shutdownDeadlineSeconds) == nil {
+                printError("dilithion-node: shutdown did not finish within \(Int(Self.shutdownDeadlineSeconds)) s; exiting")
+                _exit(1)
+            }
+        }
+        for server in servers { server.stop() }
+        logger.info("rpc stopped")
+        node.stop()
+        logger.info("node stopped")
+        CookieFile.remove(path: options.cookieFilePath)
+        done.request(reason: "finished")
+        deadline.join()
+        logger.info("shutdown complete", metadata: ["exit": "\(status)"])
+        return status
+    }
+
+    /// Starts RPC, the node and metrics unless a shutdown is requested first, then waits for one.
+    /// Returns 0, or 1 when a part could not start.
+    private func startAndServe(node: Node, shutdown: ShutdownLatch, logger: Logger, servers: inout [HTTPServer]) -> Int32 {
+        guard shutdown.requestedReason == nil else { return 0 }
+        let rpcLogger = Logger(label: "dilithion.rpc")
+        var accepted: [RPCCredentials] = []
+        do {
+            accepted.append(try CookieFile.create(path: options.cookieFilePath))
+        } catch {
+            logger.critical("\(error)")
+            printError("dilithion-node: \(error)")
+            return 1
+        }
+        if let credentials = options.rpcCredentials { accepted.append(credentials) }
+        let table = RPCMethodTable.node(node) { shutdown.request(reason: "stop RPC") }
+        let rpc = RPCServer(table: table, authenticator: RPCAuthenticator(credentials: accepted), logger: rpcLogger,
+                            warmupMessage: "Starting network...")
+        let rpcHTTP = HTTPServer(endpoints: options.rpcBind, logger: rpcLogger, handler: rpc.handle)
+        do {
+            let bound = try rpcHTTP.start()
+            servers.append(rpcHTTP)
+            logger.info("rpc listening", metadata: ["addresses": "\(bound.map(\.description).joined(separator: " "))"])
+        } catch {
+            logger.critical("rpc: \(error)")
+            printError("dilithion-node: rpc: \(error)")
+            return 1
+        }
+
+        guard shutdown.requestedReason == nil else { return 0 }
+        do {
+            try node.start()
+        } catch {
+            logger.critical("cannot start the node: \(error)")
+            printError("dilithion-node: cannot start the node: \(error)")
+            return 1
+        }
+        rpc.finishWarmup()
+
+        if options.metricsPort != 0 {
+            let metricsHTTP = HTTPServer(
+                endpoints: [Endpoint(host: "127.0.0.1", port: options.metricsPort)], logger: rpcLogger
+            ) { request in
+                guard request.method == "GET" || request.method == "HEAD" else { return .text("GET only\n", status: 405) }
+                guard request.target == "/metrics" else { return .text("see /metrics\n", status: 404) }
+                return .text(node.metricsSnapshot().prometheusText, status: 200, contentType: PrometheusText.contentType)
+            }
+            do {
+                let bound = try metricsHTTP.start()
+                servers.append(metricsHTTP)
+                logger.info("metrics listening", metadata: ["address": "\(bound.map(\.description).joined(separator: " "))"])
+            } catch {
+                logger.critical("metrics: \(error)")
+                printError("dilithion-node: metrics: \(error)")
+                return 1
+            }
+        }
+        logger.info("running", metadata: ["tip": "\(node.blockchainInfo().blocks)"])
+        _ = shutdown.wait()
+        return 0
+    }
+
+    private func makeDataDirectory() -> String? {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: options.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return nil
+        } catch {
+            return "\(error.localizedDescription)"
+        }
+    }
+}

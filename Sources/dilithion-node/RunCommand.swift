@@ -1,0 +1,108 @@
+import ArgumentParser
+import DilithionOps
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `dilithion-node [run] …`: runs the node (the default subcommand).
+///
+/// Every value is taken as text and validated by `NodeOptions.resolve`, so a bad flag and a bad
+/// file line get the same one-line error and exit status 2.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the node (default).",
+        discussion: """
+            Options may also be set in a key=value file (--conf, else <datadir>/dilithion.conf if it \
+            exists) with the same names without dashes; flags override the file. Exit status: 0 after \
+            an orderly shutdown (SIGINT, SIGTERM or the stop RPC); 1 when the node cannot start \
+            (data directory locked by another node, store or port unavailable) or shutdown overran \
+            its deadline; 2 for a bad option or value; 130/143 when a second SIGINT/SIGTERM forces \
+            the exit.
+            """
+    )
+
+    @Option(help: "mainnet, testnet, dilv or regtest.")
+    var network: String?
+    @Option(help: "Data directory (default ~/.dilithion-swift/<network>).")
+    var datadir: String?
+    @Option(help: "Configuration file (default <datadir>/dilithion.conf if present).")
+    var conf: String?
+    @Option(help: "Listen address host[:port]; repeatable (default 0.0.0.0 and [::] on --port).")
+    var bind: [String] = []
+    @Option(help: "P2P port (default: the network's, e.g. 18744 on regtest).")
+    var port: String?
+    @Option(help: "Connect only to this peer host[:port]; repeatable. Implies no listening unless --port/--bind.")
+    var connect: [String] = []
+    @Option(help: "Keep a connection to this peer; repeatable.")
+    var addnode: [String] = []
+    @Option(help: "Ask this peer for addresses; repeatable.")
+    var seednode: [String] = []
+    @Option(help: "Most connections in total (default 125).")
+    var maxconnections: String?
+    @Option(name: .customLong("max-connections-per-ip"), help: "Most inbound connections from one IP (default 2).")
+    var maxConnectionsPerIP: String?
+    @Option(help: "The address advertised to peers.")
+    var externalip: String?
+    @Option(help: "JSON-RPC listen address host[:port]; repeatable (default 127.0.0.1).")
+    var rpcbind: [String] = []
+    @Option(help: "JSON-RPC port (default: the network's, e.g. 18745 on regtest).")
+    var rpcport: String?
+    @Option(help: "JSON-RPC user for HTTP Basic auth (besides the cookie).")
+    var rpcuser: String?
+    @Option(help: "JSON-RPC password.")
+    var rpcpassword: String?
+    @Option(name: .customLong("metrics-port"), help: "Prometheus /metrics port on 127.0.0.1 (0 = off, the default).")
+    var metricsPort: String?
+    @Option(help: "Log level, and per category (net, peer, sync, store, rpc): e.g. info,net=debug.")
+    var loglevel: String?
+    @Flag(help: "Log to standard error instead of <datadir>/debug.log.")
+    var printtoconsole = false
+    @Flag(help: "Rebuild the block index from the stored blocks.")
+    var reindex = false
+    @Option(help: "Regtest only: the node's clock starts at this unix time.")
+    var mocktime: String?
+
+    /// The flags as entries for `NodeOptions.resolve` (keys are the option names without dashes).
+    var entries: [OptionEntry] {
+        var entries: [OptionEntry] = []
+        func add(_ key: String, _ value: String?) {
+            if let value { entries.append(OptionEntry(key: key, value: value, source: .commandLine)) }
+        }
+        add("network", network)
+        add("datadir", datadir)
+        add("conf", conf)
+        bind.forEach { add("bind", $0) }
+        add("port", port)
+        connect.forEach { add("connect", $0) }
+        addnode.forEach { add("addnode", $0) }
+        seednode.forEach { add("seednode", $0) }
+        add("maxconnections", maxconnections)
+        add("max-connections-per-ip", maxConnectionsPerIP)
+        add("externalip", externalip)
+        rpcbind.forEach { add("rpcbind", $0) }
+        add("rpcport", rpcport)
+        add("rpcuser", rpcuser)
+        add("rpcpassword", rpcpassword)
+        add("metrics-port", metricsPort)
+        add("loglevel", loglevel)
+        add("printtoconsole", printtoconsole ? "1" : nil)
+        add("reindex", reindex ? "1" : nil)
+        add("mocktime", mocktime)
+        return entries
+    }
+
+    func run() throws {
+        let options: NodeOptions
+        do {
+            var environment: [String: String] = [:]
+            if let home = getenv("HOME") { environment["HOME"] = String(cString: home) }
+            options = try NodeOptions.resolve(commandLine: entries, environment: environment)
+        } catch {
+            printError(error.line(program: "dilithion-node"))
+            throw ExitCode(ConfigurationError.exitCode)
+        }
+        throw ExitCode(NodeRunner(options: options).run())
+    }
+}
