@@ -104,6 +104,15 @@ wan_exec() {
     if [[ "$WAN_MODE" == netns ]]; then ip netns exec "$(wan_ns "$name")" "$@"; else "$@"; fi
 }
 
+# wan_spawn NAME CMD...: like wan_exec but in the background; WAN_SPAWNED_PID is the command's own
+# pid (ip netns exec execs it), so signals reach the command, not a subshell. Output: the caller's.
+wan_spawn() {
+    local name="$1"; shift
+    if [[ "$WAN_MODE" == netns ]]; then ip netns exec "$(wan_ns "$name")" "$@" & else "$@" & fi
+    WAN_SPAWNED_PID=$!
+    wan_track_pid "$WAN_SPAWNED_PID"
+}
+
 # wan_track_pid PID: killed (TERM, then KILL after 10 s) by wan_cleanup.
 wan_track_pid() { WAN_EXTRA_PIDS+=("$1"); }
 
@@ -154,22 +163,24 @@ wan_start_proxy() {
     wan_wait_file "$WAN_WORK/proxy.ready" 10 delay-proxy "$WAN_PROXY_PID" || { cat "$WAN_WORK/proxy.log" >&2; return 1; }
 }
 
-# wan_measure_rtt FROM TO [COUNT] [HOST PORT]: TCP connect and 1-byte echo round trips from FROM to TO.
-# Netns mode: an echo server in TO's namespace on its tun address. Proxy mode: pass the proxy's
-# HOST PORT in front of an echo server the caller started (see wan_proxy_echo).
+# wan_start_echo NAME: netns mode; a TCP echo server on NAME's tun address, port 7, for
+# wan_measure_rtt. Call it from the main shell (not inside $(...)) so that cleanup knows its pid.
+wan_start_echo() {
+    [[ "$WAN_MODE" == netns ]] || return 0
+    local ready="$WAN_WORK/echo-$1.ready"
+    [[ -s "$ready" ]] && return 0
+    wan_spawn "$1" "${PYTHON:-python3}" "$WAN_ROOT/scripts/wan/rtt-probe.py" serve "$(wan_addr "$1")" 7 \
+        --ready-file "$ready" >/dev/null 2>&1
+    wan_wait_file "$ready" 10 "echo server in $1" "$WAN_SPAWNED_PID"
+}
+
+# wan_measure_rtt FROM TO [COUNT] [HOST PORT]: TCP connect and 1-byte echo round trips from FROM to
+# TO; prints the rtt-probe line. Netns mode: TO's echo server (wan_start_echo TO first). Proxy mode:
+# pass HOST PORT of a delay-proxy mapping in front of an echo server the caller started.
 wan_measure_rtt() {
     local from="$1" to="$2" count="${3:-5}" host="${4:-}" port="${5:-}"
-    local probe="$WAN_ROOT/scripts/wan/rtt-probe.py"
-    if [[ "$WAN_MODE" == netns ]]; then
-        host="$(wan_addr "$to")"; port=7
-        local ready="$WAN_WORK/echo-$to.ready" pid
-        if [[ ! -s "$ready" ]]; then
-            wan_exec "$to" "${PYTHON:-python3}" "$probe" serve "$host" "$port" --ready-file "$ready" >/dev/null 2>&1 &
-            pid=$!; wan_track_pid "$pid"
-            wan_wait_file "$ready" 10 "echo server in $to" "$pid"
-        fi
-    fi
-    wan_exec "$from" "${PYTHON:-python3}" "$probe" measure "$host" "$port" --count "$count"
+    if [[ "$WAN_MODE" == netns ]]; then host="$(wan_addr "$to")"; port=7; fi
+    wan_exec "$from" "${PYTHON:-python3}" "$WAN_ROOT/scripts/wan/rtt-probe.py" measure "$host" "$port" --count "$count"
 }
 
 # wan_free_port: a free TCP port on 127.0.0.1 (proxy mode).
