@@ -14,7 +14,11 @@ NODE_PROXY_MAPPINGS=()          # proxy mode: delay-proxy arguments collected by
 node_build() {
     if [[ "$NODE_BIN_DIR" != "$WAN_ROOT/.build/release" ]]; then return 0; fi
     if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
-    (cd "$WAN_ROOT" && swift build -c release --product dilithion-node --product dilithion-cli 2>&1 | tail -n 3)
+    # One product per invocation: SwiftPM builds only the last of several --product options.
+    local product
+    for product in dilithion-node dilithion-cli; do
+        (cd "$WAN_ROOT" && swift build -c release --product "$product" 2>&1 | tail -n 1)
+    done
     [[ -x "$NODE_BIN_DIR/dilithion-node" && -x "$NODE_BIN_DIR/dilithion-cli" ]] || {
         wan_log "build did not produce $NODE_BIN_DIR/dilithion-node and dilithion-cli"; return 1; }
 }
