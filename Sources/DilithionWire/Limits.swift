@@ -17,6 +17,10 @@ public enum Limits {
     /// A peer that claims 32 MiB and sends 10 bytes costs us 10 bytes plus at most this much.
     public static let decoderReserveAhead = 256 * 1024
 
+    /// Payloads at least this large are received straight into their own array and hashed as they
+    /// arrive, instead of through the decoder's shared buffer (one copy instead of three).
+    public static let decoderLargePayload = 64 * 1024
+
     /// `inv` / `getdata` item count (C++ `MAX_INV_SZ`).
     public static let maxInventoryItems = 50_000
 

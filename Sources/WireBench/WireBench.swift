@@ -42,18 +42,10 @@ struct WireBench {
         let chunkSize = 64 * 1024
         let magic = Network.regtest.magic
 
-        // Raw single-core SHA3-256 over 1 MiB buffers.
+        // Each repetition measures all three figures back to back, so the ratios compare runs that
+        // saw the same machine load.
         let block = (0..<megabyte).map { UInt8(truncatingIfNeeded: $0 &* 131) }
         var sink: UInt64 = 0
-        var sha3 = [Double]()
-        for _ in 0..<repetitions {
-            sha3.append(rate(seconds: seconds) {
-                sink &+= block.withUnsafeBytes { SHA3.hash($0).w0 }
-                return megabyte
-            } / 1e6)
-        }
-
-        // 32-byte ping frames, delivered in 64 KiB chunks.
         var pingStream = [UInt8]()
         var nonce: UInt64 = 0
         while pingStream.count + 32 <= chunkSize {
@@ -61,14 +53,22 @@ struct WireBench {
             nonce += 1
         }
         let pingsPerChunk = pingStream.count / 32
-        var pings = [Double]()
+        let blockFrame = FrameEncoder.encode(magic: magic, command: "block", payload: block)
+        var sha3 = [Double](), pings = [Double](), blocks = [Double]()
+        var pingDecoder = FrameDecoder(magic: magic)
+        var blockDecoder = FrameDecoder(magic: magic)
         for _ in 0..<repetitions {
-            var decoder = FrameDecoder(magic: magic)
+            // Raw single-core SHA3-256 over 1 MiB buffers.
+            sha3.append(rate(seconds: seconds) {
+                sink &+= block.withUnsafeBytes { SHA3.hash($0).w0 }
+                return megabyte
+            } / 1e6)
+            // 32-byte ping frames, delivered in 64 KiB chunks.
             pings.append(rate(seconds: seconds) {
                 var frames = 0
                 for _ in 0..<64 {
-                    pingStream.withUnsafeBytes { decoder.append($0) }
-                    while let frame = try? decoder.nextFrame() {
+                    pingStream.withUnsafeBytes { pingDecoder.append($0) }
+                    while let frame = try? pingDecoder.nextFrame() {
                         frames += 1
                         sink &+= UInt64(frame.payload[0])
                     }
@@ -76,22 +76,16 @@ struct WireBench {
                 precondition(frames == 64 * pingsPerChunk)
                 return frames
             })
-        }
-
-        // 1 MiB block frames in 64 KiB chunks.
-        let blockFrame = FrameEncoder.encode(magic: magic, command: "block", payload: block)
-        var blocks = [Double]()
-        for _ in 0..<repetitions {
-            var decoder = FrameDecoder(magic: magic)
+            // 1 MiB block frames in 64 KiB chunks.
             blocks.append(rate(seconds: seconds) {
                 var offset = 0
                 var bytes = 0
                 blockFrame.withUnsafeBytes { raw in
                     while offset < raw.count {
                         let end = min(offset + chunkSize, raw.count)
-                        decoder.append(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                        blockDecoder.append(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
                         offset = end
-                        while let frame = try? decoder.nextFrame() { bytes += frame.payload.count }
+                        while let frame = try? blockDecoder.nextFrame() { bytes += frame.payload.count }
                     }
                 }
                 precondition(bytes == megabyte)

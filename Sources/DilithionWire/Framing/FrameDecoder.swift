@@ -10,6 +10,10 @@
 /// with the bytes actually received, capped at the frame's end, so a peer that claims 32 MiB and
 /// sends 10 bytes costs about 10 bytes. After a large frame the buffer is released.
 ///
+/// Large payloads (≥ ``Limits/decoderLargePayload``) bypass the shared buffer: their bytes are
+/// copied once, straight into the array that becomes ``Frame/payload``, and hashed as they arrive
+/// (while still in cache), so a 1 MiB block costs one copy and one pass of SHA3.
+///
 /// Errors: see ``FrameError`` for the policy. After a ``FrameError/Disposition/disconnectPeer``
 /// error the decoder is poisoned and rethrows that error; after a
 /// ``FrameError/Disposition/dropMessage`` error the bad frame is gone and decoding continues.
@@ -28,6 +32,25 @@ public struct FrameDecoder: Sendable {
     /// The validated header of the frame at `start`, once its 24 bytes are in.
     private var pendingHeader: FrameHeader?
     private var poison: FrameError?
+    /// A large payload being received directly into its own array, hashed as it arrives.
+    private var large: LargePayload?
+
+    private struct LargePayload: Sendable {
+        let header: FrameHeader
+        var bytes: [UInt8]
+        var hasher: SHA3.Incremental
+        var missing: Int { Int(header.payloadLength) - bytes.count }
+
+        /// Appends, growing geometrically but never past the payload's end.
+        mutating func append(_ chunk: UnsafeRawBufferPointer) {
+            let needed = bytes.count + chunk.count
+            if needed > bytes.capacity {
+                bytes.reserveCapacity(min(Int(header.payloadLength), max(needed, bytes.capacity * 2)))
+            }
+            bytes.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
+            hasher.update(chunk)
+        }
+    }
 
     /// Buffers larger than this are dropped (not kept for reuse) once they hold no partial frame.
     private static let retainedCapacity = 256 * 1024
@@ -39,24 +62,36 @@ public struct FrameDecoder: Sendable {
     }
 
     /// Bytes held that have not been returned as frames yet (header bytes included).
-    public var bufferedByteCount: Int { buffer.count - start }
+    public var bufferedByteCount: Int {
+        buffer.count - start + (large.map { Limits.frameHeaderSize + $0.bytes.count } ?? 0)
+    }
 
     /// True while part of a frame is buffered. The connection manager uses it for the
     /// partial-frame deadline (a peer must not hold a slot by trickling bytes).
-    public var hasPartialFrame: Bool { buffer.count > start }
+    public var hasPartialFrame: Bool { buffer.count > start || large != nil }
 
     /// Bytes still missing from the frame being received, when its header is already in.
     public var missingByteCount: Int? {
+        if let large { return large.missing }
         guard let header = pendingHeader else { return nil }
         return Limits.frameHeaderSize + Int(header.payloadLength) - bufferedByteCount
     }
 
     /// The memory the decoder currently holds (its buffer's capacity).
-    public var capacity: Int { buffer.capacity }
+    public var capacity: Int { buffer.capacity + (large?.bytes.capacity ?? 0) }
 
     /// Copies a chunk in. Cheap to call with empty chunks.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty, poison == nil else { return }
+    public mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        guard !chunk.isEmpty, poison == nil else { return }
+        var bytes = chunk
+        if var payload = large {
+            large = nil  // keep the array uniquely referenced while it grows
+            let take = min(payload.missing, bytes.count)
+            payload.append(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            large = payload
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[take...])
+            if bytes.isEmpty { return }
+        }
         compact()
         let needed = buffer.count + bytes.count
         if needed > buffer.capacity {
@@ -68,7 +103,8 @@ public struct FrameDecoder: Sendable {
             }
             buffer.reserveCapacity(target)
         }
-        buffer.append(contentsOf: bytes)
+        // Typed as UInt8 so the append is one memcpy (a raw buffer is appended byte by byte).
+        buffer.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Copies a chunk in.
@@ -79,6 +115,16 @@ public struct FrameDecoder: Sendable {
     /// Returns the next complete frame, nil when more bytes are needed, or throws.
     public mutating func nextFrame() throws(FrameError) -> Frame? {
         if let poison { throw poison }
+        if let payload = large {
+            guard payload.missing == 0 else { return nil }
+            large = nil
+            let checksum = payload.hasher.frameChecksum()
+            guard checksum == payload.header.checksum else {
+                throw FrameError(.badChecksum(
+                    command: payload.header.command, expected: checksum, received: payload.header.checksum))
+            }
+            return Frame(command: payload.header.command, payload: payload.bytes)
+        }
         let header: FrameHeader
         if let pending = pendingHeader {
             header = pending
@@ -103,6 +149,19 @@ public struct FrameDecoder: Sendable {
             pendingHeader = header
         }
         let payloadLength = Int(header.payloadLength)
+        if payloadLength >= Limits.decoderLargePayload {
+            // Switch to direct reception: move the payload bytes already buffered (at most one
+            // chunk) into the payload's own array.
+            let payloadStart = start + Limits.frameHeaderSize
+            let available = min(payloadLength, buffer.count - payloadStart)
+            var payload = LargePayload(header: header, bytes: [], hasher: SHA3.Incremental())
+            payload.bytes.reserveCapacity(min(payloadLength, max(2 * available, 4096)))
+            buffer.withUnsafeBytes { payload.append(UnsafeRawBufferPointer(rebasing: $0[payloadStart..<payloadStart + available])) }
+            start = payloadStart + available
+            pendingHeader = nil
+            large = payload
+            return try nextFrame()
+        }
         guard bufferedByteCount >= Limits.frameHeaderSize + payloadLength else { return nil }
 
         let payloadStart = start + Limits.frameHeaderSize

@@ -39,6 +39,32 @@ public enum SHA3 {
     }
 }
 
+extension SHA3 {
+    /// SHA3-256 over data that arrives in pieces.
+    public struct Incremental: Sendable {
+        private var hasher = SHA3_256()
+
+        public init() {}
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            hasher.update(bufferPointer: bytes)
+        }
+
+        /// The digest of everything passed to ``update(_:)``.
+        public func finalize() -> Hash256 {
+            hasher.finalize().withUnsafeBytes { Hash256(unsafeDigest: $0) }
+        }
+
+        /// The frame checksum of everything passed to ``update(_:)``: the first 4 bytes of
+        /// SHA3-256 of the digest, as a little-endian u32.
+        public func frameChecksum() -> UInt32 {
+            let inner = finalize()
+            var words = (inner.w0.littleEndian, inner.w1.littleEndian, inner.w2.littleEndian, inner.w3.littleEndian)
+            return UInt32(truncatingIfNeeded: withUnsafeBytes(of: &words) { SHA3.hash($0) }.w0)
+        }
+    }
+}
+
 extension Hash256 {
     /// Builds a hash from a 32-byte digest buffer (internal order). The layout of `Hash256` is four
     /// `UInt64`s; loading them unaligned and little-endian keeps this independent of that layout.
