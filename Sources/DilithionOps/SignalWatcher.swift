@@ -42,6 +42,12 @@ public final class SignalWatcher: @unchecked Sendable {
             action.sa_flags = SA_RESTART
             sigaction(signal, &action, nil)
         }
+        // A parent (a supervisor, a test runner) may have started us with these signals blocked;
+        // unblock them on the calling (main) thread so they are delivered at all.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in signals { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let readEnd = fds[0]
         thread = NativeThread {
             var received = 0
