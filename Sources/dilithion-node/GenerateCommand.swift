@@ -24,9 +24,10 @@ struct GenerateCommand: ParsableCommand {
     var datadir: String?
     @Option(help: "Number of blocks to append.")
     var blocks: Int
-    @Option(help: "Blob size of each block in bytes.")
+    @Option(name: [.customLong("blocksize"), .customLong("block-size")], help: "Blob size of each block in bytes.")
     var blocksize: Int = RPCMethodTable.defaultGenerateBlockSize
-    @Option(help: "With --large-every: blob size of every Kth block.")
+    @Option(name: [.customLong("large-blocksize"), .customLong("large-block-size")],
+            help: "With --large-every: blob size of every Kth block.")
     var largeBlocksize: Int?
     @Option(help: "With --large-blocksize: K.")
     var largeEvery: Int?
