@@ -143,7 +143,9 @@ def main():
         if stuck_blocks == 3:
             failures.append("3 blocks in a row did not reach every node: stopping early")
             break
-        line = f"  blocks {progress(index + 1, args.blocks)}  last: slowest {max((latencies[n][-1] for n in others if latencies[n]), default=float('nan')):.0f} ms"
+        reached = [latencies[n][-1] for n in others if n not in pending and latencies[n]]
+        line = (f"  blocks {progress(index + 1, args.blocks)}  block {height}: reached {len(others) - len(pending)}"
+                f"/{len(others)}, slowest {max(reached, default=float('nan')):.0f} ms")
         if args.bar:
             print("\r" + line, end="", flush=True)
         elif (index + 1) % max(1, args.blocks // 10) == 0 or index + 1 == args.blocks:
