@@ -308,6 +308,10 @@ extension Node {
         if direction == .outbound {
             send(.getaddr, context)
             addresses.markGood(host: address.host, port: address.port, now: wallClock.now)
+        } else if version.sender.isRoutable {
+            // An inbound peer's advertised listening address (C++ peers send 0.0.0.0:0 unless they
+            // know their external IP, which is not routable and so not kept).
+            addresses.add(version.sender, seen: wallClock.now, now: wallClock.now)
         }
         lock.withLock {
             scheduler.peerConnected(context.peer)

@@ -32,6 +32,32 @@ final class NodeLoopbackTests: XCTestCase {
         }
     }
 
+    /// The BUG #134 regression at the protocol level: 100 handshakes, alternating direction, through
+    /// a proxy that delivers each frame separately with a 10 ms gap after it, so every `verack`
+    /// arrives after the `version` before it was processed. Both sides must complete every time.
+    func testHandshakesWithADelayBetweenVersionAndVerackAlwaysComplete() throws {
+        let a = try harness.makeNode()
+        let b = try harness.makeNode()
+        let toB = try FrameDelayProxy(targetPort: harness.port(of: b), gapMilliseconds: 10)
+        let toA = try FrameDelayProxy(targetPort: harness.port(of: a), gapMilliseconds: 10)
+        defer {
+            toB.stop()
+            toA.stop()
+        }
+        var completed = 0
+        for round in 0..<100 {
+            let (from, to, proxy) = round % 2 == 0 ? (a, b, toB) : (b, a, toA)
+            try from.addNode("127.0.0.1:\(proxy.port)", command: .onetry)
+            let ok = NodeHarness.wait("round \(round): both sides established") {
+                established(from).contains { !$0.inbound } && established(to).contains { $0.inbound }
+            }
+            if ok { completed += 1 }
+            for peer in from.peerInfo() { try? from.disconnect(address: nil, peerID: peer.id) }
+            NodeHarness.wait("round \(round): both sides disconnected") { from.peerInfo().isEmpty && to.peerInfo().isEmpty }
+        }
+        XCTAssertEqual(completed, 100)
+    }
+
     func testNothingButVersionAndVerackBeforeTheHandshake() throws {
         let node = try harness.makeNode()
         _ = try node.generate(blocks: 3, blockSize: 300)
