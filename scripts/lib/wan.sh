@@ -143,6 +143,16 @@ wan_start_link() {
     wan_wait_file "$WAN_WORK/wanlink.ready" 10 wanlink "$WAN_LINK_PID" || { cat "$WAN_WORK/wanlink.log" >&2; return 1; }
 }
 
+# wan_stop_link: stop the forwarder (to start it again with other delays).
+wan_stop_link() {
+    [[ -n "$WAN_LINK_PID" ]] || return 0
+    wan_stop_pid "$WAN_LINK_PID"
+    WAN_LINK_PID=""
+    rm -f "$WAN_WORK/wanlink.ready"
+    [[ -f "$WAN_WORK/wanlink.log" ]] && mv "$WAN_WORK/wanlink.log" "$WAN_WORK/wanlink.previous.log"
+    return 0
+}
+
 # wan_link_stats: the forwarder's counters and timing lateness (one line).
 wan_link_stats() {
     [[ -n "$WAN_LINK_PID" ]] || return 0
