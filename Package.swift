@@ -32,6 +32,12 @@ let package = Package(
             providers: [.apt(["libevent-dev"])]
         ),
         .systemLibrary(
+            name: "COpenSSL",
+            path: "CShims/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CRandomX",
             path: "CShims/CRandomX",
             providers: [.apt(["librandomx-dev"])]
@@ -40,7 +46,7 @@ let package = Package(
         // MARK: Libraries
         .target(
             name: "DilithionWire",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "DilithionRandomX",

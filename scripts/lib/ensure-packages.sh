@@ -3,7 +3,7 @@
 # once. Without root it only reports what is missing.
 set -euo pipefail
 
-required=(libevent-dev librandomx-dev libsqlite3-dev pkg-config)
+required=(libevent-dev librandomx-dev libsqlite3-dev libssl-dev pkg-config)
 missing=()
 for package in "${required[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -7,8 +7,9 @@
 ///
 /// Memory: the decoder holds the bytes it has been given and not yet returned, and never reserves
 /// space from a claimed length: while a large payload is arriving its buffer grows geometrically
-/// with the bytes actually received, capped at the frame's end, so a peer that claims 32 MiB and
-/// sends 10 bytes costs about 10 bytes. After a large frame the buffer is released.
+/// with the bytes actually received (at most ``Limits/decoderReserveAhead`` beyond them), capped at
+/// the frame's end, so a peer that claims 32 MiB and sends 10 bytes costs at most 1 MiB of reserved
+/// (and unwritten, so unbacked) memory. After a large frame the buffer is released.
 ///
 /// Large payloads (≥ ``Limits/decoderLargePayload``) bypass the shared buffer: their bytes are
 /// copied once, straight into the array that becomes ``Frame/payload``, and hashed as they arrive
@@ -34,21 +35,24 @@ public struct FrameDecoder: Sendable {
     private var poison: FrameError?
     /// A large payload being received directly into its own array, hashed as it arrives.
     private var large: LargePayload?
+    /// This decoder's checksum context. A copy of the decoder shares it, so a decoder and its
+    /// copies must be used on one thread at a time (the reactor owns each connection's decoder).
+    private let hasher = FrameHasher()
 
     private struct LargePayload: Sendable {
         let header: FrameHeader
         var bytes: [UInt8]
-        var hasher: SHA3.Incremental
         var missing: Int { Int(header.payloadLength) - bytes.count }
 
-        /// Appends, growing geometrically but never past the payload's end.
+        /// Appends, reserving at most ``Limits/decoderReserveAhead`` beyond what has arrived (or
+        /// doubling, if larger) and never past the payload's end.
         mutating func append(_ chunk: UnsafeRawBufferPointer) {
             let needed = bytes.count + chunk.count
             if needed > bytes.capacity {
-                bytes.reserveCapacity(min(Int(header.payloadLength), max(needed, bytes.capacity * 2)))
+                let target = max(needed + Limits.decoderReserveAhead, bytes.capacity * 2)
+                bytes.reserveCapacity(min(Int(header.payloadLength), target))
             }
             bytes.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
-            hasher.update(chunk)
         }
     }
 
@@ -87,7 +91,9 @@ public struct FrameDecoder: Sendable {
         if var payload = large {
             large = nil  // keep the array uniquely referenced while it grows
             let take = min(payload.missing, bytes.count)
-            payload.append(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[0..<take])
+            payload.append(piece)
+            hasher.update(piece)
             large = payload
             bytes = UnsafeRawBufferPointer(rebasing: bytes[take...])
             if bytes.isEmpty { return }
@@ -118,7 +124,7 @@ public struct FrameDecoder: Sendable {
         if let payload = large {
             guard payload.missing == 0 else { return nil }
             large = nil
-            let checksum = payload.hasher.frameChecksum()
+            let checksum = hasher.finishChecksum()
             guard checksum == payload.header.checksum else {
                 throw FrameError(.badChecksum(
                     command: payload.header.command, expected: checksum, received: payload.header.checksum))
@@ -154,9 +160,14 @@ public struct FrameDecoder: Sendable {
             // chunk) into the payload's own array.
             let payloadStart = start + Limits.frameHeaderSize
             let available = min(payloadLength, buffer.count - payloadStart)
-            var payload = LargePayload(header: header, bytes: [], hasher: SHA3.Incremental())
-            payload.bytes.reserveCapacity(min(payloadLength, max(2 * available, 4096)))
-            buffer.withUnsafeBytes { payload.append(UnsafeRawBufferPointer(rebasing: $0[payloadStart..<payloadStart + available])) }
+            var payload = LargePayload(header: header, bytes: [])
+            payload.bytes.reserveCapacity(min(payloadLength, available + Limits.decoderReserveAhead))
+            hasher.begin()
+            buffer.withUnsafeBytes { raw in
+                let piece = UnsafeRawBufferPointer(rebasing: raw[payloadStart..<payloadStart + available])
+                payload.append(piece)
+                hasher.update(piece)
+            }
             start = payloadStart + available
             pendingHeader = nil
             large = payload
@@ -166,7 +177,7 @@ public struct FrameDecoder: Sendable {
 
         let payloadStart = start + Limits.frameHeaderSize
         let payloadRange = payloadStart..<payloadStart + payloadLength
-        let checksum = buffer.withUnsafeBytes { SHA3.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadRange])) }
+        let checksum = buffer.withUnsafeBytes { hasher.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadRange])) }
         let payload = Array(buffer[payloadRange])
         start = payloadRange.upperBound
         pendingHeader = nil
