@@ -15,10 +15,16 @@ node_build() {
     if [[ "$NODE_BIN_DIR" != "$WAN_ROOT/.build/release" ]]; then return 0; fi
     if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
     # One product per invocation: SwiftPM builds only the last of several --product options.
-    local product
+    local product log
+    log="$(mktemp "${TMPDIR:-/tmp}/dilithion-build.XXXXXX")"
     for product in dilithion-node dilithion-cli; do
-        (cd "$WAN_ROOT" && swift build -c release --product "$product" 2>&1 | tail -n 1)
+        if (cd "$WAN_ROOT" && swift build -c release --product "$product" >"$log" 2>&1); then
+            tail -n 1 "$log"
+        else
+            tail -n 40 "$log" >&2; wan_log "swift build --product $product failed (full log: $log)"; return 1
+        fi
     done
+    rm -f "$log"
     [[ -x "$NODE_BIN_DIR/dilithion-node" && -x "$NODE_BIN_DIR/dilithion-cli" ]] || {
         wan_log "build did not produce $NODE_BIN_DIR/dilithion-node and dilithion-cli"; return 1; }
 }
