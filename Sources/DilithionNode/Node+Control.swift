@@ -154,9 +154,9 @@ extension Node {
             let block = generator.makeBlock(parent: parent.hash, height: parent.height + 1, size: blockSize, time: time)
             let acceptance: BlockAcceptance
             do { acceptance = try chain.acceptBlock(block, now: wallClock.now) } catch { throw .failed("\(error)") }
-            guard case .stored(let hash, _, let change) = acceptance else { throw .failed("generated block refused: \(acceptance)") }
+            guard case .stored(let hash, _, _) = acceptance else { throw .failed("generated block refused: \(acceptance)") }
             hashes.append(hash)
-            if let change { announce(change, except: nil) }
+            announceTipIfMoved(except: nil)
         }
         return hashes
     }

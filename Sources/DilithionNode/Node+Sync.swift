@@ -11,8 +11,9 @@ import Logging
 ///   `getheaders` to that peer, as on the C++ node.
 /// - Blocks are downloaded in parallel from every established peer by the
 ///   ``BlockDownloadScheduler`` (window, per-peer cap, stall detection, re-requests elsewhere).
-/// - A block counts only after the store committed it; then it is announced (`headers` to peers
-///   that asked with `sendheaders`/`sendcmpct`, `inv` otherwise) once the node is out of IBD.
+/// - A block counts only after the store committed it; when the stored tip moves it is announced
+///   (`headers` to peers that asked with `sendheaders`/`sendcmpct`, `inv` otherwise) once the node
+///   is out of IBD.
 extension Node {
     var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
 
@@ -113,9 +114,9 @@ extension Node {
             return
         }
         switch acceptance {
-        case .stored(_, let height, let change):
+        case .stored(_, let height, _):
             lock.withLock { blockRate.record(bytes: block.blob.count + 150, nowNanoseconds: clock.now.nanoseconds) }
-            if let change { announce(change, except: context.peer) }
+            announceTipIfMoved(except: context.peer)
             if height % 500 == 0 || chain.tip.height == chain.bestHeader.height {
                 logProgress()
             }
@@ -184,19 +185,32 @@ extension Node {
         return tip < best
     }
 
-    /// Announces newly connected blocks (only out of IBD, so a syncing node does not flood).
-    func announce(_ change: BestChainChange, except source: PeerID?) {
-        guard !isInitialBlockDownload, !change.connected.isEmpty else { return }
-        let connected = Array(change.connected.suffix(8))
-        let headers = connected.compactMap { chain.record(for: $0)?.header }
+    /// Announces the tip to every established peer but `source` whenever it has moved since the
+    /// last announcement (only out of IBD, so a syncing node does not flood): up to the last 8 new
+    /// blocks, as `headers` to peers that asked for them (`sendheaders`/`sendcmpct`), as `inv`
+    /// otherwise. Keyed on the stored tip, not on header acceptance, because a block whose header
+    /// arrived first (the usual relay order) moves the tip without changing the best header chain.
+    func announceTipIfMoved(except source: PeerID?) {
+        guard !isInitialBlockDownload else { return }
+        let tip = chain.tip
+        let firstHeight: Int? = lock.withLock {
+            guard tip.hash != lastAnnouncedTip.hash else { return nil }
+            let first = tip.height > lastAnnouncedTip.height ? lastAnnouncedTip.height + 1 : tip.height
+            lastAnnouncedTip = tip
+            return first
+        }
+        guard let firstHeight else { return }
+        let heights = max(firstHeight, tip.height - 7, 1)...max(tip.height, 1)
+        let records = heights.compactMap { chain.record(atHeight: $0) }
+        guard !records.isEmpty else { return }
         let targets: [(PeerID, Bool)] = lock.withLock {
             sessions.values.filter { $0.isEstablished && $0.id != source }.map { ($0.id, $0.wantsHeaders) }
         }
         for (peer, wantsHeaders) in targets {
             if wantsHeaders {
-                send(.headers(headers), to: peer)
+                send(.headers(records.map(\.header)), to: peer)
             } else {
-                send(.inv(connected.map { InventoryItem(.block, hash: $0) }), to: peer)
+                send(.inv(records.map { InventoryItem(.block, hash: $0.hash) }), to: peer)
             }
         }
     }

@@ -37,6 +37,8 @@ public final class Node: @unchecked Sendable {
     var dial = DialState()
     var blockRate = RateMeter()
     var isStopping = false
+    /// The tip last announced to peers.
+    var lastAnnouncedTip: ChainTip
     /// Bytes of peers that have left, as of their last keepalive tick (for `getnettotals`).
     var departedBytes: (received: Int, sent: Int) = (0, 0)
 
@@ -67,6 +69,7 @@ public final class Node: @unchecked Sendable {
         self.scheduler = BlockDownloadScheduler(configuration: BlockDownloadConfiguration(
             maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer)))
         self.serving = BlockServer(chain: chain, logger: logger)
+        self.lastAnnouncedTip = chain.tip
 
         var listen: [SocketAddress] = []
         for text in configuration.listen {

@@ -99,6 +99,20 @@ final class NodeLoopbackTests: XCTestCase {
         XCTAssertEqual(try Message.decode(result.frames[0]), .reject(.genesisMismatch))
     }
 
+    /// A block mined at one end of a line A ← B ← C reaches C: B announces what it received, whether
+    /// the block's header arrived first or the block moved its tip directly.
+    func testBlocksAreRelayedPastOneHop() throws {
+        let a = try harness.makeNode()
+        let b = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: a))"])
+        let c = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: b))"])
+        NodeHarness.wait("line connected") { established(b).count == 2 && established(c).count == 1 }
+        for round in 1...5 {
+            let hash = try a.generate(blocks: 1, blockSize: 300)[0]
+            NodeHarness.wait("block \(round) at the far end") { c.blockchainInfo().bestBlockHash == hash }
+        }
+        XCTAssertEqual(c.blockchainInfo().blocks, 5)
+    }
+
     func testEmptyNodeSyncsFromAGeneratedChain() throws {
         let source = try harness.makeNode()
         let hashes = try source.generate(blocks: 250, blockSize: 400)
