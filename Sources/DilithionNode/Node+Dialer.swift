@@ -24,7 +24,7 @@ extension Node {
                 guard let peer = manager.connect(to: target.address) else { continue }
                 dial.dialed(target.key, peer: peer)
                 addresses.markAttempt(key: target.key)
-                logger.debug("dialing", metadata: ["peer": "\(peer.rawValue)", "addr": "\(target.key)"])
+                peerLogger.debug("dialing", metadata: ["peer": "\(peer.rawValue)", "addr": "\(target.key)"])
             }
             if isStopping { break }
             dialerCondition.wait(lock, untilMonotonicNanoseconds: next)

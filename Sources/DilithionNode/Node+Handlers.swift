@@ -33,7 +33,7 @@ extension Node {
         let address = stats.remoteAddress
         let now = wallClock.now
         if bans.isBanned(address.host, now: now) {
-            logger.info("refusing banned peer", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)"])
+            peerLogger.info("refusing banned peer", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)"])
             context.disconnect(reason: .banned)
             return
         }
@@ -61,7 +61,7 @@ extension Node {
             context.disconnect(reason: .noSlot)
             return
         }
-        logger.debug("connected", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)"])
+        peerLogger.debug("connected", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)"])
         context.scheduleTimer(after: configuration.timeouts.version, tag: PeerTimer.versionDeadline.rawValue)
         context.scheduleTimer(after: configuration.timeouts.handshake, tag: PeerTimer.handshakeDeadline.rawValue)
         context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
@@ -74,7 +74,7 @@ extension Node {
             if let session = sessions.removeValue(forKey: peer) {
                 departedBytes.received += session.lastKnownBytes.received
                 departedBytes.sent += session.lastKnownBytes.sent
-                logger.info("peer left", metadata: [
+                peerLogger.info("peer left", metadata: [
                     "peer": "\(peer.rawValue)", "addr": "\(session.address)", "reason": "\(reason.rawValue)"])
             }
             scheduler.peerDisconnected(peer)
@@ -158,7 +158,7 @@ extension Node {
             perform(actions, context)
             return
         case .reject(let reject):
-            logger.info("peer sent reject", metadata: [
+            peerLogger.info("peer sent reject", metadata: [
                 "peer": "\(context.peer.rawValue)", "command": "\(reject.rejectedCommandText)",
                 "code": "\(reject.code)", "reason": "\(reject.reasonText)"])
             return
@@ -174,7 +174,7 @@ extension Node {
         }
         guard established else {
             let count = lock.withLock { sessions[context.peer]?.preHandshakeIgnored ?? 0 }
-            logger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
+            peerLogger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
             if count > preHandshakeLimit { context.disconnect(reason: .protocolViolation) }
             return
         }
@@ -249,7 +249,7 @@ extension Node {
             case .sendReject(let reject):
                 send(.reject(reject), context)
             case .ignore(let why):
-                logger.info("\(why)", metadata: ["peer": "\(context.peer.rawValue)"])
+                peerLogger.info("\(why)", metadata: ["peer": "\(context.peer.rawValue)"])
                 countIgnored(why.replacingOccurrences(of: " ", with: "-"))
             case .disconnect(let failure):
                 handshakeFailed(failure, context)
@@ -301,7 +301,7 @@ extension Node {
             return (session.direction, session.version, session.address, ms)
         }
         guard let direction, let version, let address else { return }
-        logger.info("handshake complete", metadata: [
+        peerLogger.info("handshake complete", metadata: [
             "peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)",
             "ua": "\(version.userAgent)", "height": "\(version.startHeight)", "ms": "\(Int(milliseconds))"])
         send(.sendheaders, context)
@@ -357,7 +357,7 @@ extension Node {
             session.misbehaviour += points
             return (session.misbehaviour, session.address, session.isManual)
         }
-        logger.info("misbehaviour", metadata: [
+        peerLogger.info("misbehaviour", metadata: [
             "peer": "\(peer.rawValue)", "reason": "\(reason)", "points": "\(points)", "score": "\(score)",
             "detail": "\(detail)"])
         guard score >= 100, let address else { return }

@@ -52,7 +52,7 @@ extension Node {
         } else {
             lock.withLock { if headersSyncPeer == context.peer { headersSyncPeer = nil } }
             if result.acceptedCount > 0 || result.rejection == nil {
-                logger.info("headers synced", metadata: [
+                syncLogger.info("headers synced", metadata: [
                     "peer": "\(context.peer.rawValue)", "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
             }
         }
@@ -110,7 +110,7 @@ extension Node {
         do {
             acceptance = try chain.acceptBlock(block, now: wallClock.now)
         } catch {
-            logger.error("store write failed: \(error)")
+            storeLogger.error("store write failed: \(error)")
             return
         }
         switch acceptance {
@@ -157,7 +157,7 @@ extension Node {
     func checkStalls() {
         let stalled: [PeerID] = lock.withLock { scheduler.stalledPeers(nowMilliseconds: nowMilliseconds) }
         for peer in stalled {
-            logger.info("stall: disconnecting peer", metadata: ["peer": "\(peer.rawValue)"])
+            syncLogger.info("stall: disconnecting peer", metadata: ["peer": "\(peer.rawValue)"])
             manager.disconnect(peer, reason: .stalling)
         }
         // A headers-sync peer that never answered is replaced.
@@ -167,7 +167,7 @@ extension Node {
             if now.duration(since: asked) > .seconds(120) { headersSyncPeer = nil; return peer }
             return nil
         }
-        if let silentSync { logger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"]) }
+        if let silentSync { syncLogger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"]) }
         if lock.withLock({ headersSyncPeer == nil }) {
             let best = chain.bestHeader.height
             let candidate: (PeerID, Int32)? = lock.withLock {
@@ -221,7 +221,7 @@ extension Node {
         let rate = lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds) }
         let remaining = Double(best - tip)
         let eta = rate.blocksPerSecond > 0 ? Int(remaining / rate.blocksPerSecond) : -1
-        logger.info("sync progress", metadata: [
+        syncLogger.info("sync progress", metadata: [
             "height": "\(tip)", "headers": "\(best)", "percent": "\(String(format: "%.1f", 100 * Double(tip) / Double(best)))",
             "blocks_per_s": "\(String(format: "%.1f", rate.blocksPerSecond))",
             "MB_per_s": "\(String(format: "%.2f", rate.bytesPerSecond / 1e6))", "eta_s": "\(eta)"])

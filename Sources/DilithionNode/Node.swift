@@ -20,7 +20,11 @@ public final class Node: @unchecked Sendable {
     public let bans: BanList
     public let addresses: AddressBook
     public let startTime: Int64
+    /// The logger for lifecycle lines, and one per category (`--loglevel peer=debug,sync=info`).
     let logger: Logger
+    let peerLogger: Logger
+    let syncLogger: Logger
+    let storeLogger: Logger
     let wallClock: WallClock
     let clock: any EngineClock
     let localNonce: UInt64
@@ -48,10 +52,19 @@ public final class Node: @unchecked Sendable {
 
     /// Opens the data directory and the store (throws a descriptive error: a corrupt store names
     /// its file and `--reindex`).
-    public init(configuration: NodeConfiguration, logger: Logger, clock: any EngineClock = SystemClock()) throws {
+    ///
+    /// - Parameter categoryLogger: makes the logger of a category ("peer", "sync", "store"); by
+    ///   default every category logs through `logger`.
+    public init(
+        configuration: NodeConfiguration, logger: Logger, clock: any EngineClock = SystemClock(),
+        categoryLogger: ((String) -> Logger)? = nil
+    ) throws {
         self.configuration = configuration
         self.parameters = configuration.network.parameters
         self.logger = logger
+        self.peerLogger = categoryLogger?("peer") ?? logger
+        self.syncLogger = categoryLogger?("sync") ?? logger
+        self.storeLogger = categoryLogger?("store") ?? logger
         self.clock = clock
         self.wallClock = WallClock(mockTime: configuration.network == .regtest ? configuration.mockTime : nil)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
@@ -68,7 +81,7 @@ public final class Node: @unchecked Sendable {
         self.localNonce = UInt64.random(in: 1...UInt64.max)
         self.scheduler = BlockDownloadScheduler(configuration: BlockDownloadConfiguration(
             maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer)))
-        self.serving = BlockServer(chain: chain, logger: logger)
+        self.serving = BlockServer(chain: chain, logger: categoryLogger?("store") ?? logger)
         self.lastAnnouncedTip = chain.tip
 
         var listen: [SocketAddress] = []
@@ -81,7 +94,7 @@ public final class Node: @unchecked Sendable {
         let engineConfiguration = EngineConfiguration(network: configuration.network, listenAddresses: listen)
         self.manager = try ConnectionManager(
             configuration: engineConfiguration, handlers: makeHandlers(), clock: clock,
-            logger: Logger(label: "dilithion.net"))
+            logger: categoryLogger?("net") ?? Logger(label: "dilithion.net"))
         serving.manager = manager
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {

@@ -65,7 +65,9 @@ struct NodeRunner {
 
         let node: Node
         do {
-            node = try Node(configuration: options.nodeConfiguration, logger: Logger(label: NodeLogHandler.nodeLabel))
+            node = try Node(
+                configuration: options.nodeConfiguration, logger: Logger(label: NodeLogHandler.nodeLabel),
+                categoryLogger: { Logger(label: "dilithion.\($0)") })
         } catch {
             logger.critical("cannot open the node: \(error)")
             printError("dilithion-node: cannot open the node: \(error)")
