@@ -95,7 +95,9 @@ public final class HTTPServer: @unchecked Sendable {
         wake()
         acceptThread?.join()
         let remaining: [NativeThread] = lock.withLock {
-            for connection in connections.values { shutdown(connection.fd, Int32(SHUT_RDWR)) }
+            // Only the read side: an idle keep-alive connection wakes and ends, while a request being
+            // answered (e.g. the `stop` RPC that started this shutdown) still writes its reply.
+            for connection in connections.values { shutdown(connection.fd, Int32(SHUT_RD)) }
             return connections.values.compactMap(\.thread)
         }
         remaining.forEach { $0.join() }
