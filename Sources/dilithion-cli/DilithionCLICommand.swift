@@ -49,7 +49,13 @@ struct DilithionCLICommand: ParsableCommand {
     static func main() {
         let command: DilithionCLICommand
         do {
-            command = try parseAsRoot() as! DilithionCLICommand
+            let parsed = try parseAsRoot()
+            // `--help` parses as ArgumentParser's own help command: print it and exit 0.
+            guard let ours = parsed as? DilithionCLICommand else {
+                print(helpMessage())
+                exit(withError: nil)
+            }
+            command = ours
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             fail("dilithion-cli: \(message(for: error))", status: 2)
