@@ -140,6 +140,12 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Loads ../shared/vectors for the test targets that use the golden frames.
+        .target(
+            name: "VectorSupport",
+            dependencies: ["DilithionWire"],
+            path: "Tests/VectorSupport"
+        ),
         .testTarget(
             name: "DilithionNodeTests",
             dependencies: ["DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire"]
@@ -150,11 +156,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionWireTests",
-            dependencies: ["DilithionWire", "DilithionRandomX"]
+            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport"]
         ),
         .testTarget(
             name: "DilithionChainTests",
-            dependencies: ["DilithionChain", "DilithionWire"]
+            dependencies: ["DilithionChain", "DilithionWire", "VectorSupport"]
         ),
         .testTarget(
             name: "DilithionReactorTests",

@@ -1,4 +1,5 @@
 import DilithionWire
+import VectorSupport
 import XCTest
 
 @testable import DilithionChain

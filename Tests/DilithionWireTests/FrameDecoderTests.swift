@@ -1,4 +1,5 @@
 import DilithionWire
+import VectorSupport
 import XCTest
 
 /// The incremental decoder: drip-feeding, splitting at every offset, many frames per chunk, the

@@ -1,5 +1,6 @@
 import DilithionRandomX
 import DilithionWire
+import VectorSupport
 import XCTest
 
 /// Every frame captured from the C++ node decodes and re-encodes byte-identical; every hash, merkle

@@ -1,4 +1,5 @@
 import DilithionWire
+import VectorSupport
 import XCTest
 
 /// Payload decoding: the malformed-payload table, count limits, CompactSize rules, and the

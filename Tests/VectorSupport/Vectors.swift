@@ -1,19 +1,24 @@
 import DilithionWire
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Loads the golden frames captured from the C++ node (`../shared/vectors/` beside the project).
-enum Vectors {
+/// Shared by the test targets that read the vectors (Wire, Chain).
+public enum Vectors {
     /// The vectors folder: `DILITHION_VECTORS` if set, else `../shared/vectors` from the package root.
-    static let directory: String = {
+    public static let directory: String = {
         if let custom = getenv("DILITHION_VECTORS") { return String(cString: custom) }
-        // #filePath = <root>/Tests/DilithionWireTests/Vectors.swift
+        // #filePath = <root>/Tests/VectorSupport/Vectors.swift
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)
         let root = parts.joined(separator: "/")
         return root + "/../shared/vectors"
     }()
 
-    static func hex(_ name: String) throws -> [UInt8] {
+    public static func hex(_ name: String) throws -> [UInt8] {
         let path = directory + "/" + name
         guard let file = fopen(path, "r") else {
             throw XCTSkip("vector \(path) is missing (set DILITHION_VECTORS)")
@@ -35,7 +40,7 @@ enum Vectors {
     }
 
     /// Every `*.frame.hex` file name in the folder.
-    static func frameFiles() throws -> [String] {
+    public static func frameFiles() throws -> [String] {
         guard let dir = opendir(directory) else { throw XCTSkip("no vectors folder at \(directory)") }
         defer { closedir(dir) }
         var names = [String]()
@@ -49,7 +54,7 @@ enum Vectors {
     }
 
     /// The network a vector file belongs to, from its name.
-    static func network(of name: String) -> Network {
+    public static func network(of name: String) -> Network {
         if name.hasPrefix("mainnet") { return .mainnet }
         if name.hasPrefix("testnet") { return .testnet }
         if name.hasPrefix("dilv") { return .dilv }
@@ -57,7 +62,7 @@ enum Vectors {
     }
 
     /// Decodes exactly one frame from bytes, failing the test otherwise.
-    static func singleFrame(_ bytes: [UInt8], network: Network) throws -> Frame {
+    public static func singleFrame(_ bytes: [UInt8], network: Network) throws -> Frame {
         var decoder = FrameDecoder(magic: network.magic)
         decoder.append(bytes)
         let frame = try XCTUnwrap(try decoder.nextFrame())
