@@ -22,7 +22,7 @@ public enum FrameEncoder {
         }
         out.append(contentsOf: repeatElement(0, count: Limits.commandFieldSize - written))
         appendLE(UInt32(payload.count), to: &out)
-        appendLE(FrameHasher().checksum(payload), to: &out)
+        appendLE(SHA3.checksum(payload), to: &out)
         out.append(contentsOf: payload)
     }
 

@@ -16,52 +16,16 @@ public enum SHA3 {
         bytes.withUnsafeBytes { hash($0) }
     }
 
-    /// SHA3-256(SHA3-256(bytes)): the frame checksum's source.
-    @inlinable
-    public static func doubleHash(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
-        let inner = hash(bytes)
-        // A homogeneous tuple is laid out contiguously; little-endian words give internal order.
-        var words = (inner.w0.littleEndian, inner.w1.littleEndian, inner.w2.littleEndian, inner.w3.littleEndian)
-        return withUnsafeBytes(of: &words) { hash($0) }
-    }
-
     /// The frame checksum: the first 4 bytes of SHA3-256(SHA3-256(payload)), read as a
     /// little-endian u32 (so that it compares directly with the header's checksum field).
-    @inlinable
+    /// Computed by ``FrameHasher``, the one implementation of the checksum.
     public static func checksum(_ payload: UnsafeRawBufferPointer) -> UInt32 {
-        UInt32(truncatingIfNeeded: doubleHash(payload).w0)
+        FrameHasher().checksum(payload)
     }
 
     /// The frame checksum of a byte array.
-    @inlinable
     public static func checksum(_ payload: [UInt8]) -> UInt32 {
         payload.withUnsafeBytes { checksum($0) }
-    }
-}
-
-extension SHA3 {
-    /// SHA3-256 over data that arrives in pieces.
-    public struct Incremental: Sendable {
-        private var hasher = SHA3_256()
-
-        public init() {}
-
-        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-            hasher.update(bufferPointer: bytes)
-        }
-
-        /// The digest of everything passed to ``update(_:)``.
-        public func finalize() -> Hash256 {
-            hasher.finalize().withUnsafeBytes { Hash256(unsafeDigest: $0) }
-        }
-
-        /// The frame checksum of everything passed to ``update(_:)``: the first 4 bytes of
-        /// SHA3-256 of the digest, as a little-endian u32.
-        public func frameChecksum() -> UInt32 {
-            let inner = finalize()
-            var words = (inner.w0.littleEndian, inner.w1.littleEndian, inner.w2.littleEndian, inner.w3.littleEndian)
-            return UInt32(truncatingIfNeeded: withUnsafeBytes(of: &words) { SHA3.hash($0) }.w0)
-        }
     }
 }
 
