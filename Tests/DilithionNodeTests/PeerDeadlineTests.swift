@@ -22,6 +22,17 @@ final class PeerDeadlineTests: XCTestCase {
             relay: true, genesisHash: Network.regtest.parameters.genesisHash))
     }
 
+    /// A node on the manual clock with one raw peer that has completed the handshake.
+    func establishedPeer() throws -> (Node, RawPeer) {
+        let node = try harness.makeNode(clock: clock)
+        let raw = try RawPeer(port: harness.port(of: node))
+        raw.send(version())
+        _ = raw.receive(for: 5) { $0.count >= 2 }
+        raw.send(.verack)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        return (node, raw)
+    }
+
     /// Advances the manual clock in 1-second steps (the keepalive tick is 5 s).
     func advance(seconds: Int) {
         for _ in 0..<seconds { clock.advance(by: .seconds(1)) }
@@ -76,12 +87,7 @@ final class PeerDeadlineTests: XCTestCase {
     }
 
     func testUnansweredPingIsDisconnectedAfterThePongTimeout() throws {
-        let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
-        raw.send(version())
-        _ = raw.receive(for: 5) { $0.count >= 2 }
-        raw.send(.verack)
-        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        let (node, raw) = try establishedPeer()
         // No ping before 60 s of silence; one at a keepalive tick (every 5 s) after it.
         advance(seconds: 55)
         XCTAssertFalse(raw.receive(for: 0.3).frames.contains { $0.command == "ping" })
@@ -93,12 +99,7 @@ final class PeerDeadlineTests: XCTestCase {
     }
 
     func testAnsweredPingsKeepThePeerAndMeasureTheRoundTrip() throws {
-        let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
-        raw.send(version())
-        _ = raw.receive(for: 5) { $0.count >= 2 }
-        raw.send(.verack)
-        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        let (node, raw) = try establishedPeer()
         for round in 0..<3 {
             advance(seconds: 55)
             guard let ping = creepUntilPing(raw) else { return XCTFail("no ping in round \(round)") }
@@ -115,12 +116,7 @@ final class PeerDeadlineTests: XCTestCase {
     }
 
     func testMisbehaviourBansTheAddress() throws {
-        let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
-        raw.send(version())
-        _ = raw.receive(for: 5) { $0.count >= 2 }
-        raw.send(.verack)
-        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        let (node, raw) = try establishedPeer()
         // Three malformed `inv`s (count larger than the bytes: +10 each) and three oversized
         // locators (+20 each) add up to 90: still connected. One more +20 bans.
         let badInv = FrameEncoder.encode(magic: Network.regtest.magic, command: "inv", payload: [3, 2, 0, 0, 0])
