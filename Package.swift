@@ -131,6 +131,12 @@ let package = Package(
             dependencies: ["DilithionNet", "DilithionReactor", .product(name: "Logging", package: "swift-log")],
             path: "bench/engine-bench"
         ),
+        // Node-level benchmark client, driven by scripts/bench against a release dilithion-node (issue 6).
+        .executableTarget(
+            name: "NodeBench",
+            dependencies: ["DilithionWire"],
+            path: "bench/node-bench"
+        ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
         .executableTarget(

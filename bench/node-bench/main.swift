@@ -1,0 +1,289 @@
+// Node-level benchmark client for scripts/bench: drives a running release `dilithion-node` (regtest,
+// listening on 127.0.0.1) over plain blocking loopback sockets, speaking the wire protocol through
+// DilithionWire, and prints one `key=value` line per mode. The node is a separate process so that the
+// script can read its RSS and CPU time from /proc.
+//
+//   NodeBench ping PORT COUNT        handshake, then COUNT ping/pong round trips one at a time
+//   NodeBench handshake PORT COUNT   COUNT connections one after another: connect(), version →
+//                                    ← version + verack, verack + ping → ← pong (so the node has
+//                                    processed our verack: both sides complete), close with RST
+//   NodeBench accept PORT COUNT      COUNT connections one after another: connect(), version →
+//                                    ← version (the node accepted and answered), close with RST
+//   NodeBench hold PORT COUNT        COUNT handshaken connections kept open and idle (answering
+//                                    only the node's pings); prints "held=N" and runs until killed
+//   NodeBench getheaders PORT COUNT  handshake, then COUNT getheaders from the genesis locator, each
+//                                    answered by a headers message (2,000 headers on a long chain)
+//
+// Only 127.0.0.1 is ever dialed.
+import DilithionWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+func fail(_ message: String) -> Never {
+    let line = Array("NodeBench: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}
+
+let network = Network.regtest
+let parameters = network.parameters
+
+/// One blocking loopback connection to the node with its own frame decoder.
+struct WirePeer {
+    let fd: Int32
+    var decoder = FrameDecoder(magic: network.magic)
+    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    init(port: UInt16) {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { fail("socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian  // 127.0.0.1, never anything else
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { fail("connect 127.0.0.1:\(port): errno \(errno)") }
+        var one: Int32 = 1
+        setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        fd = socketFD
+    }
+
+    func send(_ message: Message) {
+        let bytes = FrameEncoder.encode(message, magic: network.magic)
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { fail("write: errno \(errno)") }
+                offset += written
+            }
+        }
+    }
+
+    /// The next complete frame (blocking).
+    mutating func receive() -> Frame {
+        while true {
+            do {
+                if let frame = try decoder.nextFrame() { return frame }
+            } catch {
+                fail("bad frame from the node: \(error)")
+            }
+            let count = readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { fail("the node closed the connection (errno \(errno))") }
+            readBuffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// Frames until one with `command`, which it returns (others are skipped: sendheaders, getheaders,
+    /// ping, addr, ... that the node sends on its own).
+    mutating func receive(_ command: String) -> Frame {
+        while true {
+            let frame = receive()
+            if frame.command == command { return frame }
+            if frame.command == Command.ping, case .ping(let nonce)? = try? Message.decode(frame) {
+                send(.pong(nonce: nonce))  // stay a well-behaved peer
+            }
+        }
+    }
+
+    /// Closes with RST so that thousands of short connections leave no TIME_WAIT behind.
+    func closeReset() {
+        var linger = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+    }
+}
+
+nonisolated(unsafe) /// One poll over the held peers; each readable one gets one read, its pings answered.
+func serviceReadable(_ peers: inout [WirePeer], _ polls: inout [pollfd], _ buffer: inout [UInt8], timeoutMilliseconds: Int32) {
+    let ready = poll(&polls, nfds_t(polls.count), timeoutMilliseconds)
+    guard ready > 0 else { return }
+    for index in polls.indices where polls[index].revents != 0 {
+        polls[index].revents = 0
+        let count = buffer.withUnsafeMutableBytes { read(polls[index].fd, $0.baseAddress!, $0.count) }
+        guard count > 0 else {
+            if count == 0 || errno != EINTR { fail("held peer \(index) closed by the node (errno \(errno))") }
+            continue
+        }
+        buffer.withUnsafeBytes { peers[index].decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        while let frame = try? peers[index].decoder.nextFrame() {
+            if frame.command == Command.ping, case .ping(let nonce)? = try? Message.decode(frame) {
+                peers[index].send(.pong(nonce: nonce))
+            }
+        }
+    }
+}
+
+nonisolated(unsafe) var nonceState = UInt64(truncatingIfNeeded: monotonicNanoseconds()) | 1
+func nextNonce() -> UInt64 {
+    // xorshift64*: unique enough that the node never takes us for itself
+    nonceState ^= nonceState >> 12
+    nonceState ^= nonceState << 25
+    nonceState ^= nonceState >> 27
+    return nonceState &* 0x2545_F491_4F6C_DD1D
+}
+
+func versionMessage(port: UInt16) -> Message {
+    let receiver = NetAddress(host: "127.0.0.1", port: port)!
+    let sender = NetAddress(host: "127.0.0.1", port: 0)!
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return .version(VersionMessage(
+        protocolVersion: parameters.protocolVersion, services: 1, timestamp: Int64(now.tv_sec),
+        receiver: receiver, sender: sender, nonce: nextNonce(), userAgent: "/NodeBench:1/",
+        startHeight: 0, relay: false, genesisHash: parameters.genesisHash))
+}
+
+/// version/verack both ways, then a ping whose pong proves the node processed our verack.
+func handshake(_ peer: inout WirePeer, port: UInt16) {
+    peer.send(versionMessage(port: port))
+    var sawVersion = false, sawVerack = false
+    while !(sawVersion && sawVerack) {
+        let frame = peer.receive()
+        if frame.command == Command.version { sawVersion = true }
+        if frame.command == Command.verack { sawVerack = true }
+        if frame.command == Command.reject { fail("the node rejected us: \(frame)") }
+    }
+    peer.send(.verack)
+    let nonce = nextNonce()
+    peer.send(.ping(nonce: nonce))
+    while true {
+        let frame = peer.receive(Command.pong)
+        if case .pong(let got)? = try? Message.decode(frame), got == nonce { return }
+    }
+}
+
+func summary(_ samples: inout [UInt64], totalNanoseconds: UInt64) -> String {
+    samples.sort()
+    let rate = Double(samples.count) / (Double(totalNanoseconds) / 1e9)
+    let p50 = Double(samples[samples.count / 2]) / 1e3
+    let p99 = Double(samples[samples.count * 99 / 100]) / 1e3
+    return "rate=\(format(rate)) p50_us=\(format(p50)) p99_us=\(format(p99))"
+}
+
+func format(_ value: Double) -> String {
+    let scaled = (value * 100).rounded() / 100
+    return "\(scaled)"
+}
+
+func raiseFileLimit() {
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    if getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(resource, &limit)
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]), count > 0 else {
+    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT")
+}
+signal(SIGPIPE, SIG_IGN)
+
+switch arguments[1] {
+case "ping":
+    var peer = WirePeer(port: port)
+    handshake(&peer, port: port)
+    var samples = [UInt64]()
+    samples.reserveCapacity(count)
+    let start = monotonicNanoseconds()
+    for _ in 0..<count {
+        let nonce = nextNonce()
+        let sent = monotonicNanoseconds()
+        peer.send(.ping(nonce: nonce))
+        while true {
+            if case .pong(let got)? = try? Message.decode(peer.receive(Command.pong)), got == nonce { break }
+        }
+        samples.append(monotonicNanoseconds() - sent)
+    }
+    let total = monotonicNanoseconds() - start
+    peer.closeReset()
+    print(summary(&samples, totalNanoseconds: total))
+
+case "handshake":
+    var samples = [UInt64]()
+    samples.reserveCapacity(count)
+    let start = monotonicNanoseconds()
+    for _ in 0..<count {
+        let begin = monotonicNanoseconds()
+        var peer = WirePeer(port: port)
+        handshake(&peer, port: port)
+        samples.append(monotonicNanoseconds() - begin)
+        peer.closeReset()
+    }
+    print(summary(&samples, totalNanoseconds: monotonicNanoseconds() - start))
+
+case "accept":
+    var samples = [UInt64]()
+    samples.reserveCapacity(count)
+    let start = monotonicNanoseconds()
+    for _ in 0..<count {
+        let begin = monotonicNanoseconds()
+        var peer = WirePeer(port: port)
+        peer.send(versionMessage(port: port))
+        _ = peer.receive(Command.version)
+        samples.append(monotonicNanoseconds() - begin)
+        peer.closeReset()
+    }
+    print(summary(&samples, totalNanoseconds: monotonicNanoseconds() - start))
+
+case "hold":
+    raiseFileLimit()
+    var peers = [WirePeer]()
+    peers.reserveCapacity(count)
+    var polls = [pollfd]()
+    polls.reserveCapacity(count)
+    var shared = [UInt8](repeating: 0, count: 64 * 1024)
+    let start = monotonicNanoseconds()
+    for index in 0..<count {
+        var peer = WirePeer(port: port)
+        handshake(&peer, port: port)
+        peer.readBuffer = []  // idle from now on: one shared read buffer for all
+        peers.append(peer)
+        polls.append(pollfd(fd: peer.fd, events: Int16(POLLIN), revents: 0))
+        // Keep earlier peers alive while later ones connect (the node pings a peer silent for 60 s).
+        if index % 200 == 199 { serviceReadable(&peers, &polls, &shared, timeoutMilliseconds: 0) }
+    }
+    let seconds = Double(monotonicNanoseconds() - start) / 1e9
+    print("held=\(peers.count) seconds=\(format(seconds))")
+    fflush(nil)  // the script waits for this line in a file
+    // Idle, but alive: answer the node's pings until killed (the script measures the node meanwhile).
+    while true { serviceReadable(&peers, &polls, &shared, timeoutMilliseconds: -1) }
+
+case "getheaders":
+    var peer = WirePeer(port: port)
+    handshake(&peer, port: port)
+    let request = Message.getheaders(GetHeadersMessage(locator: [parameters.genesisHash]))
+    var headers = 0, bytes = 0
+    let start = monotonicNanoseconds()
+    for _ in 0..<count {
+        peer.send(request)
+        let frame = peer.receive(Command.headers)
+        guard case .headers(let list)? = try? Message.decode(frame), !list.isEmpty else {
+            fail("getheaders: empty or undecodable headers reply")
+        }
+        headers += list.count
+        bytes += frame.wireSize
+    }
+    let seconds = Double(monotonicNanoseconds() - start) / 1e9
+    peer.closeReset()
+    print("headers_per_s=\(format(Double(headers) / seconds)) mbs=\(format(Double(bytes) / seconds / 1e6)) per_reply=\(headers / count)")
+
+default:
+    fail("unknown mode \(arguments[1])")
+}
