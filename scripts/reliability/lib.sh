@@ -86,13 +86,20 @@ rel_node_configure() {
     REL_METRICS[$name]=""
 }
 
+# rel_node_command NAME [options...]: REL_COMMAND = the full dilithion-node command line of NAME.
+REL_COMMAND=()
+rel_node_command() {
+    local name="$1"; shift
+    REL_COMMAND=("$REL_BIN_DIR/dilithion-node" --network regtest --datadir "${REL_DATADIR[$name]}"
+        --bind 127.0.0.1 --port "${REL_PORT[$name]}" --rpcport "${REL_RPCPORT[$name]}" --printtoconsole "$@")
+}
+
 # rel_node_start NAME [options...]: starts NAME in the background (log appended to REL_LOG[NAME]).
 rel_node_start() {
     local name="$1"; shift
     printf -- '--- start %s\n' "$(date -u +%H:%M:%S.%N)" >>"${REL_LOG[$name]}"
-    "$REL_BIN_DIR/dilithion-node" --network regtest --datadir "${REL_DATADIR[$name]}" \
-        --bind 127.0.0.1 --port "${REL_PORT[$name]}" --rpcport "${REL_RPCPORT[$name]}" \
-        --printtoconsole "$@" >>"${REL_LOG[$name]}" 2>&1 &
+    rel_node_command "$name" "$@"
+    "${REL_COMMAND[@]}" >>"${REL_LOG[$name]}" 2>&1 &
     REL_PID[$name]=$!
     rel_track "$!"
 }
