@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "dilithion-node", targets: ["dilithion-node"]),
         .executable(name: "dilithion-cli", targets: ["dilithion-cli"]),
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
+        .executable(name: "fakepeer", targets: ["FakePeer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
@@ -143,6 +144,12 @@ let package = Package(
             name: "WireFuzz",
             dependencies: ["DilithionWire"],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
+        ),
+
+        // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).
+        .executableTarget(
+            name: "FakePeer",
+            dependencies: ["DilithionWire"]
         ),
 
         // MARK: Tests
