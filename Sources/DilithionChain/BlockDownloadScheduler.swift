@@ -5,8 +5,12 @@ import DilithionWire
 /// key so that this module does not depend on the networking modules.
 ///
 /// - A moving window: only candidates at most ``BlockDownloadConfiguration/windowSize`` above the tip.
-/// - At most ``BlockDownloadConfiguration/maxInFlightPerPeer`` outstanding requests per peer, and
-///   a block is in flight from one peer at a time, so consecutive calls spread blocks over peers.
+/// - A per-peer pipeline: ``BlockDownloadConfiguration/maxInFlightPerPeer`` outstanding requests
+///   when the peer connects, growing by one per block it delivers (so doubling each round trip
+///   while it keeps up) up to the ceiling it was registered with: 32 for C++ peers, deeper for
+///   peers that pipeline (enough to fill a 230 ms link). Estimated bytes in flight per peer are
+///   capped too. A block is in flight from one peer at a time, so consecutive calls spread blocks
+///   over peers.
 /// - Never the same block twice on one connection.
 /// - Stall detection: a peer whose oldest outstanding request has seen no delivery from it for
 ///   longer than the stall timeout is stalling (pipelined requests are timed from the peer's last
@@ -21,6 +25,9 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     private var owners: [Hash256: PeerKey] = [:]
     /// The current stall timeout.
     public private(set) var stallTimeoutMilliseconds: Int64
+    /// Running average size of delivered blocks (bytes), nil before the first; with
+    /// ``BlockDownloadConfiguration/maxBytesInFlightPerPeer`` it bounds each peer's pipeline.
+    public private(set) var averageBlockBytes: Double?
 
     /// A scheduler with no peers.
     public init(configuration: BlockDownloadConfiguration = BlockDownloadConfiguration()) {
@@ -29,8 +36,16 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     }
 
     /// Starts tracking a connection (no-op when already tracked).
-    public mutating func peerConnected(_ peer: PeerKey) {
-        if peers[peer] == nil { peers[peer] = PeerDownloadState() }
+    ///
+    /// - Parameter inFlightCeiling: how deep this peer's pipeline may grow; nil keeps it at
+    ///   ``BlockDownloadConfiguration/maxInFlightPerPeer``. Pass
+    ///   ``BlockDownloadConfiguration/hardMaxInFlightPerPeer`` for a C++ peer and
+    ///   ``BlockDownloadConfiguration/pipelinedMaxInFlightPerPeer`` for one known to pipeline.
+    ///   Never above the window.
+    public mutating func peerConnected(_ peer: PeerKey, inFlightCeiling: Int? = nil) {
+        guard peers[peer] == nil else { return }
+        let ceiling = min(max(inFlightCeiling ?? configuration.maxInFlightPerPeer, 1), max(configuration.windowSize, 1))
+        peers[peer] = PeerDownloadState(limit: min(configuration.maxInFlightPerPeer, ceiling), ceiling: ceiling)
     }
 
     /// Forgets a connection and releases everything it had in flight.
@@ -40,7 +55,8 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     }
 
     /// Blocks to request from `peer` now, lowest height first: candidates within the window above
-    /// `tipHeight`, not in flight elsewhere, never asked of this peer, up to its free slots.
+    /// `tipHeight`, not in flight elsewhere, never asked of this peer, up to its free slots (its
+    /// pipeline limit, and the byte cap at the running average block size).
     ///
     /// - Parameter candidates: the missing best-chain blocks, lowest first
     ///   (``ChainState/downloadCandidates(limit:)``).
@@ -48,7 +64,11 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
         for peer: PeerKey, candidates: [DownloadCandidate], tipHeight: Int, nowMilliseconds: Int64
     ) -> [Hash256] {
         guard var state = peers[peer], !state.isStalling else { return [] }
-        var free = configuration.maxInFlightPerPeer - state.inFlight.count
+        var free = state.limit - state.inFlight.count
+        if let averageBlockBytes, averageBlockBytes > 0 {
+            let byteSlots = max(1, Int(Double(configuration.maxBytesInFlightPerPeer) / averageBlockBytes))
+            free = min(free, byteSlots - state.inFlight.count)
+        }
         guard free > 0 else { return [] }
         let windowEnd = tipHeight + configuration.windowSize
         var requests = [Hash256]()
@@ -71,17 +91,29 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     }
 
     /// Records a delivered block. Clears it from whichever peer had it in flight; a block that
-    /// `peer` had been asked for is progress and resets the stall timeout.
+    /// `peer` had been asked for is progress: it resets the stall timeout and deepens the peer's
+    /// pipeline by one (up to its ceiling).
     ///
+    /// - Parameter bytes: the block's size on the wire, when known; feeds the running average
+    ///   that the byte cap uses.
     /// - Returns: true when `peer` had been asked for it.
     @discardableResult
-    public mutating func blockReceived(_ hash: Hash256, from peer: PeerKey, nowMilliseconds: Int64) -> Bool {
+    public mutating func blockReceived(
+        _ hash: Hash256, from peer: PeerKey, bytes: Int? = nil, nowMilliseconds: Int64
+    ) -> Bool {
         let owner = owners.removeValue(forKey: hash)
         if let owner { peers[owner]?.inFlight[hash] = nil }
-        guard peers[peer] != nil else { return false }
-        peers[peer]?.seen.insert(hash)
+        guard var state = peers[peer] else { return false }
+        state.seen.insert(hash)
+        defer { peers[peer] = state }
         guard owner == peer else { return false }
-        peers[peer]?.lastDelivery = nowMilliseconds
+        if let bytes, bytes > 0 {
+            // An average over roughly the last 16 blocks: follows a change of block sizes within a
+            // pipeline's worth of deliveries.
+            averageBlockBytes = averageBlockBytes.map { $0 + (Double(bytes) - $0) / 16 } ?? Double(bytes)
+        }
+        state.lastDelivery = nowMilliseconds
+        state.limit = min(state.limit + 1, state.ceiling)
         stallTimeoutMilliseconds = configuration.initialStallTimeoutMilliseconds
         return true
     }
@@ -111,6 +143,9 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
 
     /// Requests outstanding from `peer`.
     public func inFlightCount(for peer: PeerKey) -> Int { peers[peer]?.inFlight.count ?? 0 }
+
+    /// How many requests `peer` may have outstanding now (its pipeline depth; before the byte cap).
+    public func inFlightLimit(for peer: PeerKey) -> Int { peers[peer]?.limit ?? 0 }
 
     /// The peer `hash` is currently requested from, if any.
     public func peer(requestedFor hash: Hash256) -> PeerKey? { owners[hash] }

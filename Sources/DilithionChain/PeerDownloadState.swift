@@ -11,4 +11,9 @@ struct PeerDownloadState: Sendable {
     var lastDelivery: Int64?
     /// Reported by `stalledPeers`; gets no further requests.
     var isStalling = false
+    /// Requests allowed outstanding now; grows by one per delivered block up to `ceiling`, so the
+    /// pipeline doubles each round trip while the peer keeps up (like TCP slow start).
+    var limit: Int
+    /// The most `limit` may reach for this peer.
+    var ceiling: Int
 }

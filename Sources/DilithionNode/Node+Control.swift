@@ -30,6 +30,7 @@ extension Node {
                     connectedSeconds: Double(stats.connectedFor.engineNanoseconds) / 1e9,
                     connectionTime: unix(stats.connectedAt) ?? nowUnix, lastSend: unix(stats.lastSend),
                     lastReceive: unix(stats.lastReceive), blocksInFlight: scheduler.inFlightCount(for: stats.peer),
+                    blocksInFlightLimit: scheduler.inFlightLimit(for: stats.peer),
                     readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
                     outboxBytes: stats.outboxBytes, banScore: session?.misbehaviour ?? 0)
             }

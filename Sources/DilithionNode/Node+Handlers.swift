@@ -313,8 +313,10 @@ extension Node {
             // know their external IP, which is not routable and so not kept).
             addresses.add(version.sender, seen: wallClock.now, now: wallClock.now)
         }
+        let ceiling = Node.pipelinesDeeply(userAgent: version.userAgent)
+            ? scheduler.configuration.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer
         lock.withLock {
-            scheduler.peerConnected(context.peer)
+            scheduler.peerConnected(context.peer, inFlightCeiling: ceiling)
             dial.markSuccess(peer: context.peer)
         }
         startSync(with: context.peer, peerHeight: version.startHeight)

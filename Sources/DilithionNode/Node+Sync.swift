@@ -17,6 +17,14 @@ import Logging
 extension Node {
     var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
 
+    /// Whether a peer with this user agent serves more than the C++ node's 32 blocks in flight:
+    /// this implementation does (its block server streams requests in order under the send cap),
+    /// so its pipeline may grow to fill a long link. Every other peer is held to 32 (PROTOCOL.md §6).
+    /// A peer that claims this and then sits on requests is a staller like any other.
+    static func pipelinesDeeply(userAgent: String) -> Bool {
+        userAgent.hasPrefix("/dilithion-swift:")
+    }
+
     func startSync(with peer: PeerID, peerHeight: Int32) {
         let ask: Bool = lock.withLock {
             guard headersSyncPeer == nil || headersSyncPeer == peer else { return false }
@@ -35,16 +43,27 @@ extension Node {
 
     func receivedHeaders(_ headers: [BlockHeader], _ context: HandlerContext) {
         if headers.isEmpty {
-            lock.withLock { if headersSyncPeer == context.peer { headersSyncPeer = nil } }
+            // Nothing past our locator: whatever height the peer claimed, it has nothing for us now,
+            // so it is not chosen for headers sync again (a peer that claims a high start height and
+            // answers empty would otherwise starve headers sync) and is asked for no blocks above it.
+            let best = Int32(clamping: chain.bestHeader.height)
+            lock.withLock {
+                if headersSyncPeer == context.peer { headersSyncPeer = nil }
+                if let session = sessions[context.peer] { session.bestKnownHeight = min(session.bestKnownHeight, best) }
+            }
+            requestWork()
             return
         }
         let result = chain.acceptHeaders(headers, now: wallClock.now)
         if let rejection = result.rejection {
             penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
+        let lastHeight = Int32(clamping: chain.record(for: (try? headers.last!.hash()) ?? .zero)?.height ?? 0)
         lock.withLock {
             if let session = sessions[context.peer] {
-                session.bestKnownHeight = max(session.bestKnownHeight, Int32(clamping: chain.record(for: (try? headers.last!.hash()) ?? .zero)?.height ?? 0))
+                // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
+                session.bestKnownHeight = headers.count < Limits.maxHeaders && lastHeight > 0
+                    ? lastHeight : max(session.bestKnownHeight, lastHeight)
             }
         }
         if headers.count == Limits.maxHeaders && result.rejection == nil {
@@ -99,7 +118,8 @@ extension Node {
         }
         let now = context.now
         let requested: Bool = lock.withLock {
-            let wasRequested = scheduler.blockReceived(hash, from: context.peer, nowMilliseconds: Int64(now.nanoseconds / 1_000_000))
+            let wasRequested = scheduler.blockReceived(
+                hash, from: context.peer, bytes: block.blob.count, nowMilliseconds: Int64(now.nanoseconds / 1_000_000))
             if let session = sessions[context.peer] {
                 session.blocksDelivered += 1
                 session.lastBlockAt = now
@@ -131,7 +151,9 @@ extension Node {
         requestWork()
     }
 
-    /// Hands out block requests to every established peer with room, round-robin.
+    /// Hands out block requests to every established peer with room, round-robin, each only for
+    /// blocks at or below the height it is known to have (its start height or the headers it sent):
+    /// a peer behind us is never asked for blocks it cannot have, and so never taken for a staller.
     func requestWork() {
         let candidates = chain.downloadCandidates(limit: 1024)
         guard !candidates.isEmpty else { return }
@@ -142,7 +164,10 @@ extension Node {
             var out = [(PeerID, [Hash256])]()
             for (peer, session) in sessions.sorted(by: { $0.key < $1.key }) where session.isEstablished {
                 guard manager.statistics(for: peer)?.isSendPaused != true else { continue }
-                let hashes = scheduler.nextRequests(for: peer, candidates: candidates, tipHeight: tipHeight, nowMilliseconds: now)
+                let known = Int(session.bestKnownHeight)
+                guard let first = candidates.first, first.height <= known else { continue }
+                let available = candidates.last!.height <= known ? candidates : candidates.filter { $0.height <= known }
+                let hashes = scheduler.nextRequests(for: peer, candidates: available, tipHeight: tipHeight, nowMilliseconds: now)
                 if !hashes.isEmpty { out.append((peer, hashes)) }
             }
             return out

@@ -27,6 +27,8 @@ public struct PeerInfo: Sendable {
     public var lastSend: Int64?
     public var lastReceive: Int64?
     public var blocksInFlight: Int
+    /// How many blocks this peer may have in flight now (its download pipeline's depth).
+    public var blocksInFlightLimit: Int
     public var readPaused: Bool
     public var sendPaused: Bool
     public var inboxBytes: Int

@@ -28,6 +28,7 @@ public enum NodeRPCEncoding {
             ("lastsend", .int(peer.lastSend ?? 0)),
             ("lastrecv", .int(peer.lastReceive ?? 0)),
             ("inflight", .int(Int64(peer.blocksInFlight))),
+            ("inflight_limit", .int(Int64(peer.blocksInFlightLimit))),
             ("paused_recv", .bool(peer.readPaused)),
             ("paused_send", .bool(peer.sendPaused)),
             ("inbox_bytes", .int(Int64(peer.inboxBytes))),

@@ -48,6 +48,81 @@ final class BlockDownloadSchedulerTests: XCTestCase {
         XCTAssertEqual(BlockDownloadConfiguration(maxInFlightPerPeer: 0).maxInFlightPerPeer, 1)
     }
 
+    /// Delivers every block `peer` has in flight, in height order, each `bytes` long.
+    private func deliverAll(
+        _ scheduler: inout BlockDownloadScheduler<Int>, _ requested: [Hash256], from peer: Int, bytes: Int? = nil, at now: Int64
+    ) {
+        for hash in requested { XCTAssertTrue(scheduler.blockReceived(hash, from: peer, bytes: bytes, nowMilliseconds: now)) }
+    }
+
+    func testPipelineGrowsPerDeliveryUpToTheCppCeiling() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
+        scheduler.peerConnected(1, inFlightCeiling: BlockDownloadConfiguration.hardMaxInFlightPerPeer)
+        let list = candidates(500)
+        var tip = 0
+        var depths = [Int]()
+        for round in 0..<4 {
+            let requested = scheduler.nextRequests(for: 1, candidates: Array(list[tip...]), tipHeight: tip, nowMilliseconds: Int64(round))
+            depths.append(requested.count)
+            deliverAll(&scheduler, requested, from: 1, at: Int64(round))
+            tip += requested.count
+        }
+        // 16 at first, one more per delivered block, never past the C++ node's 32.
+        XCTAssertEqual(depths, [16, 32, 32, 32])
+        XCTAssertEqual(scheduler.inFlightLimit(for: 1), 32)
+    }
+
+    func testPipeliningPeerDoublesEachRoundTripUpToItsCeiling() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(pipelinedMaxInFlightPerPeer: 100))
+        scheduler.peerConnected(1, inFlightCeiling: 100)
+        let list = candidates(1_000)
+        var tip = 0
+        var depths = [Int]()
+        for round in 0..<5 {
+            let requested = scheduler.nextRequests(for: 1, candidates: Array(list[tip...]), tipHeight: tip, nowMilliseconds: Int64(round))
+            depths.append(requested.count)
+            deliverAll(&scheduler, requested, from: 1, at: Int64(round))
+            tip += requested.count
+        }
+        XCTAssertEqual(depths, [16, 32, 64, 100, 100])
+    }
+
+    func testCeilingNeverExceedsTheWindow() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(windowSize: 20))
+        scheduler.peerConnected(1, inFlightCeiling: 512)
+        let requested = scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)
+        deliverAll(&scheduler, requested, from: 1, at: 1)
+        XCTAssertEqual(scheduler.inFlightLimit(for: 1), 20)
+    }
+
+    func testByteCapBoundsThePipelineAtTheAverageBlockSize() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(maxBytesInFlightPerPeer: 4 << 20))
+        scheduler.peerConnected(1, inFlightCeiling: 512)
+        scheduler.peerConnected(2, inFlightCeiling: 512)
+        let list = candidates(200)
+        XCTAssertNil(scheduler.averageBlockBytes)
+        let first = scheduler.nextRequests(for: 1, candidates: list, tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(first.count, 16)
+        // 1 MiB blocks: 4 MiB allows 4 outstanding, even though the pipeline grew to 32.
+        deliverAll(&scheduler, first, from: 1, bytes: 1 << 20, at: 1)
+        XCTAssertEqual(scheduler.averageBlockBytes, Double(1 << 20))
+        XCTAssertEqual(scheduler.inFlightLimit(for: 1), 32)
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 1, candidates: Array(list[16...]), tipHeight: 16, nowMilliseconds: 2)), Array(17...20))
+        // The rest of the run goes to the other peer.
+        XCTAssertEqual(heights(scheduler.nextRequests(for: 2, candidates: Array(list[16...]), tipHeight: 16, nowMilliseconds: 2)), Array(21...24))
+    }
+
+    func testUnrequestedDeliveryNeitherGrowsThePipelineNorMovesTheAverage() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
+        scheduler.peerConnected(1, inFlightCeiling: 32)
+        scheduler.peerConnected(2, inFlightCeiling: 32)
+        let requested = scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertFalse(scheduler.blockReceived(requested[0], from: 2, bytes: 999, nowMilliseconds: 1))
+        XCTAssertEqual(scheduler.inFlightLimit(for: 1), 16)
+        XCTAssertEqual(scheduler.inFlightLimit(for: 2), 16)
+        XCTAssertNil(scheduler.averageBlockBytes)
+    }
+
     func testRequestsAreSpreadAcrossPeers() {
         var scheduler = scheduler()
         let first = scheduler.nextRequests(for: 1, candidates: candidates(100), tipHeight: 0, nowMilliseconds: 0)

@@ -113,20 +113,60 @@ final class NodeLoopbackTests: XCTestCase {
         XCTAssertEqual(c.blockchainInfo().blocks, 5)
     }
 
+    /// Node A holds a generated chain of 3,000 small blocks with a 1 MiB block after every 1,000;
+    /// an empty node syncs it headers-first and ends on the same best hash, then follows new blocks.
     func testEmptyNodeSyncsFromAGeneratedChain() throws {
         let source = try harness.makeNode()
-        let hashes = try source.generate(blocks: 250, blockSize: 400)
-        _ = try source.generate(blocks: 2, blockSize: 1 << 20)
-        XCTAssertEqual(hashes.count, 250)
+        for _ in 0..<3 {
+            _ = try source.generate(blocks: 1_000, blockSize: 400)
+            _ = try source.generate(blocks: 1, blockSize: 1 << 20)
+        }
         let target = source.blockchainInfo()
+        XCTAssertEqual(target.blocks, 3_003)
         let syncing = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: source))"])
-        NodeHarness.wait("sync to \(target.blocks)", timeout: 120) {
+        NodeHarness.wait("sync to \(target.blocks)", timeout: 300) {
             syncing.blockchainInfo().bestBlockHash == target.bestBlockHash
         }
-        XCTAssertEqual(syncing.blockchainInfo().blocks, 252)
+        XCTAssertEqual(syncing.blockchainInfo().blocks, 3_003)
         XCTAssertFalse(syncing.blockchainInfo().initialBlockDownload)
+        // The source is this implementation, so the download pipeline grew past the C++ cap of 32.
+        XCTAssertGreaterThan(syncing.peerInfo().first?.blocksInFlightLimit ?? 0, BlockDownloadConfiguration.hardMaxInFlightPerPeer)
         // New blocks are announced and fetched.
         let more = try source.generate(blocks: 3, blockSize: 300)
         NodeHarness.wait("announced blocks") { syncing.blockchainInfo().bestBlockHash == more.last! }
+    }
+
+    /// Three serving peers, one of which withholds every block it is asked for: the syncing node
+    /// detects the stall, disconnects the staller, re-requests its blocks from the two honest
+    /// servers and completes.
+    func testSyncCompletesAndTheStallerIsDisconnectedWhenOneOfThreeServersWithholds() throws {
+        let a = try harness.makeNode()
+        _ = try a.generate(blocks: 600, blockSize: 400)
+        let target = a.blockchainInfo()
+        let b = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: a))"])
+        NodeHarness.wait("second server synced", timeout: 120) { b.blockchainInfo().bestBlockHash == target.bestBlockHash }
+
+        let syncing = try harness.makeNode()
+        // The staller is established first, so it has the lowest peer id and is handed the first
+        // (lowest) blocks: the tip cannot move until its blocks are re-requested elsewhere.
+        let headers = try (1...target.blocks).map { height in
+            let payload = try XCTUnwrap(a.blockHash(atHeight: height).flatMap { a.blockPayload(hash: $0) })
+            guard case .block(let block) = try Message.decode(command: "block", payload: payload) else { throw POSIXError(.EPROTO) }
+            return block.header
+        }
+        let staller = try WithholdingPeer(port: harness.port(of: syncing), headers: headers)
+        defer { staller.stop() }
+        NodeHarness.wait("staller established") { established(syncing).count == 1 }
+        try syncing.addNode("127.0.0.1:\(harness.port(of: a))", command: .add)
+        try syncing.addNode("127.0.0.1:\(harness.port(of: b))", command: .add)
+
+        NodeHarness.wait("sync to \(target.blocks)", timeout: 180) {
+            syncing.blockchainInfo().bestBlockHash == target.bestBlockHash
+        }
+        NodeHarness.wait("the staller disconnected") { staller.wasDisconnected }
+        XCTAssertGreaterThan(staller.blocksRequested, 0)
+        XCTAssertGreaterThanOrEqual(syncing.metricsSnapshot().disconnectsByReason["stalling"] ?? 0, 1)
+        XCTAssertEqual(Set(established(syncing).map(\.inbound)), [false], "only the two honest servers remain")
+        XCTAssertEqual(established(syncing).count, 2)
     }
 }
