@@ -10,7 +10,8 @@
 //   NodeBench accept PORT COUNT      COUNT connections one after another: connect(), version →
 //                                    ← version (the node accepted and answered), close with RST
 //   NodeBench hold PORT COUNT        COUNT handshaken connections kept open and idle (answering
-//                                    only the node's pings); prints "held=N" and runs until killed
+//                                    only the node's pings); prints "held=N lost=L seconds=S" (L
+//                                    peers the node closed meanwhile) and runs until killed
 //   NodeBench getheaders PORT COUNT  handshake, then COUNT getheaders from the genesis locator, each
 //                                    answered by a headers message (2,000 headers on a long chain)
 //
@@ -108,15 +109,22 @@ struct WirePeer {
     }
 }
 
-nonisolated(unsafe) /// One poll over the held peers; each readable one gets one read, its pings answered.
-func serviceReadable(_ peers: inout [WirePeer], _ polls: inout [pollfd], _ buffer: inout [UInt8], timeoutMilliseconds: Int32) {
+nonisolated(unsafe) /// One poll over the held peers; each readable one gets one read, its pings answered. A peer the node
+/// closes is dropped from the poll set (fd -1) and counted in `lost`.
+func serviceReadable(
+    _ peers: inout [WirePeer], _ polls: inout [pollfd], _ buffer: inout [UInt8], lost: inout Int,
+    timeoutMilliseconds: Int32
+) {
     let ready = poll(&polls, nfds_t(polls.count), timeoutMilliseconds)
     guard ready > 0 else { return }
-    for index in polls.indices where polls[index].revents != 0 {
+    for index in polls.indices where polls[index].revents != 0 && polls[index].fd >= 0 {
         polls[index].revents = 0
         let count = buffer.withUnsafeMutableBytes { read(polls[index].fd, $0.baseAddress!, $0.count) }
+        if count < 0 && errno == EINTR { continue }
         guard count > 0 else {
-            if count == 0 || errno != EINTR { fail("held peer \(index) closed by the node (errno \(errno))") }
+            close(polls[index].fd)
+            polls[index].fd = -1
+            lost += 1
             continue
         }
         buffer.withUnsafeBytes { peers[index].decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
@@ -249,6 +257,7 @@ case "hold":
     var polls = [pollfd]()
     polls.reserveCapacity(count)
     var shared = [UInt8](repeating: 0, count: 64 * 1024)
+    var lost = 0
     let start = monotonicNanoseconds()
     for index in 0..<count {
         var peer = WirePeer(port: port)
@@ -257,13 +266,17 @@ case "hold":
         peers.append(peer)
         polls.append(pollfd(fd: peer.fd, events: Int16(POLLIN), revents: 0))
         // Keep earlier peers alive while later ones connect (the node pings a peer silent for 60 s).
-        if index % 200 == 199 { serviceReadable(&peers, &polls, &shared, timeoutMilliseconds: 0) }
+        if index % 200 == 199 { serviceReadable(&peers, &polls, &shared, lost: &lost, timeoutMilliseconds: 0) }
     }
     let seconds = Double(monotonicNanoseconds() - start) / 1e9
-    print("held=\(peers.count) seconds=\(format(seconds))")
+    // held: handshaken and still open; lost: handshaken, then closed by the node before the end
+    print("held=\(peers.count - lost) lost=\(lost) seconds=\(format(seconds))")
     fflush(nil)  // the script waits for this line in a file
     // Idle, but alive: answer the node's pings until killed (the script measures the node meanwhile).
-    while true { serviceReadable(&peers, &polls, &shared, timeoutMilliseconds: -1) }
+    while true {
+        serviceReadable(&peers, &polls, &shared, lost: &lost, timeoutMilliseconds: -1)
+        if lost == peers.count { fail("the node closed every held peer") }
+    }
 
 case "getheaders":
     var peer = WirePeer(port: port)
