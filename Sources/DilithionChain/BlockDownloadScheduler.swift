@@ -42,10 +42,13 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     ///   ``BlockDownloadConfiguration/hardMaxInFlightPerPeer`` for a C++ peer and
     ///   ``BlockDownloadConfiguration/pipelinedMaxInFlightPerPeer`` for one known to pipeline.
     ///   Never above the window.
-    public mutating func peerConnected(_ peer: PeerKey, inFlightCeiling: Int? = nil) {
+    /// - Parameter initialInFlight: where the pipeline starts; nil:
+    ///   ``BlockDownloadConfiguration/maxInFlightPerPeer``. Never above the ceiling.
+    public mutating func peerConnected(_ peer: PeerKey, inFlightCeiling: Int? = nil, initialInFlight: Int? = nil) {
         guard peers[peer] == nil else { return }
         let ceiling = min(max(inFlightCeiling ?? configuration.maxInFlightPerPeer, 1), max(configuration.windowSize, 1))
-        peers[peer] = PeerDownloadState(limit: min(configuration.maxInFlightPerPeer, ceiling), ceiling: ceiling)
+        let initial = max(initialInFlight ?? configuration.maxInFlightPerPeer, 1)
+        peers[peer] = PeerDownloadState(limit: min(initial, ceiling), ceiling: ceiling)
     }
 
     /// Forgets a connection and releases everything it had in flight.

@@ -313,10 +313,12 @@ extension Node {
             // know their external IP, which is not routable and so not kept).
             addresses.add(version.sender, seen: wallClock.now, now: wallClock.now)
         }
-        let ceiling = Node.pipelinesDeeply(userAgent: version.userAgent)
-            ? scheduler.configuration.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer
+        let downloads = scheduler.configuration
+        let deep = Node.pipelinesDeeply(userAgent: version.userAgent)
         lock.withLock {
-            scheduler.peerConnected(context.peer, inFlightCeiling: ceiling)
+            scheduler.peerConnected(
+                context.peer, inFlightCeiling: deep ? downloads.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer,
+                initialInFlight: deep ? downloads.pipelinedInitialInFlightPerPeer : downloads.maxInFlightPerPeer)
             dial.markSuccess(peer: context.peer)
         }
         startSync(with: context.peer, peerHeight: version.startHeight)

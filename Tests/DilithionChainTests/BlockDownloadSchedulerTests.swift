@@ -87,6 +87,14 @@ final class BlockDownloadSchedulerTests: XCTestCase {
         XCTAssertEqual(depths, [16, 32, 64, 100, 100])
     }
 
+    func testPipelineMayStartDeeperButNeverAboveItsCeiling() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
+        scheduler.peerConnected(1, inFlightCeiling: 512, initialInFlight: 64)
+        scheduler.peerConnected(2, inFlightCeiling: 32, initialInFlight: 64)
+        XCTAssertEqual(scheduler.nextRequests(for: 1, candidates: candidates(500), tipHeight: 0, nowMilliseconds: 0).count, 64)
+        XCTAssertEqual(scheduler.inFlightLimit(for: 2), 32)
+    }
+
     func testCeilingNeverExceedsTheWindow() {
         var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(windowSize: 20))
         scheduler.peerConnected(1, inFlightCeiling: 512)
