@@ -93,6 +93,13 @@ wan_add_host() {
     ip netns add "$ns"
     ip -n "$ns" link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+    # WAN_TCP_BUFFER_MAX (bytes): the most TCP autotuning may give one socket in this namespace
+    # (both directions). Linux defaults the send side to 4 MiB, which caps one connection at
+    # 4 MiB per round trip (~17 MB/s at 230 ms): raise it to study a long fat link.
+    if [[ -n "${WAN_TCP_BUFFER_MAX:-}" ]]; then
+        ip netns exec "$ns" sysctl -qw "net.ipv4.tcp_wmem=4096 16384 $WAN_TCP_BUFFER_MAX" \
+            "net.ipv4.tcp_rmem=4096 131072 $WAN_TCP_BUFFER_MAX" >/dev/null
+    fi
     ip -n "$ns" tuntap add dev wan0 mode tun
     ip -n "$ns" link set wan0 mtu "${WAN_MTU:-1500}" txqueuelen 10000 up
     ip -n "$ns" addr add "$addr/24" dev wan0
