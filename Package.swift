@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "dilithion-cli", targets: ["dilithion-cli"]),
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
         .executable(name: "fakepeer", targets: ["FakePeer"]),
+        .executable(name: "NodeFuzz", targets: ["NodeFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
@@ -146,6 +147,13 @@ let package = Package(
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
 
+        // Dispatcher-level libFuzzer entry (a Node on a ManualClock fed fuzzed message scripts over
+        // loopback); built like WireFuzz by `scripts/fuzz --target NodeFuzz`.
+        .executableTarget(
+            name: "NodeFuzz",
+            dependencies: ["DilithionNode", "DilithionNet", "DilithionWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
+        ),
         // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).
         .executableTarget(
             name: "FakePeer",
