@@ -6,6 +6,8 @@
  *                                      -> "mbs=X"
  *   tcp_limits rtt COUNT               one connection, 32 bytes each way, one round trip at a time
  *                                      -> "rate=X p50_us=Y p99_us=Z"
+ *   tcp_limits sha3 SECONDS            (no socket) SHA3-256 over a 1 MiB buffer, OpenSSL EVP, one
+ *                                      thread: the checksum's speed limit -> "mbs=X"
  *   tcp_limits connect COUNT ROUNDS    COUNT connections one after another: connect(), ROUNDS 32-byte
  *                                      round trips, close (RST); the server accepts and echoes.
  *                                      Time per connection from connect() to the last echo.
@@ -23,6 +25,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -120,10 +123,29 @@ static void print_latencies(uint64_t *samples, long count, uint64_t total_ns) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: tcp_limits bandwidth SECONDS | rtt COUNT | connect COUNT ROUNDS\n");
+        fprintf(stderr, "usage: tcp_limits bandwidth SECONDS | rtt COUNT | connect COUNT ROUNDS | sha3 SECONDS\n");
         return 2;
     }
     mode = argv[1];
+    if (strcmp(mode, "sha3") == 0) {
+        double seconds = atof(argv[2]);
+        size_t size = 1 << 20;
+        uint8_t *buf = malloc(size), digest[32];
+        for (size_t i = 0; i < size; i++) buf[i] = (uint8_t)(i * 131);
+        EVP_MD *md = EVP_MD_fetch(NULL, "SHA3-256", NULL);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        unsigned int n = 0;
+        uint64_t start = now_ns(), deadline = start + (uint64_t)(seconds * 1e9), bytes = 0, end;
+        do {
+            EVP_DigestInit_ex(ctx, md, NULL);
+            EVP_DigestUpdate(ctx, buf, size);
+            EVP_DigestFinal_ex(ctx, digest, &n);
+            bytes += size;
+            end = now_ns();
+        } while (end < deadline);
+        printf("mbs=%.1f\n", (double)bytes / ((double)(end - start) / 1e9) / 1e6 + 0 * digest[0]);
+        return 0;
+    }
     listen_loopback();
     pthread_t thread;
     pthread_create(&thread, NULL, server, NULL);
