@@ -19,6 +19,7 @@ extension JSON {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
+        case .uint(let value): out += String(value)
         case .double(let value): out += JSON.render(value)
         case .string(let text): JSON.quote(text, into: &out)
         case .array(let items):

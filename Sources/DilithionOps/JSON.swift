@@ -6,6 +6,9 @@ public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An unsigned 64-bit value that may not fit `.int` (service bits, nonces); parsing never
+    /// produces it.
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSON])
@@ -17,6 +20,7 @@ public enum JSON: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.int(a), .int(b)): return a == b
+        case let (.uint(a), .uint(b)): return a == b
         case let (.double(a), .double(b)): return a == b
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b

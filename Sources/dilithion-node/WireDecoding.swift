@@ -1,3 +1,4 @@
+import DilithionOps
 import DilithionRandomX
 import DilithionWire
 
@@ -64,7 +65,7 @@ struct WireDecoding {
             }
             let payload = Array(bytes[(offset + 24)..<(offset + 24 + length)])
             let computed = SHA3.checksum(payload)
-            var fields: [(String, JSONValue)] = [
+            var fields: [(String, JSON)] = [
                 ("network", .string(network.rawValue)),
                 ("command", .string(header.command)),
                 ("payload_length", .int(Int64(length))),
@@ -80,7 +81,7 @@ struct WireDecoding {
                 fields.append(("decode_error", .string(error.description)))
                 fields.append(("decode_error_reason", .string(error.reasonCode)))
             }
-            lines.append(JSONValue.object(fields).rendered)
+            lines.append(JSON.object(fields).compactText)
             offset += Limits.frameHeaderSize + length
         }
         return (lines, allValid)
@@ -90,7 +91,7 @@ struct WireDecoding {
         HexCoding.encode((0..<4).map { UInt8(truncatingIfNeeded: checksum >> (8 * UInt32($0))) })
     }
 
-    private mutating func describe(_ message: Message) -> JSONValue? {
+    private mutating func describe(_ message: Message) -> JSON? {
         switch message {
         case .version(let version):
             return .object([
@@ -134,7 +135,7 @@ struct WireDecoding {
                 ("headers", .array(headers.map { headerJSON($0) })),
             ])
         case .block(let blockMessage):
-            var fields: [(String, JSONValue)]
+            var fields: [(String, JSON)]
             if case .object(let headerFields) = headerJSON(blockMessage.header) { fields = headerFields } else { fields = [] }
             fields.append(("blob_length", .int(Int64(blockMessage.blob.count))))
             do {
@@ -170,10 +171,10 @@ struct WireDecoding {
         }
     }
 
-    private mutating func headerJSON(_ header: BlockHeader) -> JSONValue {
+    private mutating func headerJSON(_ header: BlockHeader) -> JSON {
         if !header.isVDF && legacyHasher == nil { legacyHasher = RandomXHasher() }
         let hash = try? header.hash(legacyHasher: legacyHasher)
-        var fields: [(String, JSONValue)] = [
+        var fields: [(String, JSON)] = [
             ("hash", hash.map { .string($0.displayHex) } ?? .null),
             ("version", .int(Int64(header.version))),
             ("prev", .string(header.previousBlockHash.displayHex)),
