@@ -25,6 +25,16 @@ struct NodeRunner {
 
     /// Returns the exit status.
     func run() -> Int32 {
+        // Signals first: a SIGTERM that arrives while the data directory is locked or logging is
+        // set up must become an orderly shutdown (exit 0), not the default action that kills the
+        // process (found by scripts/reliability/sigterm-phases). The watcher's thread lives as long
+        // as the process; a second signal exits from there.
+        let shutdown = ShutdownLatch()
+        SignalWatcher.ignoreBrokenPipe()
+        _ = SignalWatcher { number in
+            shutdown.request(reason: number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)")
+        }
+
         if let failure = makeDataDirectory() {
             printError("dilithion-node: cannot create the data directory \(options.dataDirectory): \(failure)")
             return 1
@@ -55,13 +65,6 @@ struct NodeRunner {
             "version": "\(NodeConfiguration.softwareVersion)", "network": "\(options.network.rawValue)",
             "datadir": "\(options.dataDirectory)", "conf": "\(options.configFile ?? "none")", "pid": "\(getpid())"])
         logger.info("data directory locked", metadata: ["lock": "\(options.lockFilePath)"])
-
-        let shutdown = ShutdownLatch()
-        SignalWatcher.ignoreBrokenPipe()
-        // The watcher's thread lives as long as the process; a second signal exits from there.
-        _ = SignalWatcher { number in
-            shutdown.request(reason: number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)")
-        }
 
         let node: Node
         do {
