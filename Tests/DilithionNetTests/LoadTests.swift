@@ -60,6 +60,9 @@ final class LoadTests: XCTestCase {
         for _ in 0..<count { clients.append(try harness.client()) }
         XCTAssertTrue(recorder.wait { $0.connects.count == count })
         XCTAssertGreaterThan(clients.last!.fd, 1024)
+        // The connect event is posted when the connection is admitted, a moment before the reactor
+        // registers it: wait for the counter rather than read it once.
+        XCTAssertTrue(eventually { harness.engine.statistics.reactor.openConnections == count })
         XCTAssertEqual(harness.engine.statistics.reactor.openConnections, count)
         // Every connection works; the last ones have descriptors above 1024 on both ends.
         for (index, client) in clients.enumerated() {
