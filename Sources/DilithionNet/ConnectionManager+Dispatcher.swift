@@ -15,12 +15,16 @@ extension ConnectionManager {
         var dueEvents: [DispatcherEvent] = []
         var dueDeadlines: [Deadline] = []
         var wakeReactorNow = false
+        var lastCommand = ""
+        var lastHandler = handlers.handler(for: lastCommand)
         lock.lock()
         while true {
             if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty, finalizationsInFlight == 0 {
                 break
             }
-            deadlines.popDue(clock.now, into: &dueDeadlines)
+            if deadlines.earliest != nil {  // no clock read while nothing is scheduled
+                deadlines.popDue(clock.now, into: &dueDeadlines)
+            }
             while let event = events.popFirst() {
                 dueEvents.append(event)
             }
@@ -59,7 +63,12 @@ extension ConnectionManager {
             }
             var unhandled = 0
             for delivery in deliveries {
-                if let handler = handlers.handler(for: delivery.frame.command) {
+                // Consecutive messages mostly share a command: look the handler up once per change.
+                if delivery.frame.command != lastCommand {
+                    lastCommand = delivery.frame.command
+                    lastHandler = handlers.handler(for: lastCommand)
+                }
+                if let handler = lastHandler {
                     handler(HandlerContext(peer: delivery.peer, manager: self), delivery.frame)
                 } else {
                     unhandled += 1
@@ -74,8 +83,8 @@ extension ConnectionManager {
             counters.messagesDispatched += deliveries.count
             counters.messagesUnhandled += unhandled
             deliveries.removeAll(keepingCapacity: true)
-            dueEvents.removeAll(keepingCapacity: true)
-            dueDeadlines.removeAll(keepingCapacity: true)
+            if !dueEvents.isEmpty { dueEvents.removeAll(keepingCapacity: true) }
+            if !dueDeadlines.isEmpty { dueDeadlines.removeAll(keepingCapacity: true) }
         }
         lock.unlock()
     }
@@ -85,13 +94,13 @@ extension ConnectionManager {
     private func takeOneMessagePerPeerLocked(into deliveries: inout [Delivery], wakeReactor: inout Bool) {
         let resumeBelow = configuration.receiveCapBytes / 2
         for _ in 0..<readyPeers.count {
-            guard let id = readyPeers.popFirst() else { break }
-            guard let state = peers[id] else { continue }
+            guard let state = readyPeers.popFirst() else { break }
             guard state.isDispatchable, let frame = state.inbox.popFirst() else {
                 state.isQueuedForDispatch = false
                 continue
             }
             state.inboxBytes -= frame.wireSize
+            let id = state.id
             deliveries.append(Delivery(peer: id, frame: frame))
             // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
             if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
@@ -100,7 +109,7 @@ extension ConnectionManager {
                 wakeReactor = true
             }
             if state.isDispatchable {
-                readyPeers.append(id)
+                readyPeers.append(state)
             } else {
                 state.isQueuedForDispatch = false
             }
@@ -137,7 +146,18 @@ extension ConnectionManager {
             let pending = lock.withLock { peers[id]?.lifecycle == .connecting }
             if pending { disconnect(id, reason: .connectTimeout) }
         case .partialFrame(let id, let since):
-            let stuck = lock.withLock { peers[id]?.partialFrameSince == since }
+            let stuck: Bool = lock.withLock {
+                guard let state = peers[id] else { return false }
+                if state.partialFrameSince == since { return true }
+                if let current = state.partialFrameSince {
+                    // A later partial frame: its deadline is `timeout` after it began.
+                    scheduleDeadlineLocked(
+                        at: current.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: current))
+                } else {
+                    state.partialFrameDeadlineArmed = false
+                }
+                return false
+            }
             if stuck { disconnect(id, reason: .partialFrameTimeout) }
         case .sendCap(let id, let since):
             let stuck = lock.withLock { peers[id]?.sendCapExceededSince == since }

@@ -77,31 +77,43 @@ extension ConnectionManager: ReactorDelegate {
                 var runCommand = frames[0].command
                 var runMessages = 0
                 var runBytes = 0
-                for frame in frames {
+                var batchBytes = 0
+                // Reversed, then popped from the end: each frame moves into the inbox in order
+                // without a retain/release pair (the array is the reactor's and is emptied anyway).
+                frames.reverse()
+                while let frame = frames.popLast() {
                     if frame.command != runCommand {
                         state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
                         runCommand = frame.command
                         runMessages = 0
                         runBytes = 0
                     }
+                    let size = frame.wireSize
                     runMessages += 1
-                    runBytes += frame.wireSize
+                    runBytes += size
+                    batchBytes += size
                     state.inbox.append(frame)
                 }
                 state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
-                state.inboxBytes += frames.reduce(0) { $0 + $1.wireSize }
+                state.inboxBytes += batchBytes
                 state.peakInboxBytes = max(state.peakInboxBytes, state.inboxBytes)
                 if !state.isQueuedForDispatch, state.isDispatchable {
                     state.isQueuedForDispatch = true
-                    readyPeers.append(id)
+                    readyPeers.append(state)
                     signalDispatcherLocked()
                 }
             }
             if hasPartialFrame {
                 if state.partialFrameSince == nil {
                     state.partialFrameSince = now
-                    scheduleDeadlineLocked(
-                        at: now.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: now))
+                    // One deadline per peer at a time: a streaming peer starts and ends partial
+                    // frames thousands of times a second; the pending deadline re-arms itself
+                    // for the current partial frame when it comes due.
+                    if !state.partialFrameDeadlineArmed {
+                        state.partialFrameDeadlineArmed = true
+                        scheduleDeadlineLocked(
+                            at: now.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: now))
+                    }
                 }
             } else {
                 state.partialFrameSince = nil
@@ -138,7 +150,7 @@ extension ConnectionManager: ReactorDelegate {
                 state.sendCapExceededSince = nil
                 if !state.isQueuedForDispatch, state.isDispatchable {
                     state.isQueuedForDispatch = true
-                    readyPeers.append(id)
+                    readyPeers.append(state)
                     signalDispatcherLocked()
                 }
             }

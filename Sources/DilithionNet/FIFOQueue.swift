@@ -13,8 +13,7 @@ struct FIFOQueue<Element> {
 
     mutating func popFirst() -> Element? {
         guard head < slots.count else { return nil }
-        let element = slots[head]
-        slots[head] = nil
+        let element = slots[head].take()  // moves the element out: no retain/release pair
         head += 1
         if head == slots.count {
             slots.removeAll(keepingCapacity: slots.capacity <= 4096)

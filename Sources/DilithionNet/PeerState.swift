@@ -8,37 +8,40 @@ final class PeerState {
     let id: PeerID
     let direction: PeerDirection
     let remoteAddress: SocketAddress
-    private(set) var lifecycle: PeerLifecycle
+    @exclusivity(unchecked) private(set) var lifecycle: PeerLifecycle
     /// Chosen once, when the peer enters `closing` (or at close if the reactor saw the failure first).
     var disconnectReason: DisconnectReason?
 
-    // Inbox: complete frames waiting for the dispatcher.
-    var inbox = FIFOQueue<Frame>()
-    var inboxBytes = 0
-    var peakInboxBytes = 0
-    var isReadPaused = false
+    // Inbox: complete frames waiting for the dispatcher. The per-message properties skip the
+    // dynamic exclusivity check: the engine lock serializes them (see `ConnectionManager`).
+    @exclusivity(unchecked) var inbox = FIFOQueue<Frame>()
+    @exclusivity(unchecked) var inboxBytes = 0
+    @exclusivity(unchecked) var peakInboxBytes = 0
+    @exclusivity(unchecked) var isReadPaused = false
     var readPauses = 0
     /// In the dispatcher's ready queue (at most once).
-    var isQueuedForDispatch = false
+    @exclusivity(unchecked) var isQueuedForDispatch = false
 
     // Outbox: encoded frames the reactor has not taken yet, plus the count of every byte queued and
     // not yet written (including bytes the reactor already took).
     var outbox: [[UInt8]] = []
     var outboxBytes = 0
     var peakOutboxBytes = 0
-    var sendCapExceededSince: EngineInstant?
+    @exclusivity(unchecked) var sendCapExceededSince: EngineInstant?
     var sendPauses = 0
 
-    var partialFrameSince: EngineInstant?
+    @exclusivity(unchecked) var partialFrameSince: EngineInstant?
+    /// A `partialFrame` deadline for this peer is in the deadline queue (at most one is).
+    var partialFrameDeadlineArmed = false
 
     // Statistics.
     let openedAt: EngineInstant
     var connectedAt: EngineInstant?
-    var lastReceive: EngineInstant?
+    @exclusivity(unchecked) var lastReceive: EngineInstant?
     var lastSend: EngineInstant?
-    var bytesReceived = 0
+    @exclusivity(unchecked) var bytesReceived = 0
     var bytesSent = 0
-    var received: [String: CommandStatistics] = [:]
+    @exclusivity(unchecked) var received: [String: CommandStatistics] = [:]
     var sent: [String: CommandStatistics] = [:]
     var droppedFrames = 0
 

@@ -14,5 +14,6 @@ public struct Frame: Sendable, Equatable {
     }
 
     /// Bytes the frame occupied on the wire (24-byte header + payload).
+    @inlinable
     public var wireSize: Int { Limits.frameHeaderSize + payload.count }
 }

@@ -38,6 +38,8 @@ public struct FrameDecoder: Sendable {
     /// This decoder's checksum context. A copy of the decoder shares it, so a decoder and its
     /// copies must be used on one thread at a time (the reactor owns each connection's decoder).
     private let hasher = FrameHasher()
+    /// The last command seen, so that a run of equal commands shares one validated `String`.
+    private var commandCache = FrameHeader.CommandCache()
 
     private struct LargePayload: Sendable {
         let header: FrameHeader
@@ -136,13 +138,15 @@ public struct FrameDecoder: Sendable {
             header = pending
         } else {
             guard bufferedByteCount >= Limits.frameHeaderSize else { return nil }
+            var cache = commandCache
             let parsed = buffer.withUnsafeBytes { [start, magic, maxPayload] raw in
                 Result { () throws(FrameError) -> FrameHeader in
                     try FrameHeader.parse(
                         UnsafeRawBufferPointer(rebasing: raw[start..<start + Limits.frameHeaderSize]),
-                        expecting: magic, maxPayload: maxPayload)
+                        expecting: magic, maxPayload: maxPayload, cache: &cache)
                 }
             }
+            commandCache = cache
             switch parsed {
             case .success(let valid):
                 header = valid

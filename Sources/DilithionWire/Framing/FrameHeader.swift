@@ -12,17 +12,42 @@ public struct FrameHeader: Sendable, Equatable {
         self.checksum = checksum
     }
 
+    /// The last valid command field a decoder saw and its text. A stream mostly repeats commands;
+    /// a field equal to the cached one needs neither validation nor a new `String`.
+    struct CommandCache {
+        /// The 12 field bytes as two integers (bytes 0–7, 8–11), nil before the first header.
+        var field: (UInt64, UInt32)?
+        var command = ""
+    }
+
     /// Parses and validates a header from exactly 24 bytes. Validation order follows the wire:
     /// magic, then command, then the length (before any payload is looked at).
     public static func parse(
         _ raw: UnsafeRawBufferPointer, expecting magic: NetworkMagic, maxPayload: Int
     ) throws(FrameError) -> FrameHeader {
+        var cache = CommandCache()
+        return try parse(raw, expecting: magic, maxPayload: maxPayload, cache: &cache)
+    }
+
+    /// ``parse(_:expecting:maxPayload:)`` with a command cache (the decoder's hot path).
+    static func parse(
+        _ raw: UnsafeRawBufferPointer, expecting magic: NetworkMagic, maxPayload: Int, cache: inout CommandCache
+    ) throws(FrameError) -> FrameHeader {
         precondition(raw.count >= Limits.frameHeaderSize)
         let receivedMagic = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         guard receivedMagic == magic.value else { throw FrameError(.badMagic(received: receivedMagic)) }
-        let field = UnsafeRawBufferPointer(rebasing: raw[4..<16])
-        guard let command = validatedCommand(field) else {
-            throw FrameError(.badCommand(field: Array(field)))
+        let fieldWords = (raw.loadUnaligned(fromByteOffset: 4, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        let command: String
+        if let cached = cache.field, cached == fieldWords {
+            command = cache.command
+        } else {
+            let field = UnsafeRawBufferPointer(rebasing: raw[4..<16])
+            guard let valid = validatedCommand(field) else {
+                throw FrameError(.badCommand(field: Array(field)))
+            }
+            command = valid
+            cache.field = fieldWords
+            cache.command = valid
         }
         let length = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
         guard UInt64(length) <= UInt64(maxPayload) else { throw FrameError(.oversize(length: length)) }
