@@ -66,13 +66,12 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     public mutating func nextRequests(
         for peer: PeerKey, candidates: [DownloadCandidate], tipHeight: Int, nowMilliseconds: Int64
     ) -> [Hash256] {
-        guard var state = peers[peer], !state.isStalling else { return [] }
-        var free = state.limit - state.inFlight.count
-        if let averageBlockBytes, averageBlockBytes > 0 {
-            let byteSlots = max(1, Int(Double(configuration.maxBytesInFlightPerPeer) / averageBlockBytes))
-            free = min(free, byteSlots - state.inFlight.count)
-        }
+        var free = freeSlots(for: peer)
         guard free > 0 else { return [] }
+        // Taken out of the table while it is changed: a copy that shared storage with the table's
+        // would copy the whole `seen` set on the first insert (copy-on-write), for every call.
+        var state = peers.removeValue(forKey: peer)!
+        defer { peers[peer] = state }
         let windowEnd = tipHeight + configuration.windowSize
         var requests = [Hash256]()
         for candidate in candidates where free > 0 {
@@ -89,7 +88,6 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
             let live = Set(candidates.map(\.hash)).union(state.inFlight.keys)
             state.seen.formIntersection(live)
         }
-        peers[peer] = state
         return requests
     }
 
@@ -106,9 +104,9 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     ) -> Bool {
         let owner = owners.removeValue(forKey: hash)
         if let owner { peers[owner]?.inFlight[hash] = nil }
-        guard var state = peers[peer] else { return false }
-        state.seen.insert(hash)
+        guard var state = peers.removeValue(forKey: peer) else { return false }  // unique: no copy-on-write
         defer { peers[peer] = state }
+        state.seen.insert(hash)
         guard owner == peer else { return false }
         if let bytes, bytes > 0 {
             // An average over roughly the last 16 blocks: follows a change of block sizes within a
@@ -132,7 +130,7 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
             if nowMilliseconds - waitingSince > stallTimeoutMilliseconds { stalled.append(peer) }
         }
         for peer in stalled {
-            guard var state = peers[peer] else { continue }
+            guard var state = peers.removeValue(forKey: peer) else { continue }
             for hash in state.inFlight.keys where owners[hash] == peer { owners[hash] = nil }
             state.inFlight.removeAll()
             state.isStalling = true
@@ -142,6 +140,27 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
             stallTimeoutMilliseconds = min(2 * stallTimeoutMilliseconds, configuration.maxStallTimeoutMilliseconds)
         }
         return stalled
+    }
+
+    /// How many more blocks `peer` may be asked for now: its pipeline limit, and the byte cap at the
+    /// running average block size, minus what it has in flight; 0 for a staller or unknown peer.
+    public func freeSlots(for peer: PeerKey) -> Int {
+        guard let state = peers[peer], !state.isStalling else { return 0 }
+        return max(capacity(of: state) - state.inFlight.count, 0)
+    }
+
+    /// The free slots worth a request to `peer`: an eighth of its pipeline's capacity (at least 1),
+    /// so that a deep pipeline is topped up in batches rather than one `getdata` (and one scan of
+    /// the candidates) per delivered block. A pipeline kept at least 7/8 full still covers its link.
+    public func requestBatch(for peer: PeerKey) -> Int {
+        guard let state = peers[peer] else { return 1 }
+        return max(1, capacity(of: state) / 8)
+    }
+
+    /// A peer's pipeline limit, or fewer at the byte cap and the running average block size.
+    private func capacity(of state: PeerDownloadState) -> Int {
+        guard let averageBlockBytes, averageBlockBytes > 0 else { return state.limit }
+        return min(state.limit, max(1, Int(Double(configuration.maxBytesInFlightPerPeer) / averageBlockBytes)))
     }
 
     /// Requests outstanding from `peer`.

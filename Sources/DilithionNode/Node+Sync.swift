@@ -155,14 +155,23 @@ extension Node {
     /// blocks at or below the height it is known to have (its start height or the headers it sent):
     /// a peer behind us is never asked for blocks it cannot have, and so never taken for a staller.
     func requestWork() {
-        let candidates = chain.downloadCandidates(limit: 1024)
+        // Only peers with a batch of free slots are served (see `requestBatch`); when there are
+        // none, the candidate list is not even built.
+        let ready: [PeerID] = lock.withLock {
+            guard !isStopping else { return [] }
+            return sessions.filter { $0.value.isEstablished && scheduler.freeSlots(for: $0.key) >= scheduler.requestBatch(for: $0.key) }
+                .map(\.key).sorted()
+        }
+        guard !ready.isEmpty else { return }
+        let candidates = chain.downloadCandidates(limit: scheduler.configuration.windowSize)
         guard !candidates.isEmpty else { return }
         let tipHeight = chain.tip.height
         let now = nowMilliseconds
         let requests: [(PeerID, [Hash256])] = lock.withLock {
             guard !isStopping else { return [] }
             var out = [(PeerID, [Hash256])]()
-            for (peer, session) in sessions.sorted(by: { $0.key < $1.key }) where session.isEstablished {
+            for peer in ready {
+                guard let session = sessions[peer], session.isEstablished else { continue }
                 guard manager.statistics(for: peer)?.isSendPaused != true else { continue }
                 let known = Int(session.bestKnownHeight)
                 guard let first = candidates.first, first.height <= known else { continue }

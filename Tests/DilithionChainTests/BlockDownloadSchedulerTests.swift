@@ -120,6 +120,25 @@ final class BlockDownloadSchedulerTests: XCTestCase {
         XCTAssertEqual(heights(scheduler.nextRequests(for: 2, candidates: Array(list[16...]), tipHeight: 16, nowMilliseconds: 2)), Array(21...24))
     }
 
+    func testFreeSlotsAndRequestBatchFollowThePipelineAndTheByteCap() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(maxBytesInFlightPerPeer: 4 << 20))
+        scheduler.peerConnected(1, inFlightCeiling: 512, initialInFlight: 64)
+        XCTAssertEqual(scheduler.freeSlots(for: 1), 64)
+        XCTAssertEqual(scheduler.requestBatch(for: 1), 8)
+        let requested = scheduler.nextRequests(for: 1, candidates: candidates(500), tipHeight: 0, nowMilliseconds: 0)
+        XCTAssertEqual(scheduler.freeSlots(for: 1), 0)
+        // Small blocks: the pipeline grows and the batch with it.
+        for hash in requested.prefix(10) { scheduler.blockReceived(hash, from: 1, bytes: 1_000, nowMilliseconds: 1) }
+        XCTAssertEqual(scheduler.inFlightLimit(for: 1), 74)
+        XCTAssertEqual(scheduler.freeSlots(for: 1), 74 - 54)
+        XCTAssertEqual(scheduler.requestBatch(for: 1), 9)
+        // 1 MiB blocks: the byte cap (4 blocks) bounds both, so the batch never exceeds what fits.
+        for hash in requested.dropFirst(10).prefix(40) { scheduler.blockReceived(hash, from: 1, bytes: 1 << 30, nowMilliseconds: 2) }
+        XCTAssertEqual(scheduler.freeSlots(for: 1), 0)
+        XCTAssertEqual(scheduler.requestBatch(for: 1), 1)
+        XCTAssertEqual(scheduler.freeSlots(for: 99), 0)
+    }
+
     func testUnrequestedDeliveryNeitherGrowsThePipelineNorMovesTheAverage() {
         var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
         scheduler.peerConnected(1, inFlightCeiling: 32)
