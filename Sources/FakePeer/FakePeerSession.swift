@@ -57,9 +57,13 @@ struct FakePeerSession {
             let nonce = UInt64(index + 1) | 0x5EED_0000_0000_0000
             pingSentAt[nonce] = Self.now()
             send(FrameEncoder.encode(.ping(nonce: nonce), magic: options.network.magic), chunked: false)
-            if !options.stopReading { drain(forSeconds: 0) }
+            // Wait by reading, so that a pong is timed when it arrives, not after the pause.
             let pause = options.pingIntervalMilliseconds > 0 ? options.pingIntervalMilliseconds : options.paceMilliseconds
-            if pause > 0 { sleepMilliseconds(pause) }
+            if options.stopReading {
+                if pause > 0 { sleepMilliseconds(pause) }
+            } else {
+                drain(forSeconds: Double(pause) / 1000)
+            }
         }
         hold()
         end()
@@ -160,7 +164,7 @@ struct FakePeerSession {
         let deadline = Self.now() + seconds
         repeat {
             let frames = receive(waitingMilliseconds: max(0, Int((deadline - Self.now()) * 1000)))
-            if frames.isEmpty { break }
+            if frames.isEmpty && (seconds == 0 || Self.now() >= deadline) { break }
         } while Self.now() < deadline && !report.closedByNode
     }
 
