@@ -155,6 +155,10 @@ extension Node {
     /// blocks at or below the height it is known to have (its start height or the headers it sent):
     /// a peer behind us is never asked for blocks it cannot have, and so never taken for a staller.
     func requestWork() {
+        // Nothing to fetch when the stored tip is the best header (the tip lies on the best header
+        // chain, so equal heights mean the same block): no scan of the peers at all. It is called
+        // on every handshake and every block, so with thousands of idle peers this matters.
+        guard chain.tip.height < chain.bestHeader.height else { return }
         // Only peers with a batch of free slots are served (see `requestBatch`); when there are
         // none, the candidate list is not even built.
         let ready: [PeerID] = lock.withLock {
@@ -186,8 +190,13 @@ extension Node {
         }
     }
 
+    /// How often the node-wide stall and sync-peer check runs at most: a second, or the tick when
+    /// that is shorter.
+    var stallCheckInterval: Duration { min(.seconds(1), configuration.timeouts.tick) }
+
     /// Disconnects peers that sat on requested blocks past the (adaptive) stall deadline; their
-    /// blocks go back to the pool and are asked of others.
+    /// blocks go back to the pool and are asked of others. Scans every peer: run it node-wide at
+    /// most once per ``stallCheckInterval``, not once per peer.
     func checkStalls() {
         let stalled: [PeerID] = lock.withLock { scheduler.stalledPeers(nowMilliseconds: nowMilliseconds) }
         for peer in stalled {

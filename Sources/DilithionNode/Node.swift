@@ -35,6 +35,9 @@ public final class Node: @unchecked Sendable {
     var sessions: [PeerID: PeerSession] = [:]
     var scheduler: BlockDownloadScheduler<PeerID>
     var headersSyncPeer: PeerID?
+    /// When `checkStalls` last ran: it scans every peer, so the per-peer ticks run it at most once
+    /// per `stallCheckInterval` node-wide (per peer it made 10,000 idle peers quadratic).
+    var lastStallCheck: EngineInstant?
     var handshakeDurations: [Double] = []
     var misbehaviourCounts: [String: Int] = [:]
     var ignoredCounts: [String: Int] = [:]
