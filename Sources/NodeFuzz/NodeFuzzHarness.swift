@@ -108,7 +108,7 @@ final class NodeFuzzHarness: @unchecked Sendable {
         handshake(on: &connection)
         nonce &+= 1
         connection.send(FrameEncoder.encode(.ping(nonce: nonce), magic: magic))
-        let outcome = connection.awaitPong(nonce: nonce, magic: magic, seconds: 20) { clock.advance(by: .seconds(5)) }
+        let outcome = connection.awaitPong(nonce: nonce, magic: magic, seconds: 20) { clock.advance(by: .seconds(10)) }
         precondition(outcome != .timedOut, "the node neither answered a ping nor closed the connection")
         connection.close()
         // Every connection of this input is closed: the inbound peer table must drain.
@@ -161,14 +161,14 @@ struct FuzzConnection {
     }
 
     /// Reads until a `pong` with `nonce`, EOF/reset, or `seconds` pass; calls `idle` after every
-    /// 50 ms without data.
+    /// 5 ms without data.
     func awaitPong(nonce: UInt64, magic: NetworkMagic, seconds: Double, idle: () -> Void) -> PongOutcome {
         var decoder = FrameDecoder(magic: magic)
         var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&entry, 1, 50) > 0 else {
+            guard poll(&entry, 1, 5) > 0 else {
                 idle()
                 continue
             }
