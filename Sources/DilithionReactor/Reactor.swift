@@ -76,6 +76,7 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
         }
         let result: Result<[SocketAddress], ReactorError> = startLock.withLock {
             thread = newThread
+            startCondition.broadcast()  // the reactor thread waits for this before it runs
             while startResult == nil {
                 startCondition.wait(startLock)
             }
@@ -214,6 +215,14 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
     }
 
     private func run(delegate: ReactorDelegate) {
+        // `thread` identifies the reactor thread (``isOnReactorThread``); it is assigned just after
+        // the thread starts, so wait for it: a listener that fails at once used to reach
+        // `tearDown()` first and trip the thread assertion there.
+        startLock.withLock {
+            while thread == nil {
+                startCondition.wait(startLock)
+            }
+        }
         self.delegate = delegate
         let result: Result<[SocketAddress], ReactorError>
         do throws(ReactorError) {
