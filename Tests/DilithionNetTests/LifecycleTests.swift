@@ -145,6 +145,41 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(client.waitForClose())
     }
 
+    /// A peer has one partial-frame deadline at a time: when it comes due for a partial frame that
+    /// completed meanwhile, it re-arms for the current one, which still times out `timeout` after it
+    /// began (not earlier, not never).
+    func testLaterPartialFrameTimesOutAfterItsOwnStart() throws {
+        let recorder = Recorder()
+        let harness = try EngineHarness(handlers: recorder.handlers()) { $0.partialFrameTimeout = .seconds(30) }
+        defer { harness.engine.stop() }
+        let client = try harness.client()
+        XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
+        let peer = recorder.connects[0].0
+        let probe = try harness.client()
+        XCTAssertTrue(recorder.wait { $0.connects.count == 2 })
+        let frame = FrameEncoder.encode(magic: Network.regtest.magic, command: "slow", payload: [1, 2, 3])
+        client.sendRaw(Array(frame.prefix(10)))  // partial frame 1 begins at t = 0
+        XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.bytesReceived == 10 })
+        harness.clock.advance(by: .seconds(20))
+        client.sendRaw(Array(frame[10...]))  // frame 1 completes: nothing is partial any more
+        XCTAssertTrue(recorder.wait { $0.messages.count == 1 })
+        client.sendRaw(Array(frame.prefix(10)))  // partial frame 2 begins at t = 20
+        XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.bytesReceived == frame.count + 10 })
+        harness.clock.advance(by: .seconds(11))  // t = 31: frame 1's deadline is due, frame 2's is not
+        // The probe's message is handled after every deadline that was due before it was sent.
+        probe.send(command: "probe", payload: [])
+        XCTAssertTrue(recorder.wait { $0.messages.count == 2 })
+        XCTAssertTrue(recorder.disconnects.isEmpty)
+        harness.clock.advance(by: .seconds(18))  // t = 49
+        probe.send(command: "probe", payload: [])
+        XCTAssertTrue(recorder.wait { $0.messages.count == 3 })
+        XCTAssertTrue(recorder.disconnects.isEmpty)
+        harness.clock.advance(by: .seconds(2))  // t = 51: frame 2 has been partial for 31 s
+        XCTAssertTrue(recorder.wait { $0.disconnects.count == 1 })
+        XCTAssertEqual(recorder.disconnects.first?.1, .partialFrameTimeout)
+        XCTAssertTrue(client.waitForClose())
+    }
+
     func testBadMagicDisconnectsAndBadChecksumOnlyDropsTheFrame() throws {
         let recorder = Recorder()
         let harness = try EngineHarness(handlers: recorder.handlers())
