@@ -31,6 +31,9 @@ import Glibc
 /// peer state outlives its connection). Bans are cleared before each input and the node holds a
 /// 20-block chain, so serving paths are reachable. The node never dials anywhere: `connect` is a single dead
 /// loopback address, which also keeps it from dialing addresses learned from fuzzed `addr`s.
+/// The node's data directory; removed at exit (libFuzzer ends with `exit`), kept after a crash.
+let nodeFuzzDirectory = NSTemporaryDirectory() + "dilithion-nodefuzz-\(getpid())"
+
 final class NodeFuzzHarness: @unchecked Sendable {
     static let shared = NodeFuzzHarness()
 
@@ -45,8 +48,9 @@ final class NodeFuzzHarness: @unchecked Sendable {
     private var nonce: UInt64 = 1
 
     private init() {
-        directory = NSTemporaryDirectory() + "dilithion-nodefuzz-\(getpid())"
+        directory = nodeFuzzDirectory
         try? FileManager.default.removeItem(atPath: directory)
+        atexit { try? FileManager.default.removeItem(atPath: nodeFuzzDirectory) }
         var configuration = NodeConfiguration(network: .regtest, dataDirectory: directory)
         configuration.listen = ["127.0.0.1:0"]
         configuration.connect = ["127.0.0.1:1"]
