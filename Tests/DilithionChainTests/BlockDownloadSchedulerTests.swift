@@ -55,18 +55,24 @@ final class BlockDownloadSchedulerTests: XCTestCase {
         for hash in requested { XCTAssertTrue(scheduler.blockReceived(hash, from: peer, bytes: bytes, nowMilliseconds: now)) }
     }
 
-    func testPipelineGrowsPerDeliveryUpToTheCppCeiling() {
-        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
-        scheduler.peerConnected(1, inFlightCeiling: BlockDownloadConfiguration.hardMaxInFlightPerPeer)
-        let list = candidates(500)
+    /// Round trips of peer 1: request what it may have, deliver all of it; the batch sizes.
+    private func pipelineDepths(_ scheduler: inout BlockDownloadScheduler<Int>, rounds: Int, chain: Int) -> [Int] {
+        let list = candidates(chain)
         var tip = 0
         var depths = [Int]()
-        for round in 0..<4 {
+        for round in 0..<rounds {
             let requested = scheduler.nextRequests(for: 1, candidates: Array(list[tip...]), tipHeight: tip, nowMilliseconds: Int64(round))
             depths.append(requested.count)
             deliverAll(&scheduler, requested, from: 1, at: Int64(round))
             tip += requested.count
         }
+        return depths
+    }
+
+    func testPipelineGrowsPerDeliveryUpToTheCppCeiling() {
+        var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration())
+        scheduler.peerConnected(1, inFlightCeiling: BlockDownloadConfiguration.hardMaxInFlightPerPeer)
+        let depths = pipelineDepths(&scheduler, rounds: 4, chain: 500)
         // 16 at first, one more per delivered block, never past the C++ node's 32.
         XCTAssertEqual(depths, [16, 32, 32, 32])
         XCTAssertEqual(scheduler.inFlightLimit(for: 1), 32)
@@ -75,16 +81,7 @@ final class BlockDownloadSchedulerTests: XCTestCase {
     func testPipeliningPeerDoublesEachRoundTripUpToItsCeiling() {
         var scheduler = BlockDownloadScheduler<Int>(configuration: BlockDownloadConfiguration(pipelinedMaxInFlightPerPeer: 100))
         scheduler.peerConnected(1, inFlightCeiling: 100)
-        let list = candidates(1_000)
-        var tip = 0
-        var depths = [Int]()
-        for round in 0..<5 {
-            let requested = scheduler.nextRequests(for: 1, candidates: Array(list[tip...]), tipHeight: tip, nowMilliseconds: Int64(round))
-            depths.append(requested.count)
-            deliverAll(&scheduler, requested, from: 1, at: Int64(round))
-            tip += requested.count
-        }
-        XCTAssertEqual(depths, [16, 32, 64, 100, 100])
+        XCTAssertEqual(pipelineDepths(&scheduler, rounds: 5, chain: 1_000), [16, 32, 64, 100, 100])
     }
 
     func testPipelineMayStartDeeperButNeverAboveItsCeiling() {
