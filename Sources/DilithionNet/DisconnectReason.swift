@@ -42,6 +42,8 @@ public enum DisconnectReason: String, Sendable, Hashable, CaseIterable {
     case obsoleteVersion = "obsolete-version"
     /// We connected to ourselves (the peer echoed our `version` nonce).
     case selfConnection = "self-connection"
+    /// A peer we dialled does not offer `NODE_NETWORK` (it cannot serve blocks).
+    case missingServices = "missing-services"
     /// No slot for the peer: too many connections overall, inbound, or from its address.
     case noSlot = "no-slot"
     /// Evicted to make room for a new inbound peer.

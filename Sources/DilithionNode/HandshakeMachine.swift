@@ -9,7 +9,8 @@ import DilithionWire
 /// inbound:  connected ──(version ok: send version + verack)──────────────────┤
 ///                                  verack received (before or after) ────────┴─▶ established
 /// ```
-/// A bad `version` (wrong genesis, obsolete protocol, our own nonce) ends it with a reason.
+/// A bad `version` (wrong genesis, obsolete protocol, our own nonce, or, from a peer we dialled,
+/// no `NODE_NETWORK` service bit) ends it with a reason.
 public struct HandshakeMachine: Sendable {
     public enum Action: Equatable, Sendable {
         case sendVersion
@@ -26,7 +27,11 @@ public struct HandshakeMachine: Sendable {
         case wrongGenesis = "wrong-genesis"
         case obsoleteVersion = "obsolete-version"
         case selfConnection = "self-connection"
+        case missingServices = "missing-services"
     }
+
+    /// `NODE_NETWORK`: the peer serves the full block chain (PROTOCOL.md: C++ nodes always set it).
+    public static let nodeNetwork: UInt64 = 1
 
     public let isOutbound: Bool
     public private(set) var sentVersion = false
@@ -67,6 +72,9 @@ public struct HandshakeMachine: Sendable {
             ]
         }
         if version.nonce == localNonce { return [.disconnect(.selfConnection)] }
+        // A peer we chose to dial is there to serve blocks; one that cannot is a wasted outbound
+        // slot (Bitcoin Core drops such peers too). Inbound peers may be anything.
+        if isOutbound && version.services & Self.nodeNetwork == 0 { return [.disconnect(.missingServices)] }
         receivedVersion = version
         var actions = [Action]()
         if !sentVersion {

@@ -286,6 +286,8 @@ extension Node {
         case .selfConnection:
             context.disconnect(reason: .selfConnection)
             lock.withLock { dial.markSelf(peer: context.peer) }
+        case .missingServices:
+            context.disconnect(reason: .missingServices)
         case .obsoleteVersion:
             if let address, !isManualPeer(context.peer) {
                 bans.ban(address.host, duration: BanList.obsoleteVersionDuration, reason: "obsolete-version", now: wallClock.now)

@@ -10,9 +10,9 @@ final class HandshakeMachineTests: XCTestCase {
         HandshakeMachine(isOutbound: outbound, genesisHash: genesis, minimumProtocolVersion: 70005, localNonce: 42)
     }
 
-    func version(nonce: UInt64 = 7, protocolVersion: Int32 = 70011, genesis: Hash256? = nil) -> VersionMessage {
+    func version(nonce: UInt64 = 7, protocolVersion: Int32 = 70011, genesis: Hash256? = nil, services: UInt64 = 1) -> VersionMessage {
         VersionMessage(
-            protocolVersion: protocolVersion, services: 1, timestamp: 0,
+            protocolVersion: protocolVersion, services: services, timestamp: 0,
             receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
             sender: NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0), nonce: nonce, userAgent: "/t/",
             startHeight: 0, relay: true, genesisHash: genesis ?? self.genesis)
@@ -88,6 +88,16 @@ final class HandshakeMachineTests: XCTestCase {
         guard case .sendReject(let reject) = actions.first else { return XCTFail("no reject") }
         XCTAssertEqual(reject.code, RejectMessage.Code.obsolete.rawValue)
         XCTAssertEqual(m.receivedVerackMessage(), [], "never established")
+    }
+
+    func testAPeerWeDialledMustOfferNodeNetwork() {
+        var outbound = machine(outbound: true)
+        _ = outbound.connected()
+        XCTAssertEqual(outbound.received(version: version(services: 8)), [.disconnect(.missingServices)])
+        XCTAssertNil(outbound.receivedVersion)
+        // Inbound peers (light clients, crawlers) may offer nothing.
+        var inbound = machine(outbound: false)
+        XCTAssertEqual(inbound.received(version: version(services: 0)), [.sendVersion, .sendVerack])
     }
 
     func testSelfConnectionByNonce() {

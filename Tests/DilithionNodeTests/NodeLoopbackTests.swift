@@ -99,6 +99,22 @@ final class NodeLoopbackTests: XCTestCase {
         XCTAssertEqual(try Message.decode(result.frames[0]), .reject(.genesisMismatch))
     }
 
+    /// RELIABILITY.md case 9: a peer we dial that does not offer NODE_NETWORK is dropped with
+    /// `missing-services` (and counted); it cannot serve the blocks we dialled it for.
+    func testAnOutboundPeerWithoutNodeNetworkIsDisconnected() throws {
+        let node = try harness.makeNode()
+        let version = VersionMessage(
+            protocolVersion: 70011, services: 0, timestamp: Int64(Date().timeIntervalSince1970),
+            receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
+            sender: NetAddress(services: 0, ipv4: (0, 0, 0, 0), port: 0), nonce: 77, userAgent: "/crawler/",
+            startHeight: 0, relay: false, genesisHash: Network.regtest.parameters.genesisHash)
+        let listener = try RawListener(answering: version)
+        try node.addNode("127.0.0.1:\(listener.port)", command: .onetry)
+        NodeHarness.wait("the node closed the connection") { listener.wasClosedByNode }
+        NodeHarness.wait("counted") { node.metricsSnapshot().disconnectsByReason["missing-services"] == 1 }
+        XCTAssertTrue(established(node).isEmpty)
+    }
+
     /// A block mined at one end of a line A ← B ← C reaches C: B announces what it received, whether
     /// the block's header arrived first or the block moved its tip directly.
     func testBlocksAreRelayedPastOneHop() throws {
