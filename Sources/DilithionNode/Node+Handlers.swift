@@ -99,13 +99,7 @@ extension Node {
         case .keepalive:
             keepalive(context, now: now)
             context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
-            // Node-wide work rides on the per-peer ticks, once per interval however many peers.
-            let due: Bool = lock.withLock {
-                if let last = lastStallCheck, now.duration(since: last) < stallCheckInterval { return false }
-                lastStallCheck = now
-                return true
-            }
-            if due { checkStalls() }
+            checkStallsIfDue(now: now)
         }
     }
 

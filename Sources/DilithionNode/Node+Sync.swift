@@ -194,6 +194,17 @@ extension Node {
     /// that is shorter.
     var stallCheckInterval: Duration { min(.seconds(1), configuration.timeouts.tick) }
 
+    /// Runs ``checkStalls()`` unless it ran less than ``stallCheckInterval`` ago. Node-wide work
+    /// that rides on the per-peer ticks: once per interval however many peers tick.
+    func checkStallsIfDue(now: EngineInstant) {
+        let due: Bool = lock.withLock {
+            if let last = lastStallCheck, now.duration(since: last) < stallCheckInterval { return false }
+            lastStallCheck = now
+            return true
+        }
+        if due { checkStalls() }
+    }
+
     /// Disconnects peers that sat on requested blocks past the (adaptive) stall deadline; their
     /// blocks go back to the pool and are asked of others. Scans every peer: run it node-wide at
     /// most once per ``stallCheckInterval``, not once per peer.
