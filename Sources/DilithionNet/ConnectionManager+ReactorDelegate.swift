@@ -133,6 +133,7 @@ extension ConnectionManager: ReactorDelegate {
         let id = PeerID(rawValue: connection.id)
         lock.withLock {
             counters.droppedFrames += 1
+            counters.frameErrors[error.detailCode, default: 0] += 1
             peers[id]?.droppedFrames += 1
         }
         logger.debug("frame dropped", metadata: ["peer": "\(id.rawValue)", "reason": "\(error.reasonCode)"])
@@ -233,17 +234,22 @@ extension ConnectionManager: ReactorDelegate {
             state.discardInbox()
             state.outbox.removeAll()
             counters.disconnects[reason, default: 0] += 1
+            if case .frame(let error) = failure {
+                counters.frameErrors[error.detailCode, default: 0] += 1
+            }
             finalizationsInFlight += 1
             return (reason, state)
         }
         guard let (reason, state) = result else { return }
         // Logged before the handlers hear of it, outside the lock.
-        logger.info(
-            "disconnect",
-            metadata: [
-                "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
-                "remote": "\(state.remoteAddress)",
-            ])
+        var metadata: Logger.Metadata = [
+            "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
+            "remote": "\(state.remoteAddress)",
+        ]
+        if case .frame(let error) = failure {
+            metadata["detail"] = "\(error)"
+        }
+        logger.info("disconnect", metadata: metadata)
         lock.withLock {
             finalizationsInFlight -= 1
             events.append(.disconnected(id, reason))

@@ -225,7 +225,8 @@ public final class ConnectionManager: @unchecked Sendable {
         return lock.withLock {
             EngineStatistics(
                 phase: phase, peerCount: peers.count, disconnects: counters.disconnects,
-                droppedFrames: counters.droppedFrames, messagesDispatched: counters.messagesDispatched,
+                droppedFrames: counters.droppedFrames, frameErrors: counters.frameErrors,
+                messagesDispatched: counters.messagesDispatched,
                 messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
                 dispatcherSleeps: counters.dispatcherSleeps, dispatcherIsAsleep: dispatcherSleeping,
                 sendsToUnavailablePeers: counters.sendsToUnavailablePeers,

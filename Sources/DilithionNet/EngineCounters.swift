@@ -2,6 +2,8 @@
 struct EngineCounters {
     var disconnects: [DisconnectReason: Int] = [:]
     var droppedFrames = 0
+    /// Frames the decoder refused, by ``FrameError/detailCode`` (dropped and disconnecting alike).
+    var frameErrors: [String: Int] = [:]
     var messagesDispatched = 0
     var messagesUnhandled = 0
     var dispatcherPasses = 0

@@ -10,6 +10,10 @@ public struct EngineStatistics: Sendable {
     public var disconnects: [DisconnectReason: Int]
     /// Frames the decoder dropped (bad checksum), all peers.
     public var droppedFrames: Int
+    /// Frames the decoder refused, by ``FrameError/detailCode`` (`bad-magic`, `oversize`, `bad-checksum`,
+    /// `bad-command/non-printable`, `bad-command/text-after-nul`, `bad-command/unterminated`,
+    /// `bad-command/empty`), whether the frame was dropped or the peer disconnected.
+    public var frameErrors: [String: Int]
     /// Messages handed to handlers.
     public var messagesDispatched: Int
     /// Messages with no registered handler.

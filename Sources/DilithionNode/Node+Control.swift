@@ -173,8 +173,8 @@ extension Node {
             for (command, value) in stats.sent { sent[command, default: 0] += value.bytes; sentCount[command, default: 0] += value.messages }
         }
         let store = try? chain.statistics().store
-        let (durations, misbehaviour, rate, established) = lock.withLock {
-            (handshakeDurations, misbehaviourCounts, blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds),
+        let (durations, misbehaviour, ignored, rate, established) = lock.withLock {
+            (handshakeDurations, misbehaviourCounts, ignoredCounts, blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds),
              sessions.values.filter(\.isEstablished).count)
         }
         byState["established", default: 0] = established
@@ -183,7 +183,7 @@ extension Node {
             peersByDirectionAndState: byState, bytesReceivedByCommand: received, bytesSentByCommand: sent,
             messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount, handshakeSeconds: durations,
             disconnectsByReason: Dictionary(uniqueKeysWithValues: engine.disconnects.map { ($0.key.rawValue, $0.value) }),
-            misbehaviourByReason: misbehaviour, bans: bans.list(now: wallClock.now).count,
+            misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored, bans: bans.list(now: wallClock.now).count,
             inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },
             dispatcherQueueDepth: peers.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
             headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: rate.blocksPerSecond,

@@ -128,6 +128,10 @@ public struct NodeMetricsSnapshot: Sendable {
     public var handshakeSeconds: [Double]
     public var disconnectsByReason: [String: Int]
     public var misbehaviourByReason: [String: Int]
+    /// Frames the decoder refused, by kind (``DilithionWire/FrameError/detailCode``).
+    public var frameErrorsByKind: [String: Int]
+    /// Messages ignored by policy, by reason (`unknown-command`, `pre-handshake`, `addr-rate-limited`, …).
+    public var ignoredByReason: [String: Int]
     public var bans: Int
     public var inboxBytes: Int
     public var outboxBytes: Int

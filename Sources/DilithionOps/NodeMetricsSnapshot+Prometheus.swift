@@ -43,6 +43,11 @@ extension NodeMetricsSnapshot {
                      label: "reason", values: disconnectsByReason)
         out.labelled("dilithion_misbehaviour_total", type: .counter, help: "Misbehaviour penalties by reason.",
                      label: "reason", values: misbehaviourByReason)
+        out.labelled("dilithion_frame_errors_total", type: .counter,
+                     help: "Frames the decoder refused, by kind (bad-command is split by the rule the field broke).",
+                     label: "kind", values: frameErrorsByKind)
+        out.labelled("dilithion_messages_ignored_total", type: .counter, help: "Messages ignored by policy, by reason.",
+                     label: "reason", values: ignoredByReason)
         out.single("dilithion_bans", type: .gauge, help: "Addresses currently banned.", value: Double(bans))
         out.single("dilithion_inbox_bytes", type: .gauge, help: "Bytes received and queued for the dispatcher, all peers.",
                    value: Double(inboxBytes))

@@ -201,6 +201,45 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(harness.engine.peerIDs.count, 1, "the honest peer is unaffected")
     }
 
+    /// RELIABILITY.md case 4 over loopback: each malformed command field closes its own connection
+    /// as `bad-command` and is counted under the rule it broke; a well-formed unknown name reaches the
+    /// handlers (the node ignores and counts it) and its peer stays.
+    func testEachKindOfBadCommandFieldDisconnectsAndIsCountedByKind() throws {
+        let recorder = Recorder()
+        let harness = try EngineHarness(handlers: recorder.handlers())
+        defer { harness.engine.stop() }
+        func frame(field: [UInt8]) -> [UInt8] {
+            var bytes = FrameEncoder.encode(magic: Network.regtest.magic, command: "ping", payload: [])
+            bytes.replaceSubrange(4..<16, with: field)
+            return bytes
+        }
+        func padded(_ text: [UInt8]) -> [UInt8] { text + [UInt8](repeating: 0, count: 12 - text.count) }
+        let malformed: [(field: [UInt8], kind: String)] = [
+            (padded([0x70, 0x69, 0xC3, 0xA9]), "bad-command/non-printable"),
+            (padded([0x70, 0x69, 0x0A, 0x67]), "bad-command/non-printable"),
+            (padded([0x70, 0x69, 0x6E, 0x67, 0, 0x78]), "bad-command/text-after-nul"),
+            (Array("abcdefghijkl".utf8), "bad-command/unterminated"),
+            (padded([]), "bad-command/empty"),
+        ]
+        let unknown = try harness.client()
+        unknown.send(command: "zzunknown", payload: [1, 2, 3])
+        XCTAssertTrue(recorder.wait { $0.messages.count == 1 })
+        for (index, testCase) in malformed.enumerated() {
+            let attacker = try harness.client()
+            attacker.sendRaw(frame(field: testCase.field))
+            XCTAssertTrue(attacker.waitForClose(), testCase.kind)
+            XCTAssertTrue(recorder.wait { $0.disconnects.count == index + 1 }, testCase.kind)
+            XCTAssertEqual(recorder.disconnects.last?.1, .badCommand, testCase.kind)
+        }
+        var expected: [String: Int] = [:]
+        for testCase in malformed { expected[testCase.kind, default: 0] += 1 }
+        let statistics = harness.engine.statistics
+        XCTAssertEqual(statistics.frameErrors, expected)
+        XCTAssertEqual(statistics.disconnectCount(.badCommand), malformed.count)
+        XCTAssertEqual(recorder.messages.map(\.frame.command), ["zzunknown"], "no malformed frame reached a handler")
+        XCTAssertEqual(harness.engine.peerIDs.count, 1, "the peer that sent an unknown name stays connected")
+    }
+
     func testListensOnIPv4AndIPv6() throws {
         let recorder = Recorder()
         let harness = try EngineHarness(handlers: recorder.handlers(), listen: [.ipv4Loopback(), .ipv6Loopback()])

@@ -81,29 +81,29 @@ final class FrameDecoderTests: XCTestCase {
     func testMalformedFrameTable() throws {
         let magic = Network.mainnet.magic
         func header(_ hex: String) -> [UInt8] { HexCoding.decode(hex)! }
-        let cases: [(name: String, bytes: [UInt8], kind: FrameError.Kind, disposition: FrameError.Disposition)] = [
+        let cases: [(name: String, bytes: [UInt8], kind: FrameError.Kind, disposition: FrameError.Disposition, detail: String)] = [
             ("bad magic 0xDEADBEEF", header("efbeadde76657273696f6e000000000087000000f71dcf39"),
-             .badMagic(received: 0xDEADBEEF), .disconnectPeer),
+             .badMagic(received: 0xDEADBEEF), .disconnectPeer, "bad-magic"),
             ("testnet magic on mainnet", header("fabfb5da76657273696f6e000000000087000000bbbf9119"),
-             .badMagic(received: 0xDAB5BFFA), .disconnectPeer),
+             .badMagic(received: 0xDAB5BFFA), .disconnectPeer, "bad-magic"),
             ("12-char command", header("024171d16162636465666768696a6b6c00000000a1292c11"),
-             .badCommand(field: Array("abcdefghijkl".utf8)), .disconnectPeer),
+             .badCommand(field: Array("abcdefghijkl".utf8)), .disconnectPeer, "bad-command/unterminated"),
             ("embedded NUL then text", header("024171d170696e67007800000000000008000000793cd6b2"),
-             .badCommand(field: [0x70, 0x69, 0x6e, 0x67, 0, 0x78, 0, 0, 0, 0, 0, 0]), .disconnectPeer),
+             .badCommand(field: [0x70, 0x69, 0x6e, 0x67, 0, 0x78, 0, 0, 0, 0, 0, 0]), .disconnectPeer, "bad-command/text-after-nul"),
             ("non-printable byte", header("024171d170690167000000000000000000000000a1292c11"),
-             .badCommand(field: [0x70, 0x69, 0x01, 0x67, 0, 0, 0, 0, 0, 0, 0, 0]), .disconnectPeer),
+             .badCommand(field: [0x70, 0x69, 0x01, 0x67, 0, 0, 0, 0, 0, 0, 0, 0]), .disconnectPeer, "bad-command/non-printable"),
             ("non-ASCII byte", header("024171d170699567000000000000000000000000a1292c11"),
-             .badCommand(field: [0x70, 0x69, 0x95, 0x67, 0, 0, 0, 0, 0, 0, 0, 0]), .disconnectPeer),
+             .badCommand(field: [0x70, 0x69, 0x95, 0x67, 0, 0, 0, 0, 0, 0, 0, 0]), .disconnectPeer, "bad-command/non-printable"),
             ("empty command", header("024171d100000000000000000000000000000000a1292c11"),
-             .badCommand(field: [UInt8](repeating: 0, count: 12)), .disconnectPeer),
+             .badCommand(field: [UInt8](repeating: 0, count: 12)), .disconnectPeer, "bad-command/empty"),
             ("length 33 MiB", header("024171d1626c6f636b000000000000000000100200000000"),
-             .oversize(length: 34_603_008), .disconnectPeer),
+             .oversize(length: 34_603_008), .disconnectPeer, "oversize"),
             ("length 4 GiB - 1", header("024171d1626c6f636b00000000000000ffffffff00000000"),
-             .oversize(length: 0xFFFF_FFFF), .disconnectPeer),
+             .oversize(length: 0xFFFF_FFFF), .disconnectPeer, "oversize"),
             ("length MAX + 1", header("024171d1626c6f636b000000000000000100000200000000"),
-             .oversize(length: 33_554_433), .disconnectPeer),
+             .oversize(length: 33_554_433), .disconnectPeer, "oversize"),
             ("bad checksum, non-empty", header("024171d170696e6700000000000000000800000000000000") + [1, 0, 0, 0, 0, 0, 0, 0],
-             .badChecksum(command: "ping", expected: SHA3.checksum([1, 0, 0, 0, 0, 0, 0, 0]), received: 0), .dropMessage),
+             .badChecksum(command: "ping", expected: SHA3.checksum([1, 0, 0, 0, 0, 0, 0, 0]), received: 0), .dropMessage, "bad-checksum"),
         ]
         for testCase in cases {
             var decoder = FrameDecoder(magic: magic)
@@ -112,6 +112,7 @@ final class FrameDecoderTests: XCTestCase {
                 let frameError = error as! FrameError
                 XCTAssertEqual(frameError.kind, testCase.kind, testCase.name)
                 XCTAssertEqual(frameError.disposition, testCase.disposition, testCase.name)
+                XCTAssertEqual(frameError.detailCode, testCase.detail, testCase.name)
             }
             if testCase.disposition == .disconnectPeer {
                 // Poisoned: the same error again, and nothing buffered.

@@ -21,6 +21,41 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case badChecksum(command: String, expected: UInt32, received: UInt32)
     }
 
+    /// Which rule of the 12-byte command field a ``Kind/badCommand(field:)`` broke, for per-kind
+    /// counters and log lines (RELIABILITY.md case 4).
+    public enum CommandFieldDefect: String, Sendable, CaseIterable {
+        /// The field starts with NUL: no command at all.
+        case empty
+        /// A byte outside printable ASCII (0x20-0x7E) before the first NUL: non-ASCII or a control byte.
+        case nonPrintable = "non-printable"
+        /// A NUL followed by more text ("ping\0x"): the field is not NUL-padded.
+        case textAfterNul = "text-after-nul"
+        /// All 12 bytes are text: byte 11 is not the terminating NUL.
+        case unterminated
+
+        /// Classifies a command field the decoder refused; nil when the field is valid.
+        public init?(field: [UInt8]) {
+            guard field.count == Limits.commandFieldSize else { return nil }
+            var length = 0
+            while length < field.count, field[length] != 0 {
+                guard field[length] >= 0x20, field[length] <= 0x7E else {
+                    self = .nonPrintable
+                    return
+                }
+                length += 1
+            }
+            if length == 0 {
+                self = .empty
+            } else if length == field.count {
+                self = .unterminated
+            } else if field[length...].contains(where: { $0 != 0 }) {
+                self = .textAfterNul
+            } else {
+                return nil
+            }
+        }
+    }
+
     /// What the caller must do.
     public enum Disposition: Sendable, Equatable {
         /// The frame was consumed and discarded; keep decoding.
@@ -50,6 +85,16 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The reason code refined by the kind of defect: `bad-command/<defect>` for a bad command
+    /// field (``CommandFieldDefect``), otherwise ``reasonCode``. Keys of the engine's frame-error
+    /// counters.
+    public var detailCode: String {
+        if case let .badCommand(field) = kind, let defect = CommandFieldDefect(field: field) {
+            return "\(reasonCode)/\(defect.rawValue)"
+        }
+        return reasonCode
+    }
+
     /// Misbehaviour points the C++ node assigns (only a bad checksum is scored; the others close).
     public var misbehaviorPoints: Int {
         if case .badChecksum = kind { return 50 }
@@ -61,7 +106,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .badMagic(received):
             return "bad magic \(NetworkMagic(received))"
         case let .badCommand(field):
-            return "bad command field \(HexCoding.encode(field))"
+            let defect = CommandFieldDefect(field: field).map { " (\($0.rawValue))" } ?? ""
+            return "bad command field \(HexCoding.encode(field))\(defect)"
         case let .oversize(length):
             return "payload length \(length) exceeds \(Limits.maxMessagePayload)"
         case let .badChecksum(command, expected, received):
