@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "DilithionWire", targets: ["DilithionWire"]),
         .library(name: "DilithionNode", targets: ["DilithionNode"]),
+        .library(name: "DilithionTestKit", targets: ["DilithionTestKit"]),
         .executable(name: "dilithion-node", targets: ["dilithion-node"]),
         .executable(name: "dilithion-cli", targets: ["dilithion-cli"]),
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
@@ -100,6 +101,13 @@ let package = Package(
             ]
         ),
 
+        // Test kit: the raw loopback `FakePeer` (and listener) shared by the tests and `fakepeer`
+        // (RELIABILITY.md §5).
+        .target(
+            name: "DilithionTestKit",
+            dependencies: ["DilithionWire"]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "dilithion-node",
@@ -157,7 +165,7 @@ let package = Package(
         // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).
         .executableTarget(
             name: "FakePeer",
-            dependencies: ["DilithionWire"]
+            dependencies: ["DilithionWire", "DilithionTestKit"]
         ),
 
         // MARK: Tests
@@ -169,7 +177,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionNodeTests",
-            dependencies: ["DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire"]
+            dependencies: [
+                "DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire", "DilithionTestKit",
+            ]
         ),
         .testTarget(
             name: "DilithionOpsTests",
