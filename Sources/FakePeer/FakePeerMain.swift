@@ -27,7 +27,7 @@ struct FakePeerMain {
         var pongs = 0
         var roundTrips: [Double] = []
         for _ in 0..<options.repeatCount {
-            var session = FakePeerSession(options: options)
+            let session = FakePeerSession(options: options)
             guard let report = session.run() else {
                 failedToConnect += 1
                 continue
