@@ -1,6 +1,7 @@
 import DilithionChain
 import DilithionNet
 import DilithionNode
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import XCTest
@@ -61,7 +62,7 @@ final class NodeLoopbackTests: XCTestCase {
     func testNothingButVersionAndVerackBeforeTheHandshake() throws {
         let node = try harness.makeNode()
         _ = try node.generate(blocks: 3, blockSize: 300)
-        let raw = try RawPeer(port: harness.port(of: node))
+        let raw = try FakePeer(port: harness.port(of: node))
         raw.send(.getaddr)
         raw.send(.getheaders(GetHeadersMessage(locator: [])))
         raw.send(.ping(nonce: 5))
@@ -87,7 +88,7 @@ final class NodeLoopbackTests: XCTestCase {
 
     func testWrongGenesisIsRejectedAndDisconnected() throws {
         let node = try harness.makeNode()
-        let raw = try RawPeer(port: harness.port(of: node))
+        let raw = try FakePeer(port: harness.port(of: node))
         let version = VersionMessage(
             protocolVersion: 70011, services: 1, timestamp: 0, receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: 1),
             sender: NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0), nonce: 1, userAgent: "/raw/", startHeight: 0,

@@ -1,5 +1,6 @@
 import DilithionNet
 import DilithionNode
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import XCTest
@@ -23,9 +24,9 @@ final class PeerDeadlineTests: XCTestCase {
     }
 
     /// A node on the manual clock with one raw peer that has completed the handshake.
-    func establishedPeer() throws -> (Node, RawPeer) {
+    func establishedPeer() throws -> (Node, FakePeer) {
         let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
+        let raw = try FakePeer(port: harness.port(of: node))
         raw.send(version())
         _ = raw.receive(for: 5) { $0.count >= 2 }
         raw.send(.verack)
@@ -49,7 +50,7 @@ final class PeerDeadlineTests: XCTestCase {
     }
 
     /// Moves the clock 1 s at a time (up to `limit` s) until the peer receives a `ping`; returns it.
-    func creepUntilPing(_ raw: RawPeer, limit: Int = 30) -> Frame? {
+    func creepUntilPing(_ raw: FakePeer, limit: Int = 30) -> Frame? {
         for _ in 0..<limit {
             clock.advance(by: .seconds(1))
             if let ping = raw.receive(for: 0.2) { $0.contains { $0.command == "ping" } }.frames.last(where: { $0.command == "ping" }) {
@@ -65,7 +66,7 @@ final class PeerDeadlineTests: XCTestCase {
 
     func testSilentPeerIsDisconnectedAtTheVersionDeadline() throws {
         let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
+        let raw = try FakePeer(port: harness.port(of: node))
         NodeHarness.wait("peer registered") { node.peerInfo().count == 1 }
         advance(seconds: 29)
         XCTAssertEqual(raw.receive(for: 0.3).closed, false, "still connected before 30 s")
@@ -76,7 +77,7 @@ final class PeerDeadlineTests: XCTestCase {
 
     func testVersionWithoutVerackIsDisconnectedAtTheHandshakeDeadline() throws {
         let node = try harness.makeNode(clock: clock)
-        let raw = try RawPeer(port: harness.port(of: node))
+        let raw = try FakePeer(port: harness.port(of: node))
         raw.send(version())
         XCTAssertEqual(raw.receive(for: 5) { $0.count >= 2 }.frames.map(\.command), ["version", "verack"])
         advance(seconds: 59)
@@ -120,19 +121,19 @@ final class PeerDeadlineTests: XCTestCase {
         // Three malformed `inv`s (count larger than the bytes: +10 each) and three oversized
         // locators (+20 each) add up to 90: still connected. One more +20 bans.
         let badInv = FrameEncoder.encode(magic: Network.regtest.magic, command: "inv", payload: [3, 2, 0, 0, 0])
-        for _ in 0..<3 { _ = badInv.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        for _ in 0..<3 { raw.send(bytes: badInv) }
         var locator = [UInt8]([33])
         locator += [UInt8](repeating: 0, count: 32 * 34)
         let badLocator = FrameEncoder.encode(magic: Network.regtest.magic, command: "getheaders", payload: locator)
-        for _ in 0..<3 { _ = badLocator.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        for _ in 0..<3 { raw.send(bytes: badLocator) }
         raw.send(.ping(nonce: 3))
         XCTAssertTrue(raw.receive(for: 5) { $0.contains { $0.command == "pong" } }.frames.contains { $0.command == "pong" })
         XCTAssertEqual(node.peerInfo().first?.banScore, 90)
-        _ = badLocator.withUnsafeBytes { send(raw.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        raw.send(bytes: badLocator)
         NodeHarness.wait("misbehaving") { disconnectCount(node, "misbehaving") == 1 }
         XCTAssertEqual(node.listBanned().map(\.address), ["127.0.0.1"])
         // A new connection from the banned address is refused at once.
-        let again = try RawPeer(port: harness.port(of: node))
+        let again = try FakePeer(port: harness.port(of: node))
         again.send(version(nonce: 5))
         XCTAssertTrue(again.receive(for: 5).closed)
         NodeHarness.wait("banned refusal") { disconnectCount(node, "banned") == 1 }

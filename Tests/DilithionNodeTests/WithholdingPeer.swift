@@ -1,3 +1,4 @@
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import XCTest
@@ -7,7 +8,7 @@ import XCTest
 /// on every block it is asked for: the staller of the IBD tests. It connects to the node under test
 /// (an inbound peer there) and counts what it was asked.
 final class WithholdingPeer: @unchecked Sendable {
-    private let raw: RawPeer
+    private let raw: FakePeer
     private let headers: [BlockHeader]
     private let heightByHash: [Hash256: Int]
     private let lock = NSLock()
@@ -21,7 +22,7 @@ final class WithholdingPeer: @unchecked Sendable {
         for (index, header) in headers.enumerated() { heights[try header.hash()] = index + 1 }
         heightByHash = heights
         let startHeight = Int32(headers.count)
-        raw = try RawPeer(port: port)
+        raw = try FakePeer(port: port)
         let version = VersionMessage(
             protocolVersion: 70011, services: 1, timestamp: Int64(Date().timeIntervalSince1970),
             receiver: NetAddress(services: 1, ipv4: (127, 0, 0, 1), port: port),
