@@ -121,7 +121,7 @@ extension ConnectionManager {
         dispatcherSleeping = true
         counters.dispatcherSleeps += 1
         if clock.followsMonotonicTime, let earliest = deadlines.earliest {
-            dispatcherCondition.wait(lock, untilMonotonicNanoseconds: earliest.instant.nanoseconds)
+            dispatcherCondition.wait(lock, untilMonotonicNanoseconds: clock.monotonicNanoseconds(at: earliest.instant))
         } else {
             dispatcherCondition.wait(lock)
         }

@@ -11,6 +11,10 @@ public protocol EngineClock: AnyObject, Sendable {
     /// an advance notification instead).
     var followsMonotonicTime: Bool { get }
 
+    /// The `CLOCK_MONOTONIC` reading at which this clock will show `instant`, for timed waits.
+    /// Only called when ``followsMonotonicTime`` is true.
+    func monotonicNanoseconds(at instant: EngineInstant) -> UInt64
+
     /// Registers a callback run after each manual advance; returns a token for removal. Clocks that
     /// follow monotonic time never call it.
     func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int

@@ -19,6 +19,10 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
     /// Always false: only ``advance(by:)`` moves this clock.
     public var followsMonotonicTime: Bool { false }
 
+    /// Not meaningful for a clock that moves only when told (never called: ``followsMonotonicTime``
+    /// is false); returns `instant` unchanged.
+    public func monotonicNanoseconds(at instant: EngineInstant) -> UInt64 { instant.nanoseconds }
+
     /// Moves time forward and notifies observers (after releasing the clock's lock).
     public func advance(by duration: Duration) {
         let toNotify = lock.withLock {

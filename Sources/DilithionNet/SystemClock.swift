@@ -19,6 +19,9 @@ public final class SystemClock: EngineClock {
     /// Always true.
     public var followsMonotonicTime: Bool { true }
 
+    /// `instant` itself: this clock is `CLOCK_MONOTONIC`.
+    public func monotonicNanoseconds(at instant: EngineInstant) -> UInt64 { instant.nanoseconds }
+
     /// Monotonic time advances by itself; observers are never called.
     public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int { 0 }
 

@@ -162,6 +162,29 @@ extension Node {
         return hashes
     }
 
+    /// Regtest: jumps the node's time forward to `unixTime`, like Bitcoin Core's `setmocktime`, so a
+    /// multi-process test can make timeouts come due without waiting. The wall clock (timestamps,
+    /// bans) moves to `unixTime`; when the node runs on an ``DilithionNet/OffsetClock`` (a regtest
+    /// `dilithion-node` does) the engine clock behind every deadline (handshake, ping, stall,
+    /// partial frame, send cap, dial back-off) moves forward by the same amount. Time never moves
+    /// backward: an earlier `unixTime` is refused. Returns the seconds moved.
+    @discardableResult
+    public func setMockTime(_ unixTime: Int64) throws(NodeControlError) -> Int64 {
+        guard configuration.network == .regtest else { throw .notRegtest }
+        let now = wallClock.now
+        guard unixTime >= now else {
+            throw .invalidParameter("mock time \(unixTime) is before the node's time \(now); it only moves forward")
+        }
+        let delta = unixTime - now
+        wallClock.advance(bySeconds: delta)
+        if let engineClock = clock as? OffsetClock {
+            engineClock.advance(by: .seconds(delta))
+        }
+        lock.withLock { dialerCondition.broadcast() }
+        logger.info("mock time set", metadata: ["time": "\(unixTime)", "advanced_seconds": "\(delta)"])
+        return delta
+    }
+
     public func metricsSnapshot() -> NodeMetricsSnapshot {
         let engine = manager.statistics
         let peers = manager.allPeerStatistics

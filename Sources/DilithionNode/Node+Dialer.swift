@@ -27,7 +27,7 @@ extension Node {
                 peerLogger.debug("dialing", metadata: ["peer": "\(peer.rawValue)", "addr": "\(target.key)"])
             }
             if isStopping { break }
-            dialerCondition.wait(lock, untilMonotonicNanoseconds: next)
+            dialerCondition.wait(lock, untilMonotonicNanoseconds: clock.monotonicNanoseconds(at: EngineInstant(nanoseconds: next)))
         }
         lock.unlock()
     }

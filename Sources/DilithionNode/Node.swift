@@ -59,7 +59,7 @@ public final class Node: @unchecked Sendable {
     /// - Parameter categoryLogger: makes the logger of a category ("peer", "sync", "store"); by
     ///   default every category logs through `logger`.
     public init(
-        configuration: NodeConfiguration, logger: Logger, clock: any EngineClock = SystemClock(),
+        configuration: NodeConfiguration, logger: Logger, clock: (any EngineClock)? = nil,
         categoryLogger: ((String) -> Logger)? = nil
     ) throws {
         self.configuration = configuration
@@ -68,7 +68,8 @@ public final class Node: @unchecked Sendable {
         self.peerLogger = categoryLogger?("peer") ?? logger
         self.syncLogger = categoryLogger?("sync") ?? logger
         self.storeLogger = categoryLogger?("store") ?? logger
-        self.clock = clock
+        // Regtest runs on an OffsetClock so that `setmocktime` can move deadlines; elsewhere monotonic time.
+        self.clock = clock ?? (configuration.network == .regtest ? OffsetClock() : SystemClock())
         self.wallClock = WallClock(mockTime: configuration.network == .regtest ? configuration.mockTime : nil)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var chainConfiguration = ChainConfiguration(network: configuration.network)
@@ -96,7 +97,7 @@ public final class Node: @unchecked Sendable {
         }
         let engineConfiguration = EngineConfiguration(network: configuration.network, listenAddresses: listen)
         self.manager = try ConnectionManager(
-            configuration: engineConfiguration, handlers: makeHandlers(), clock: clock,
+            configuration: engineConfiguration, handlers: makeHandlers(), clock: self.clock,
             logger: categoryLogger?("net") ?? Logger(label: "dilithion.net"))
         serving.manager = manager
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {

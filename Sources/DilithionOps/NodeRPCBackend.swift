@@ -22,6 +22,9 @@ public protocol NodeRPCBackend: Sendable {
     func listBanned() -> [BanEntry]
     func clearBanned()
     func generate(blocks: Int, blockSize: Int) throws(NodeControlError) -> [Hash256]
+    /// Regtest: jump the node's wall and engine clocks forward to `unixTime`; returns the seconds moved.
+    @discardableResult
+    func setMockTime(_ unixTime: Int64) throws(NodeControlError) -> Int64
 }
 
 extension Node: NodeRPCBackend {}

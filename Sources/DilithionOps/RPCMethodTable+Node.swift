@@ -152,6 +152,21 @@ extension RPCMethodTable {
                 }
             })
         }
+        if node.configuration.network == .regtest {
+            table.register(RPCMethod(name: "setmocktime", parameterNames: ["timestamp"], requiredCount: 1,
+                                     summary: "Regtest: jump the node's clock forward to this unix time; every timeout moves with it.") {
+                values throws(RPCError) in
+                guard let timestamp = try RPCParameters(values).int(0, "timestamp") else {
+                    throw .invalidParameter("timestamp is required")
+                }
+                do throws(NodeControlError) {
+                    try node.setMockTime(timestamp)
+                    return .null
+                } catch {
+                    throw Self.rpcError(error)
+                }
+            })
+        }
         table.register(RPCMethod(name: "uptime", summary: "Seconds since the node started.") { _ throws(RPCError) in
             .int(node.now - node.startTime)
         })

@@ -57,4 +57,11 @@ final class FakeNodeBackend: NodeRPCBackend, @unchecked Sendable {
     func generate(blocks: Int, blockSize: Int) throws(NodeControlError) -> [Hash256] {
         Array(hashes.prefix(blocks))
     }
+    /// Mock times asked for; earlier than `now` is refused like the node does.
+    private(set) var mockTimes: [Int64] = []
+    func setMockTime(_ unixTime: Int64) throws(NodeControlError) -> Int64 {
+        guard unixTime >= now else { throw .invalidParameter("before now") }
+        lock.withLock { mockTimes.append(unixTime) }
+        return unixTime - now
+    }
 }

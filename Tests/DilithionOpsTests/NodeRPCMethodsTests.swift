@@ -22,15 +22,24 @@ import Testing
         let names = Set(table().names)
         for name in ["getpeerinfo", "getnetworkinfo", "getconnectioncount", "getnettotals", "getblockchaininfo",
                      "getblockcount", "getbestblockhash", "getblockhash", "getblockheader", "getblock", "addnode",
-                     "disconnectnode", "setban", "listbanned", "clearbanned", "generate", "uptime", "stop", "help"] {
+                     "disconnectnode", "setban", "listbanned", "clearbanned", "generate", "setmocktime", "uptime", "stop", "help"] {
             #expect(names.contains(name), "\(name) missing")
         }
     }
 
-    @Test func generateExistsOnlyOnRegtest() {
+    @Test func generateAndSetMockTimeExistOnlyOnRegtest() {
         let mainnet = RPCMethodTable.node(FakeNodeBackend(network: .mainnet)) {}
         #expect(mainnet["generate"] == nil)
         #expect(throws: RPCError.methodNotFound("generate")) { try mainnet.call("generate", params: .array([.int(1)])) }
+        #expect(mainnet["setmocktime"] == nil)
+    }
+
+    @Test func setMockTimeMovesForwardOnly() throws {
+        let table = table()
+        #expect(try table.call("setmocktime", params: .array([.int(node.now + 3600)])) == .null)
+        #expect(node.mockTimes == [node.now + 3600])
+        #expect(code("setmocktime", [.int(node.now - 1)]) == -8)
+        #expect(code("setmocktime", []) == -32602)
     }
 
     @Test func chainQueries() throws {

@@ -1,0 +1,59 @@
+import DilithionReactor
+
+/// `CLOCK_MONOTONIC` plus an offset that can only grow: it runs with real time, and a test or a
+/// regtest operator can jump it forward (`setmocktime`) to make timeouts come due without waiting.
+/// A regtest `dilithion-node` runs on this clock; other networks use ``SystemClock``.
+public final class OffsetClock: EngineClock, @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private let base = SystemClock()
+    private var offsetNanoseconds: UInt64 = 0  // guarded by lock
+    private var observers: [Int: @Sendable () -> Void] = [:]  // guarded by lock
+    private var nextToken = 1  // guarded by lock
+
+    /// A clock that starts equal to ``SystemClock``.
+    public init() {}
+
+    /// Monotonic time plus every advance so far.
+    public var now: EngineInstant {
+        let offset = lock.withLock { offsetNanoseconds }
+        return base.now.advanced(by: .nanoseconds(Int64(offset)))
+    }
+
+    /// How far this clock is ahead of `CLOCK_MONOTONIC`.
+    public var offset: Duration { .nanoseconds(Int64(lock.withLock { offsetNanoseconds })) }
+
+    /// True: between advances it moves with monotonic time, so the dispatcher waits on deadlines.
+    public var followsMonotonicTime: Bool { true }
+
+    /// `instant` minus the offset: the monotonic reading at which this clock shows `instant`.
+    public func monotonicNanoseconds(at instant: EngineInstant) -> UInt64 {
+        let offset = lock.withLock { offsetNanoseconds }
+        return instant.nanoseconds > offset ? instant.nanoseconds - offset : 0
+    }
+
+    /// Jumps forward by `duration` (zero or negative: no change) and wakes the observers, so that
+    /// waits computed before the jump are recomputed and deadlines now due fire.
+    public func advance(by duration: Duration) {
+        guard duration > .zero else { return }
+        let toNotify = lock.withLock {
+            offsetNanoseconds &+= duration.engineNanoseconds
+            return Array(observers.values)
+        }
+        toNotify.forEach { $0() }
+    }
+
+    /// Registers `observer`, called after each ``advance(by:)``; returns its token.
+    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int {
+        lock.withLock {
+            let token = nextToken
+            nextToken += 1
+            observers[token] = observer
+            return token
+        }
+    }
+
+    /// Unregisters the observer with `token`.
+    public func removeAdvanceObserver(_ token: Int) {
+        _ = lock.withLock { observers.removeValue(forKey: token) }
+    }
+}
