@@ -43,6 +43,10 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
 
     let counters = ReactorCounters()
 
+    // The backend name, written once on the reactor thread, read from any thread.
+    private let backendLock = PThreadMutex()
+    private var chosenBackend: String?
+
     /// Creates a stopped reactor. Also raises `RLIMIT_NOFILE` and makes `SIGPIPE` harmless, which the
     /// process needs before it holds many sockets.
     public init(configuration: ReactorConfiguration) throws(ReactorError) {
@@ -131,6 +135,13 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
 
     /// A snapshot of the event counters.
     public var statistics: ReactorStatistics { counters.snapshot }
+
+    /// The libevent backend in use (`epoll`, or `poll` under `EVENT_NOEPOLL=1`); nil before ``start(delegate:)``.
+    public var backendMethod: String? { backendLock.withLock { chosenBackend } }
+
+    /// Whether libevent's debug mode is on in this process (`DILITHION_LIBEVENT_DEBUG=1` before the
+    /// first reactor starts).
+    public static var isLibeventDebugModeOn: Bool { EventBase.isDebugModeOn }
 
     /// Whether the caller runs on the reactor thread.
     public var isOnReactorThread: Bool {
@@ -228,6 +239,7 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
         do throws(ReactorError) {
             let base = try EventBase()
             self.base = base
+            backendLock.withLock { chosenBackend = base.methodName }
             let wakeup = try ReactorEvent(base: base, fd: -1, flags: 0, handler: self)
             wakeupEvent = wakeup
             let interrupt = try ReactorEvent(

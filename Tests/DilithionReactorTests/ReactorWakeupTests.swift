@@ -1,5 +1,6 @@
 @testable import DilithionReactor
 import DilithionWire
+import Foundation
 import XCTest
 
 /// The reactor on its own, with a minimal delegate: wakeups coalesce, interrupts arrive, the backend
@@ -84,6 +85,20 @@ final class ReactorWakeupTests: XCTestCase {
             guard case ReactorError.bindFailed(_, let code) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(code, EADDRINUSE)
         }
+        reactor.requestStop()
+        reactor.join()
+    }
+
+    /// scripts/test runs the engine tests twice: with epoll, and with `EVENT_NOEPOLL=1` (poll), both
+    /// with `DILITHION_LIBEVENT_DEBUG=1`. This checks the backend and debug mode each pass really used.
+    func testBackendAndDebugModeFollowTheEnvironment() throws {
+        let reactor = try Reactor(configuration: ReactorConfiguration(magic: Network.regtest.magic))
+        XCTAssertNil(reactor.backendMethod)
+        try reactor.start(delegate: Delegate())
+        let environment = ProcessInfo.processInfo.environment
+        let expected = environment["EVENT_NOEPOLL"] == nil ? "epoll" : "poll"
+        XCTAssertEqual(reactor.backendMethod, expected)
+        XCTAssertEqual(Reactor.isLibeventDebugModeOn, environment["DILITHION_LIBEVENT_DEBUG"] == "1")
         reactor.requestStop()
         reactor.join()
     }
