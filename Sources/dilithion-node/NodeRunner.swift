@@ -144,7 +144,8 @@ struct NodeRunner {
             ) { request in
                 guard request.method == "GET" || request.method == "HEAD" else { return .text("GET only\n", status: 405) }
                 guard request.target == "/metrics" else { return .text("see /metrics\n", status: 404) }
-                return .text(node.metricsSnapshot().prometheusText, status: 200, contentType: PrometheusText.contentType)
+                let process = ProcessStatistics.current()?.prometheusText ?? ""
+                return .text(node.metricsSnapshot().prometheusText + process, status: 200, contentType: PrometheusText.contentType)
             }
             do {
                 let bound = try metricsHTTP.start()

@@ -58,4 +58,16 @@ import Testing
         #expect(types.values.allSatisfy { $0 == 1 })
         #expect(types.count >= 21)
     }
+
+    @Test func processStatisticsAreReadFromProcAndRendered() throws {
+        let statistics = try #require(ProcessStatistics.current())
+        #expect(statistics.residentBytes > 1_000_000, "a Swift test process has more than 1 MB resident")
+        #expect(statistics.openDescriptors >= 3, "at least stdin, stdout and stderr")
+        #expect(statistics.maxDescriptors >= statistics.openDescriptors)
+        let text = ProcessStatistics(residentBytes: 4096, openDescriptors: 12, maxDescriptors: 1024, cpuSeconds: 1.5).prometheusText
+        #expect(text.contains("# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 4096\n"))
+        #expect(text.contains("process_open_fds 12\n"))
+        #expect(text.contains("process_max_fds 1024\n"))
+        #expect(text.contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n"))
+    }
 }
