@@ -147,6 +147,12 @@ let package = Package(
             dependencies: ["DilithionWire"],
             path: "bench/node-bench"
         ),
+        // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
+        .executableTarget(
+            name: "HeaderSpamBench",
+            dependencies: ["DilithionChain", "DilithionWire"],
+            path: "bench/header-spam"
+        ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
         .executableTarget(
