@@ -167,3 +167,30 @@ rel_json() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]
 # rel_rss_kb PID / rel_fds PID: resident set (kB) and open descriptors of a process.
 rel_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rel_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# rel_metrics NAME: NAME's Prometheus text (REL_METRICS[NAME] = the port given to --metrics-port).
+rel_metrics() { curl -s --max-time 2 "http://127.0.0.1:${REL_METRICS[$1]}/metrics" 2>/dev/null || true; }
+
+# rel_counter_delta FAMILY BEFORE AFTER: the series of counter FAMILY (e.g. dilithion_disconnects_total)
+# that grew between two rel_metrics texts, as "label xN,label xM" (label = the first label's value),
+# or "none".
+rel_counter_delta() {
+    awk -v family="$1" '
+        function label(series) { sub(/^[^"]*"/, "", series); sub(/".*$/, "", series); return series }
+        FNR == 1 { file++ }
+        index($1, family "{") == 1 { if (file == 1) before[label($1)] = $2; else after[label($1)] = $2 }
+        END {
+            for (key in after) if (after[key] - before[key] > 0) { printf "%s%s x%d", sep, key, after[key] - before[key]; sep = "," ; any = 1 }
+            if (!any) printf "none"
+            print ""
+        }' <(printf '%s\n' "$2") <(printf '%s\n' "$3")
+}
+
+# rel_wait_fds PID FDS SECONDS: bounded wait until PID has at most FDS open descriptors; prints the
+# count at the end of the wait.
+rel_wait_fds() {
+    local pid="$1" target="$2" seconds="$3" waited=0 count
+    count="$(rel_fds "$pid")"
+    while (( count > target && waited < seconds * 10 )); do sleep 0.1; waited=$((waited + 1)); count="$(rel_fds "$pid")"; done
+    printf '%s\n' "$count"
+}
