@@ -12,6 +12,8 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case highHash
     /// `nBits` decodes to a zero target, which no hash can meet.
     case invalidTarget(bits: UInt32)
+    /// `nBits` is not the value the network's ``DifficultyRule`` requires at this point.
+    case unexpectedBits(bits: UInt32, expected: UInt32)
     /// The parent is unknown: the header does not connect to anything we have.
     case unknownParent(Hash256)
     /// The parent (or an ancestor) is known to be invalid.
@@ -61,7 +63,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .legacyHasherUnavailable: return "legacy-hasher-unavailable"
         case .highHash: return "high-hash"
-        case .invalidTarget: return "bad-diffbits"
+        case .invalidTarget, .unexpectedBits: return "bad-diffbits"
         case .unknownParent: return "prev-blk-not-found"
         case .invalidParent: return "bad-prevblk"
         case .knownInvalid: return "duplicate-invalid"
@@ -113,6 +115,8 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownParent(let hash), .invalidParent(let hash), .knownInvalid(let hash):
             return "\(reasonCode) (\(hash))"
         case .invalidTarget(let bits): return "\(reasonCode) (nBits 0x\(String(bits, radix: 16)))"
+        case .unexpectedBits(let bits, let expected):
+            return "\(reasonCode) (nBits 0x\(String(bits, radix: 16)), expected 0x\(String(expected, radix: 16)))"
         case .timeTooNew(let time, let limit): return "\(reasonCode) (time \(time) > \(limit))"
         case .timeTooOld(let time, let median): return "\(reasonCode) (time \(time) <= median \(median))"
         case .checkpointMismatch(let height), .forkBelowCheckpoint(let height): return "\(reasonCode) (height \(height))"

@@ -23,6 +23,7 @@ public struct HeaderTree: Sendable {
 
     private let checkpoints: Checkpoints
     private let maxSideBranchHeaders: Int
+    private let difficulty: DifficultyRule
     private let maxFutureBlockTimeSeconds: Int64
     private let lotteryActivationHeight: Int
     private let lotteryGracePeriodSeconds: Int64
@@ -31,6 +32,7 @@ public struct HeaderTree: Sendable {
     public init(genesis: BlockHeader, genesisHash: Hash256, configuration: ChainConfiguration) {
         checkpoints = configuration.checkpoints
         maxSideBranchHeaders = configuration.maxSideBranchHeaders
+        difficulty = configuration.difficulty
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
         lotteryActivationHeight = configuration.vdfLotteryActivationHeight
         lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
@@ -107,7 +109,8 @@ public struct HeaderTree: Sendable {
 
     /// Adds a header whose hash the caller computed (``HeaderValidation/hash(_:legacyHasher:)``,
     /// kept outside so that RandomX runs outside any lock), after the contextual checks: known
-    /// parent that is not failed, proof of work (legacy, above the highest checkpoint), timestamp
+    /// parent that is not failed, proof of work (legacy, above the highest checkpoint), `nBits`
+    /// against the network's ``DifficultyRule``, timestamp
     /// against the branch's median time past and `now`, checkpoints, and the spam bounds.
     ///
     /// - Returns: whether it was new and how the best chain moved.
@@ -128,7 +131,11 @@ public struct HeaderTree: Sendable {
         let height = parent.height + 1
 
         let highestCheckpoint = checkpoints.highestHeight ?? -1
-        if height > highestCheckpoint { try HeaderValidation.checkProofOfWork(header, hash: hash) }
+        // At or below the highest checkpoint the checkpointed hashes vouch for the headers (C++ header sync).
+        if height > highestCheckpoint {
+            try HeaderValidation.checkProofOfWork(header, hash: hash)
+            if let violation = difficulty.violation(header) { throw violation }
+        }
         try HeaderValidation.checkTimestamp(
             header, medianTimePast: medianTimePast(endingAt: parentIndex), now: now,
             maxFutureSeconds: maxFutureBlockTimeSeconds)

@@ -40,7 +40,7 @@ final class HeaderTreeTests: XCTestCase {
     // MARK: Work and best chain
 
     func testChainWorkIsTheSumOfBlockWork() {
-        var tree = Fixtures.tree()
+        var tree = Fixtures.tree { $0.difficulty = .unchecked }
         var link = Fixtures.genesisLink
         var expected = CompactTarget(bits: RegtestGenesis.bits).blockWork
         for bits: UInt32 in [0x207F_FFFF, 0x1D00_FFFF, 0x1E01_FFFE, 0x207F_FFFF] {
@@ -52,6 +52,45 @@ final class HeaderTreeTests: XCTestCase {
         XCTAssertEqual(tree.record(atHeight: 2)?.chainWork,
             CompactTarget(bits: RegtestGenesis.bits).blockWork + CompactTarget(bits: 0x207F_FFFF).blockWork
                 + CompactTarget(bits: 0x1D00_FFFF).blockWork)
+    }
+
+    /// HeaderSpamBench's probe: one VDF header on genesis claiming nBits 0x03000001 (target 1,
+    /// near-2^256 work) became the best header and moved the stored tip to genesis. On regtest every
+    /// header must carry the genesis bits; the refusal costs 100 points and nothing is kept.
+    func testAHeaderWithAnyOtherBitsIsRefusedOnRegtest() {
+        var tree = Fixtures.tree()
+        let honest = Fixtures.chain(from: Fixtures.genesisLink, count: 3)
+        Fixtures.insertAll(honest, into: &tree)
+        let before = tree.bestTip
+        for bits: UInt32 in [0x0300_0001, 0x1D00_FFFF, RegtestGenesis.bits - 1] {
+            let claim = Fixtures.child(of: Fixtures.genesisLink, bits: bits)
+            XCTAssertThrowsError(try tree.insert(claim.header, hash: claim.hash, now: Fixtures.farFuture)) { error in
+                XCTAssertEqual(error as? ChainRejection, .unexpectedBits(bits: bits, expected: RegtestGenesis.bits))
+                XCTAssertEqual((error as? ChainRejection)?.reasonCode, "bad-diffbits")
+                XCTAssertEqual((error as? ChainRejection)?.misbehaviourPoints, 100)
+            }
+            XCTAssertNil(tree.record(for: claim.hash))
+        }
+        XCTAssertEqual(tree.bestTip.hash, before.hash)
+        XCTAssertEqual(ChainConfiguration(network: .regtest).difficulty, .fixed(bits: RegtestGenesis.bits))
+        XCTAssertEqual(ChainConfiguration(network: .dilv).difficulty, .fixed(bits: 0x1D00_FFFF))
+    }
+
+    /// Testnet retargets (the C++ node's EDA and 360-block rule), so only the C++ clamp is checked:
+    /// VDF bits in 0x1d00ffff...0x1f0fffff. The captured testnet bits (0x1d00ffff at genesis,
+    /// 0x1d56bc1f after) pass; a harder claim is refused, which caps one header's work.
+    func testVDFBitsOutsideTheCppClampAreRefusedOnTestnet() {
+        var tree = Fixtures.tree { $0.difficulty = ChainConfiguration(network: .testnet).difficulty }
+        for bits: UInt32 in [0x1D00_FFFF, 0x1D56_BC1F, 0x1F0F_FFFF] {
+            let link = Fixtures.child(of: Fixtures.genesisLink, variant: UInt64(bits), bits: bits)
+            XCTAssertNoThrow(try tree.insert(link.header, hash: link.hash, now: Fixtures.farFuture), "0x\(String(bits, radix: 16))")
+        }
+        for (bits, limit): (UInt32, UInt32) in [(0x0300_0001, 0x1D00_FFFF), (0x1C7F_FFFF, 0x1D00_FFFF), (0x1F10_0000, 0x1F0F_FFFF)] {
+            let link = Fixtures.child(of: Fixtures.genesisLink, variant: UInt64(bits), bits: bits)
+            XCTAssertThrowsError(try tree.insert(link.header, hash: link.hash, now: Fixtures.farFuture)) { error in
+                XCTAssertEqual(error as? ChainRejection, .unexpectedBits(bits: bits, expected: limit))
+            }
+        }
     }
 
     func testLongerSideChainWinsAndReportsReorg() throws {
@@ -342,7 +381,7 @@ final class HeaderTreeTests: XCTestCase {
     }
 
     func testLegacyHeaderProofOfWork() {
-        var tree = Fixtures.tree()
+        var tree = Fixtures.tree { $0.difficulty = .unchecked }
         let legacy = BlockHeader(
             version: 1, previousBlockHash: Fixtures.genesisHash, merkleRoot: .zero,
             time: Fixtures.genesis.time + 60, bits: 0x1D00_FFFF, nonce: 0)
@@ -355,7 +394,10 @@ final class HeaderTreeTests: XCTestCase {
         XCTAssertNoThrow(try tree.insert(legacy, hash: Hash256(w0: 5, w1: 0, w2: 0, w3: 0), now: Fixtures.farFuture))
 
         // At or below the highest checkpoint the PoW is not re-checked (C++ header sync).
-        var checkpointed = Fixtures.tree { $0.checkpoints = Checkpoints([1: tooHigh]) }
+        var checkpointed = Fixtures.tree {
+            $0.checkpoints = Checkpoints([1: tooHigh])
+            $0.difficulty = .unchecked
+        }
         XCTAssertNoThrow(try checkpointed.insert(legacy, hash: tooHigh, now: Fixtures.farFuture))
     }
 
