@@ -137,6 +137,15 @@ extension ConnectionManager {
             }
         case .disconnected(let id, let reason):
             handlers.onDisconnect?(id, reason)
+        case .framesDropped(let id):
+            let report: (FrameError, Int)? = lock.withLock {
+                guard let state = peers[id], state.lifecycle == .connected, let error = state.lastDropError else { return nil }
+                defer { state.unreportedDrops = 0 }
+                return (error, state.unreportedDrops)
+            }
+            if let (error, count) = report {
+                handlers.onFramesDropped?(HandlerContext(peer: id, manager: self), error, count)
+            }
         }
     }
 

@@ -134,7 +134,15 @@ extension ConnectionManager: ReactorDelegate {
         lock.withLock {
             counters.droppedFrames += 1
             counters.frameErrors[error.detailCode, default: 0] += 1
-            peers[id]?.droppedFrames += 1
+            guard let state = peers[id] else { return }
+            state.droppedFrames += 1
+            guard handlers.onFramesDropped != nil else { return }
+            state.unreportedDrops += 1
+            state.lastDropError = error
+            if state.unreportedDrops == 1 {
+                events.append(.framesDropped(id))
+                signalDispatcherLocked()
+            }
         }
         logger.debug("frame dropped", metadata: ["peer": "\(id.rawValue)", "reason": "\(error.reasonCode)"])
     }
@@ -142,20 +150,21 @@ extension ConnectionManager: ReactorDelegate {
     public func connection(_ connection: ReactorConnection, didWrite byteCount: Int) {
         let id = PeerID(rawValue: connection.id)
         let now = clock.now
-        lock.withLock {
-            guard let state = peers[id] else { return }
+        let observers: [@Sendable (PeerID) -> Void] = lock.withLock {
+            guard let state = peers[id] else { return [] }
             state.outboxBytes -= byteCount
             state.bytesSent += byteCount
             state.lastSend = now
-            if state.sendCapExceededSince != nil, state.outboxBytes <= configuration.sendCapBytes {
-                state.sendCapExceededSince = nil
-                if !state.isQueuedForDispatch, state.isDispatchable {
-                    state.isQueuedForDispatch = true
-                    readyPeers.append(state)
-                    signalDispatcherLocked()
-                }
+            guard state.sendCapExceededSince != nil, state.outboxBytes <= configuration.sendCapBytes else { return [] }
+            state.sendCapExceededSince = nil
+            if !state.isQueuedForDispatch, state.isDispatchable {
+                state.isQueuedForDispatch = true
+                readyPeers.append(state)
+                signalDispatcherLocked()
             }
+            return sendCapObservers
         }
+        for observer in observers { observer(id) }
     }
 
     public func connection(_ connection: ReactorConnection, didClose failure: ConnectionFailure) {

@@ -55,6 +55,10 @@ public final class ConnectionManager: @unchecked Sendable {
     // guarded by stopLock
     var clockObserverToken: Int?
 
+    // guarded by lock: called (outside the lock, on the reactor thread) when a peer's outbox drains
+    // back under the send cap.
+    var sendCapObservers: [@Sendable (PeerID) -> Void] = []
+
     // dispatcher thread only: sends made by handlers wake the reactor once, after the pass
     @exclusivity(unchecked) var deferredReactorWake = false
 
@@ -214,6 +218,19 @@ public final class ConnectionManager: @unchecked Sendable {
     public var allPeerStatistics: [PeerStatistics] {
         let now = clock.now
         return lock.withLock { peers.values.map { $0.snapshot(now: now) } }.sorted { $0.peer < $1.peer }
+    }
+
+    /// True while `peer`'s outbox holds more than ``EngineConfiguration/sendCapBytes``: a producer
+    /// that is not the dispatcher (the block server) must hold back until it drains. False for a
+    /// peer that is gone.
+    public func isOverSendCap(_ peer: PeerID) -> Bool {
+        lock.withLock { peers[peer]?.isSendPaused ?? false }
+    }
+
+    /// Registers `observer`, called on the reactor thread (no engine lock held) each time a peer's
+    /// outbox drains back under the send cap. Keep it short: it runs inside the I/O loop.
+    public func addSendCapObserver(_ observer: @escaping @Sendable (PeerID) -> Void) {
+        lock.withLock { sendCapObservers.append(observer) }
     }
 
     /// The ids of the peers in the table.

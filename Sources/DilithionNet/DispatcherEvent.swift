@@ -5,4 +5,6 @@ import DilithionReactor
 enum DispatcherEvent {
     case connected(PeerID)
     case disconnected(PeerID, DisconnectReason)
+    /// The decoder dropped frames of this peer (bad checksum); the count is taken when handled.
+    case framesDropped(PeerID)
 }

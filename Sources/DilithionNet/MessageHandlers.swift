@@ -16,6 +16,10 @@ public struct MessageHandlers: Sendable {
     /// Called when a timer set with ``HandlerContext/scheduleTimer(after:tag:)`` comes due and the
     /// peer is still connected (handshake and ping deadlines of the peer-protocol layer).
     public var onTimer: (@Sendable (HandlerContext, UInt64) -> Void)?
+    /// Called when the decoder dropped frames of a connected peer (a bad checksum: the framing is
+    /// intact, so the engine keeps the connection), with the last error and how many were dropped
+    /// since the previous call. The peer layer decides the penalty.
+    public var onFramesDropped: (@Sendable (HandlerContext, FrameError, Int) -> Void)?
     /// Called for messages whose command has no handler; by default they are counted and dropped.
     public var onUnhandled: MessageHandler?
 

@@ -44,6 +44,11 @@ final class PeerState {
     @exclusivity(unchecked) var received: [String: CommandStatistics] = [:]
     var sent: [String: CommandStatistics] = [:]
     var droppedFrames = 0
+    /// Dropped frames not yet reported to the handlers, and the last one's error; a `framesDropped`
+    /// event is queued when this goes from 0 to 1 (one event per peer at a time, so a flood of bad
+    /// frames cannot grow the event queue).
+    var unreportedDrops = 0
+    var lastDropError: FrameError?
 
     init(id: PeerID, direction: PeerDirection, remoteAddress: SocketAddress, lifecycle: PeerLifecycle, now: EngineInstant) {
         self.id = id

@@ -7,27 +7,37 @@ import Logging
 /// Serves `getdata` block requests on its own thread, so reading blocks from the store never blocks
 /// the dispatcher (and so never delays other peers' messages).
 ///
-/// The queue is bounded per peer (``maxQueuedPerPeer``): requests past it are counted and refused
-/// (the peer is asking for more than any honest downloader keeps in flight). Unknown blocks get
-/// silence, as from the C++ node, and are counted.
+/// Each peer has its own queue, bounded by ``maxQueuedPerPeer``: requests past it are counted and
+/// refused (the peer is asking for more than any honest downloader keeps in flight). Peers are served
+/// one block at a time in turn, so a peer that asked for a thousand blocks does not delay another's
+/// one. A peer whose outbox is over the engine's send cap is skipped (parked) until the engine reports
+/// that it drained: a peer that requests and never reads holds at most the send cap plus one block in
+/// memory, not its whole queue (RELIABILITY.md case 16); it is then disconnected `send-buffer-full`
+/// by the engine's deadline. Unknown blocks get silence, as from the C++ node, and are counted.
 final class BlockServer: @unchecked Sendable {
     static let maxQueuedPerPeer = 1_024
 
     let chain: ChainState
     let logger: Logger
-    var manager: ConnectionManager?
+    /// Set once, before ``start()``.
+    var manager: ConnectionManager? {
+        didSet { manager?.addSendCapObserver { [weak self] peer in self?.sendCapCleared(peer) } }
+    }
 
     private let lock = PThreadMutex()
     private let condition = ConditionVariable()
     // guarded by lock
-    private var jobs = FIFO()
-    private var queuedPerPeer: [PeerID: Int] = [:]
-    private var forgotten = Set<PeerID>()
+    private var queues: [PeerID: [Hash256]] = [:]
+    /// Peers with queued requests that are not parked, in serving order (each at most once).
+    private var turn: [PeerID] = []
+    /// Peers with queued requests whose outbox is over the send cap.
+    private var parked = Set<PeerID>()
     private var running = false
     private var thread: NativeThread?
     private(set) var served = 0
     private(set) var unknown = 0
     private(set) var refused = 0
+    private(set) var parkings = 0
 
     init(chain: ChainState, logger: Logger) {
         self.chain = chain
@@ -48,40 +58,82 @@ final class BlockServer: @unchecked Sendable {
 
     func enqueue(_ hashes: [Hash256], for peer: PeerID) {
         lock.withLock {
-            forgotten.remove(peer)
-            for hash in hashes {
-                if queuedPerPeer[peer, default: 0] >= Self.maxQueuedPerPeer {
-                    refused += 1
-                    continue
-                }
-                queuedPerPeer[peer, default: 0] += 1
-                jobs.append((peer, hash))
-            }
+            var queue = queues.removeValue(forKey: peer) ?? []
+            let wasIdle = queue.isEmpty
+            let room = max(0, Self.maxQueuedPerPeer - queue.count)
+            queue.append(contentsOf: hashes.prefix(room))
+            refused += hashes.count - min(room, hashes.count)
+            guard !queue.isEmpty else { return }
+            queues[peer] = queue
+            if wasIdle, !parked.contains(peer) { turn.append(peer) }
         }
         condition.signal()
     }
 
     func forget(_ peer: PeerID) {
         lock.withLock {
-            forgotten.insert(peer)
-            queuedPerPeer[peer] = nil
+            queues[peer] = nil
+            parked.remove(peer)
+            turn.removeAll { $0 == peer }
         }
     }
 
     var counters: (served: Int, unknown: Int, refused: Int) { lock.withLock { (served, unknown, refused) } }
 
+    /// Requests waiting, all peers (tests).
+    var queuedCount: Int { lock.withLock { queues.values.reduce(0) { $0 + $1.count } } }
+
+    /// How often a peer had to wait for its outbox to drain (tests, logs).
+    var parkingCount: Int { lock.withLock { parkings } }
+
+    /// The engine's observer: `peer`'s outbox is under the cap again.
+    private func sendCapCleared(_ peer: PeerID) {
+        let resumed = lock.withLock {
+            guard parked.remove(peer) != nil, queues[peer] != nil else { return false }
+            turn.append(peer)
+            return true
+        }
+        if resumed { condition.signal() }
+    }
+
+    /// The next block to serve, taking peers in turn; parks peers over the send cap. Caller holds
+    /// `lock`; returns nil when no peer can be served now.
+    private func nextJobLocked(_ manager: ConnectionManager?) -> (PeerID, Hash256)? {
+        while !turn.isEmpty {
+            let peer = turn.removeFirst()
+            guard var queue = queues[peer], !queue.isEmpty else {
+                queues[peer] = nil
+                continue
+            }
+            if manager?.isOverSendCap(peer) == true {
+                parked.insert(peer)
+                parkings += 1
+                continue
+            }
+            let hash = queue.removeFirst()
+            if queue.isEmpty {
+                queues[peer] = nil
+            } else {
+                queues[peer] = queue
+                turn.append(peer)
+            }
+            return (peer, hash)
+        }
+        return nil
+    }
+
     private func run() {
+        let manager = self.manager
         while true {
             lock.lock()
-            while running && jobs.isEmpty { condition.wait(lock) }
-            guard running, let (peer, hash) = jobs.popFirst() else {
-                lock.unlock()
-                return
+            var job: (PeerID, Hash256)?
+            while running {
+                job = nextJobLocked(manager)
+                if job != nil { break }
+                condition.wait(lock)
             }
-            let skip = forgotten.contains(peer)
-            if !skip { queuedPerPeer[peer, default: 1] -= 1 }
             lock.unlock()
-            if skip { continue }
+            guard let (peer, hash) = job else { return }
             let payload: [UInt8]?
             do {
                 payload = try chain.blockPayload(hash: hash)
@@ -95,24 +147,6 @@ final class BlockServer: @unchecked Sendable {
             } else {
                 lock.withLock { unknown += 1 }
             }
-        }
-    }
-
-    /// A FIFO of jobs with amortised O(1) pops.
-    private struct FIFO {
-        private var items: [(PeerID, Hash256)] = []
-        private var head = 0
-        var isEmpty: Bool { head == items.count }
-        mutating func append(_ item: (PeerID, Hash256)) { items.append(item) }
-        mutating func popFirst() -> (PeerID, Hash256)? {
-            guard head < items.count else { return nil }
-            let item = items[head]
-            head += 1
-            if head > 1_024 && head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-            return item
         }
     }
 }

@@ -32,7 +32,9 @@ extension Node {
                     lastReceive: unix(stats.lastReceive), blocksInFlight: scheduler.inFlightCount(for: stats.peer),
                     blocksInFlightLimit: scheduler.inFlightLimit(for: stats.peer),
                     readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
-                    outboxBytes: stats.outboxBytes, banScore: session?.misbehaviour ?? 0)
+                    outboxBytes: stats.outboxBytes, peakInboxBytes: stats.peakInboxBytes,
+                    peakOutboxBytes: stats.peakOutboxBytes, droppedFrames: stats.droppedFrames,
+                    banScore: session?.misbehaviour ?? 0)
             }
         }
     }
@@ -212,6 +214,9 @@ extension Node {
             headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: rate.blocksPerSecond,
             storeBytes: store?.totalBytes ?? 0, storeBlocks: store?.blockCount ?? 0, uptimeSeconds: wallClock.now - startTime)
     }
+
+    /// Block requests waiting in the block server (peers over the send cap wait there).
+    public var blockServerQueuedCount: Int { serving.queuedCount }
 
     /// Ignored-message counters by kind (for tests and the log at shutdown).
     public var ignoredMessageCounts: [String: Int] { lock.withLock { ignoredCounts } }

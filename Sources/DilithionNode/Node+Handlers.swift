@@ -23,6 +23,12 @@ extension Node {
         handlers.onDisconnect = { [unowned self] peer, reason in peerDisconnected(peer, reason) }
         handlers.onTimer = { [unowned self] context, tag in timerFired(context, tag) }
         handlers.onUnhandled = { [unowned self] context, frame in received(context, frame) }
+        // Bad checksums: the frame was dropped; each costs its points (50: the second one bans,
+        // as FrameError documents). The C++ node closes at the first one.
+        handlers.onFramesDropped = { [unowned self] context, error, count in
+            penalize(context, points: error.misbehaviorPoints * count, reason: error.reasonCode,
+                     detail: count == 1 ? error.description : "\(error) (and \(count - 1) more)")
+        }
         return handlers
     }
 

@@ -33,6 +33,11 @@ public struct PeerInfo: Sendable {
     public var sendPaused: Bool
     public var inboxBytes: Int
     public var outboxBytes: Int
+    /// The most the inbox and outbox have held since the peer connected.
+    public var peakInboxBytes: Int
+    public var peakOutboxBytes: Int
+    /// Frames from this peer the decoder dropped (bad checksum).
+    public var droppedFrames: Int
     public var banScore: Int
 }
 

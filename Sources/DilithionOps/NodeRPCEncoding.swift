@@ -33,6 +33,9 @@ public enum NodeRPCEncoding {
             ("paused_send", .bool(peer.sendPaused)),
             ("inbox_bytes", .int(Int64(peer.inboxBytes))),
             ("outbox_bytes", .int(Int64(peer.outboxBytes))),
+            ("peak_inbox_bytes", .int(Int64(peer.peakInboxBytes))),
+            ("peak_outbox_bytes", .int(Int64(peer.peakOutboxBytes))),
+            ("dropped_frames", .int(Int64(peer.droppedFrames))),
             ("banscore", .int(Int64(peer.banScore))),
             ("handshake_complete", .bool(peer.handshakeComplete)),
         ]

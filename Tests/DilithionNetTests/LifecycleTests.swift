@@ -201,6 +201,32 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(harness.engine.peerIDs.count, 1, "the honest peer is unaffected")
     }
 
+    /// Dropped frames reach `onFramesDropped` on the dispatcher, counted, at most one event per peer
+    /// queued at a time (a flood of bad frames coalesces); the connection and later frames survive.
+    func testDroppedFramesAreReportedToTheHandlersAndCoalesced() throws {
+        let recorder = Recorder()
+        let reported = Counter()
+        let handlers = recorder.handlers { handlers in
+            handlers.onFramesDropped = { _, error, count in
+                if error.reasonCode == "bad-checksum" { reported.add(count) }
+            }
+        }
+        let harness = try EngineHarness(handlers: handlers)
+        defer { harness.engine.stop() }
+        let client = try harness.client()
+        var corrupted = FrameEncoder.encode(magic: Network.regtest.magic, command: "x", payload: [1, 2, 3, 4])
+        corrupted[corrupted.count - 1] ^= 0xFF
+        var burst: [UInt8] = []
+        for _ in 0..<1_000 { burst += corrupted }
+        client.sendRaw(burst)
+        client.send(command: "after", payload: [])
+        XCTAssertTrue(recorder.wait { $0.messages.count == 1 })
+        XCTAssertTrue(eventually { reported.value == 1_000 })
+        XCTAssertEqual(harness.engine.statistics.droppedFrames, 1_000)
+        XCTAssertEqual(harness.engine.statistics.frameErrors, ["bad-checksum": 1_000])
+        XCTAssertEqual(harness.engine.peerIDs.count, 1)
+    }
+
     /// RELIABILITY.md case 4 over loopback: each malformed command field closes its own connection
     /// as `bad-command` and is counted under the rule it broke; a well-formed unknown name reaches the
     /// handlers (the node ignores and counts it) and its peer stays.

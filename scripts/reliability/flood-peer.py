@@ -190,7 +190,11 @@ def mode_badsum(args, peer):
     # ping frames with a wrong checksum: any that got through would be answered with a pong
     batch = b"".join(frame("ping", struct.pack("<Q", 0xBAD0_0000_0000_0000 + i), bad_checksum=True)
                      for i in range(args.count))
-    peer.send(batch)
+    try:
+        peer.send(batch)
+    except OSError:
+        # the node closed the connection while the batch was being written (a ban)
+        peer.closed = True
     sent_s = time.monotonic() - start
     delivered, closed_at = 0, None
     deadline = time.monotonic() + args.hold

@@ -1,0 +1,46 @@
+import DilithionNode
+import DilithionTestKit
+import DilithionWire
+import Foundation
+import XCTest
+
+/// RELIABILITY.md case 16 at the node: a peer that asks for many blocks and does not read costs the
+/// node at most the send cap plus one block, not its whole request; once it reads, every block comes.
+final class BlockServingTests: XCTestCase {
+    let harness = NodeHarness()
+
+    override func tearDown() {
+        harness.shutdown()
+    }
+
+    func testAPeerThatDoesNotReadHoldsAtMostTheSendCapPlusOneBlock() throws {
+        let blockSize = 200_000
+        let sendCap = 1_000_000  // EngineConfiguration's default
+        let node = try harness.makeNode()
+        let hashes = try node.generate(blocks: 60, blockSize: blockSize)
+        let peer = try FakePeer(port: harness.port(of: node), receiveBufferBytes: 4096)
+        XCTAssertTrue(peer.handshake().isComplete)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        // 12 MB asked for; the kernel buffers take little of it while the peer does not read.
+        XCTAssertTrue(peer.send(.getdata(hashes.map { InventoryItem(.block, hash: $0) })))
+        NodeHarness.wait("the server holds back") {
+            guard let info = node.peerInfo().first else { return false }
+            return info.sendPaused && node.blockServerQueuedCount > 0
+        }
+        // Give the server every chance to overfill: it must stay parked.
+        Thread.sleep(forTimeInterval: 0.3)
+        let held = try XCTUnwrap(node.peerInfo().first)
+        XCTAssertLessThanOrEqual(held.peakOutboxBytes, sendCap + blockSize + 1_000, "at most the cap plus one block")
+        XCTAssertGreaterThan(node.blockServerQueuedCount, 0, "the rest waits in the server's queue")
+
+        // Reading again drains the outbox; the engine's observer resumes the server: all 60 arrive.
+        var blocks = 0
+        let deadline = Date().addingTimeInterval(60)
+        while blocks < hashes.count, Date() < deadline {
+            blocks += peer.receive(for: 0.5).frames.filter { $0.command == Command.block }.count
+        }
+        XCTAssertEqual(blocks, hashes.count)
+        XCTAssertEqual(node.blockServerQueuedCount, 0)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(node.peerInfo().first).peakOutboxBytes, sendCap + blockSize + 1_000)
+    }
+}
