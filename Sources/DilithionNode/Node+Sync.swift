@@ -27,8 +27,19 @@ extension Node {
 
     func startSync(with peer: PeerID, peerHeight: Int32) {
         let ask: Bool = lock.withLock {
-            guard headersSyncPeer == nil || headersSyncPeer == peer else { return false }
-            guard Int(peerHeight) > chain.bestHeader.height || chain.bestHeader.height == 0 else { return false }
+            let best = chain.bestHeader.height
+            let claimsMore = Int(peerHeight) > best
+            guard claimsMore || best == 0 else { return false }
+            if let current = headersSyncPeer, current != peer {
+                // A node still at genesis takes any peer for headers sync, even one claiming height 0;
+                // such a peer must not keep the slot from one that claims more (it may never answer,
+                // and would hold headers sync until the silent-peer check, 120 s later).
+                let currentClaim = Int(sessions[current]?.version?.startHeight ?? 0)
+                guard claimsMore, currentClaim <= best else { return false }
+                syncLogger.info("headers sync peer replaced", metadata: [
+                    "old": "\(current.rawValue)", "old_height": "\(currentClaim)", "peer": "\(peer.rawValue)",
+                    "height": "\(peerHeight)"])
+            }
             headersSyncPeer = peer
             return true
         }

@@ -1,0 +1,33 @@
+import DilithionNet
+import DilithionNode
+import DilithionTestKit
+import DilithionWire
+import XCTest
+
+/// Choosing the headers-sync peer.
+final class SyncPeerTests: XCTestCase {
+    let harness = NodeHarness()
+
+    override func tearDown() {
+        harness.shutdown()
+    }
+
+    /// A fresh node takes the first peer for headers sync even when it claims height 0. When that peer
+    /// never answers and a peer claiming a chain arrives, the newcomer takes over at once. The node's
+    /// clock is manual and never moves, so only the replacement (not the 120 s silent-peer check) can
+    /// let the sync finish.
+    func testAPeerClaimingMoreReplacesASilentHeightZeroSyncPeer() throws {
+        let clock = ManualClock()
+        let empty = try harness.makeNode(clock: clock)
+        let silent = try FakePeer(port: harness.port(of: empty))
+        XCTAssertTrue(silent.handshake(version: FakePeer.makeVersion(port: harness.port(of: empty), startHeight: 0)).isComplete)
+        // The silent peer got the getheaders: it holds the sync slot now.
+        XCTAssertTrue(silent.receive(for: 10) { $0.contains { $0.command == Command.getheaders } }.frames
+            .contains { $0.command == Command.getheaders })
+        let server = try harness.makeNode()
+        _ = try server.generate(blocks: 30, blockSize: 1_000)
+        try server.addNode("127.0.0.1:\(harness.port(of: empty))", command: .onetry)
+        NodeHarness.wait("the empty node syncs from the server") { empty.blockchainInfo().blocks == 30 }
+        XCTAssertEqual(empty.peerInfo().count, 2, "the silent peer is still connected, just not in the way")
+    }
+}
