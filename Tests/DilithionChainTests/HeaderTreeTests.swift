@@ -348,7 +348,7 @@ final class HeaderTreeTests: XCTestCase {
         XCTAssertNoThrow(try tree.insert(stale, hash: try stale.hash(), now: Fixtures.farFuture))
     }
 
-    func testTimestampMayBeAtMostTwoHoursAhead() {
+    func testTimestampMayBeAtMostTwoHoursAheadOnRegtestAndTenMinutesElsewhere() {
         var tree = Fixtures.tree()
         let link = Fixtures.child(of: Fixtures.genesisLink)
         let now = Int64(link.header.time) - 7_201
@@ -359,6 +359,9 @@ final class HeaderTreeTests: XCTestCase {
         XCTAssertEqual(rejection?.reasonCode, "time-too-new")
         XCTAssertEqual(rejection?.misbehaviourPoints, 0)
         XCTAssertNoThrow(try tree.insert(link.header, hash: link.hash, now: now + 1))
+        for network in [Network.mainnet, .testnet, .dilv] {
+            XCTAssertEqual(ChainConfiguration(network: network).maxFutureBlockTimeSeconds, 600, "\(network)")
+        }
     }
 
     func testFailedHeaderAndDescendantsAreRefusedAndBestChainFallsBack() throws {
