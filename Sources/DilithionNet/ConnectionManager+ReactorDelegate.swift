@@ -243,6 +243,7 @@ extension ConnectionManager: ReactorDelegate {
             state.discardInbox()
             state.outbox.removeAll()
             counters.disconnects[reason, default: 0] += 1
+            counters.departedTraffic.add(state)
             if case .frame(let error) = failure {
                 counters.frameErrors[error.detailCode, default: 0] += 1
             }

@@ -220,6 +220,16 @@ public final class ConnectionManager: @unchecked Sendable {
         return lock.withLock { peers.values.map { $0.snapshot(now: now) } }.sorted { $0.peer < $1.peer }
     }
 
+    /// Traffic since the engine started: departed peers' final figures plus the connected peers'
+    /// current ones, so the totals never go down when a peer leaves.
+    public var trafficTotals: TrafficTotals {
+        lock.withLock {
+            var totals = counters.departedTraffic
+            for state in peers.values { totals.add(state) }
+            return totals
+        }
+    }
+
     /// True while `peer`'s outbox holds more than ``EngineConfiguration/sendCapBytes``: a producer
     /// that is not the dispatcher (the block server) must hold back until it drains. False for a
     /// peer that is gone.

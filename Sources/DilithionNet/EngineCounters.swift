@@ -9,4 +9,6 @@ struct EngineCounters {
     var dispatcherPasses = 0
     var dispatcherSleeps = 0
     var sendsToUnavailablePeers = 0
+    /// Traffic of the peers that left the table (added when each is finalized).
+    var departedTraffic = TrafficTotals()
 }

@@ -50,13 +50,9 @@ extension Node {
     }
 
     public func netTotals() -> NetTotals {
-        // Connected peers' exact counters plus what departed peers had at their last keepalive tick.
-        let peers = manager.allPeerStatistics
-        let departed = lock.withLock { departedBytes }
-        return NetTotals(
-            bytesReceived: departed.received + peers.reduce(0) { $0 + $1.bytesReceived },
-            bytesSent: departed.sent + peers.reduce(0) { $0 + $1.bytesSent },
-            timeMillis: wallClock.now * 1000)
+        // Every peer since the start, departed ones included (the engine adds them as they leave).
+        let totals = manager.trafficTotals
+        return NetTotals(bytesReceived: totals.bytesReceived, bytesSent: totals.bytesSent, timeMillis: wallClock.now * 1000)
     }
 
     public func blockchainInfo() -> BlockchainInfo {
@@ -204,9 +200,13 @@ extension Node {
         }
         byState["established", default: 0] = established
         let info = blockchainInfo()
+        let traffic = manager.trafficTotals
         return NodeMetricsSnapshot(
             peersByDirectionAndState: byState, bytesReceivedByCommand: received, bytesSentByCommand: sent,
-            messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount, handshakeSeconds: durations,
+            messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount,
+            bytesReceivedTotalByCommand: traffic.received.mapValues(\.bytes), bytesSentTotalByCommand: traffic.sent.mapValues(\.bytes),
+            messagesReceivedTotalByCommand: traffic.received.mapValues(\.messages),
+            messagesSentTotalByCommand: traffic.sent.mapValues(\.messages), handshakeSeconds: durations,
             disconnectsByReason: Dictionary(uniqueKeysWithValues: engine.disconnects.map { ($0.key.rawValue, $0.value) }),
             misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored, bans: bans.list(now: wallClock.now).count,
             inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },

@@ -78,8 +78,6 @@ extension Node {
     func peerDisconnected(_ peer: PeerID, _ reason: DisconnectReason) {
         lock.withLock {
             if let session = sessions.removeValue(forKey: peer) {
-                departedBytes.received += session.lastKnownBytes.received
-                departedBytes.sent += session.lastKnownBytes.sent
                 peerLogger.info("peer left", metadata: [
                     "peer": "\(peer.rawValue)", "addr": "\(session.address)", "reason": "\(reason.rawValue)"])
             }
@@ -119,7 +117,6 @@ extension Node {
         }
         var ping: UInt64?
         let timedOut: Bool = lock.withLock {
-            sessions[context.peer]?.lastKnownBytes = (stats.bytesReceived, stats.bytesSent)
             guard let session = sessions[context.peer], session.isEstablished else { return false }
             if let sentAt = session.pingSentAt {
                 return now.duration(since: sentAt) >= timeouts.pongTimeout

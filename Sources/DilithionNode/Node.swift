@@ -47,7 +47,6 @@ public final class Node: @unchecked Sendable {
     /// The tip last announced to peers.
     var lastAnnouncedTip: ChainTip
     /// Bytes of peers that have left, as of their last keepalive tick (for `getnettotals`).
-    var departedBytes: (received: Int, sent: Int) = (0, 0)
 
     let serving: BlockServer
     var dialerThread: NativeThread?

@@ -129,6 +129,11 @@ public struct NodeMetricsSnapshot: Sendable {
     public var bytesSentByCommand: [String: Int]
     public var messagesReceivedByCommand: [String: Int]
     public var messagesSentByCommand: [String: Int]
+    /// Since the node started, departed peers included (monotonic counters).
+    public var bytesReceivedTotalByCommand: [String: Int]
+    public var bytesSentTotalByCommand: [String: Int]
+    public var messagesReceivedTotalByCommand: [String: Int]
+    public var messagesSentTotalByCommand: [String: Int]
     /// Handshake durations in seconds (the renderer buckets them).
     public var handshakeSeconds: [Double]
     public var disconnectsByReason: [String: Int]

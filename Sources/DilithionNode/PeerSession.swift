@@ -41,8 +41,6 @@ final class PeerSession: @unchecked Sendable {
     var lastBlockAt: EngineInstant?
     var servedBlocks = Set<Hash256>()
     var unknownBlockRequests = 0
-    /// Byte counters as of the last keepalive tick (kept for totals after the peer leaves).
-    var lastKnownBytes: (received: Int, sent: Int) = (0, 0)
 
     init(id: PeerID, direction: PeerDirection, address: SocketAddress, isManual: Bool,
          handshake: HandshakeMachine, now: EngineInstant, nowSeconds: Double) {

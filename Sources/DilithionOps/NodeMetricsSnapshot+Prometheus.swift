@@ -36,6 +36,18 @@ extension NodeMetricsSnapshot {
         out.labelled("dilithion_peer_messages_sent", type: .gauge,
                      help: "Messages sent to the currently connected peers, by command.",
                      label: "command", values: messagesSentByCommand)
+        out.labelled("dilithion_bytes_received_total", type: .counter,
+                     help: "Bytes received from all peers since the start, departed peers included, by command.",
+                     label: "command", values: bytesReceivedTotalByCommand)
+        out.labelled("dilithion_bytes_sent_total", type: .counter,
+                     help: "Bytes sent to all peers since the start, departed peers included, by command.",
+                     label: "command", values: bytesSentTotalByCommand)
+        out.labelled("dilithion_messages_received_total", type: .counter,
+                     help: "Messages received from all peers since the start, by command.",
+                     label: "command", values: messagesReceivedTotalByCommand)
+        out.labelled("dilithion_messages_sent_total", type: .counter,
+                     help: "Messages sent to all peers since the start, by command.",
+                     label: "command", values: messagesSentTotalByCommand)
         out.histogram("dilithion_handshake_duration_seconds",
                       help: "Time from TCP connect to a completed version/verack handshake.",
                       buckets: Self.handshakeBuckets, observations: handshakeSeconds)

@@ -201,6 +201,24 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(harness.engine.peerIDs.count, 1, "the honest peer is unaffected")
     }
 
+    /// `getnettotals` and the traffic counters: a peer's bytes stay counted after it leaves.
+    func testTrafficTotalsKeepWhatDepartedPeersExchanged() throws {
+        let recorder = Recorder()
+        let harness = try EngineHarness(handlers: recorder.handlers())
+        defer { harness.engine.stop() }
+        let client = try harness.client()
+        for _ in 0..<3 { client.send(command: "x", payload: [UInt8](repeating: 7, count: 10)) }
+        XCTAssertTrue(recorder.wait { $0.messages.count == 3 })
+        let live = harness.engine.trafficTotals
+        client.close()
+        XCTAssertTrue(recorder.wait { $0.disconnects.count == 1 })
+        let totals = harness.engine.trafficTotals
+        XCTAssertEqual(totals.received["x"], live.received["x"])
+        XCTAssertEqual(totals.received["x"]?.messages, 3)
+        XCTAssertEqual(totals.bytesReceived, 3 * (Limits.frameHeaderSize + 10))
+        XCTAssertTrue(harness.engine.peerIDs.isEmpty)
+    }
+
     /// Dropped frames reach `onFramesDropped` on the dispatcher, counted, at most one event per peer
     /// queued at a time (a flood of bad frames coalesces); the connection and later frames survive.
     func testDroppedFramesAreReportedToTheHandlersAndCoalesced() throws {

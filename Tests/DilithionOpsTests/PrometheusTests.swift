@@ -28,7 +28,9 @@ import Testing
         let snapshot = NodeMetricsSnapshot(
             peersByDirectionAndState: ["inbound/established": 2, "outbound/connecting": 1, "established": 2],
             bytesReceivedByCommand: ["block": 1000, "ping": 8], bytesSentByCommand: ["pong": 8],
-            messagesReceivedByCommand: ["block": 1], messagesSentByCommand: ["pong": 1], handshakeSeconds: [0.002, 0.3],
+            messagesReceivedByCommand: ["block": 1], messagesSentByCommand: ["pong": 1],
+            bytesReceivedTotalByCommand: ["block": 5000], bytesSentTotalByCommand: ["pong": 64],
+            messagesReceivedTotalByCommand: ["block": 5], messagesSentTotalByCommand: ["pong": 2], handshakeSeconds: [0.002, 0.3],
             disconnectsByReason: ["timeout": 4], misbehaviourByReason: ["bad-header": 1],
             frameErrorsByKind: ["bad-command/non-printable": 2, "bad-checksum": 5], ignoredByReason: ["unknown-command": 7], bans: 1, inboxBytes: 10,
             outboxBytes: 20, dispatcherQueueDepth: 3, tipHeight: 100, headersHeight: 200, ibdProgress: 0.5,
@@ -39,6 +41,8 @@ import Testing
         #expect(text.contains("dilithion_peers_handshaked 2\n"))
         #expect(text.contains("dilithion_peer_bytes_received{command=\"block\"} 1000\n"))
         #expect(text.contains("dilithion_disconnects_total{reason=\"timeout\"} 4\n"))
+        #expect(text.contains("# TYPE dilithion_bytes_received_total counter\ndilithion_bytes_received_total{command=\"block\"} 5000\n"))
+        #expect(text.contains("dilithion_messages_sent_total{command=\"pong\"} 2\n"))
         #expect(text.contains("dilithion_frame_errors_total{kind=\"bad-command/non-printable\"} 2\n"))
         #expect(text.contains("dilithion_messages_ignored_total{reason=\"unknown-command\"} 7\n"))
         #expect(text.contains("dilithion_handshake_duration_seconds_bucket{le=\"0.005\"} 1\n"))
@@ -56,7 +60,7 @@ import Testing
             #expect(Double(parts[1]) != nil || parts[1] == "NaN", "bad value: \(line)")
         }
         #expect(types.values.allSatisfy { $0 == 1 })
-        #expect(types.count >= 21)
+        #expect(types.count >= 25)
     }
 
     @Test func processStatisticsAreReadFromProcAndRendered() throws {
