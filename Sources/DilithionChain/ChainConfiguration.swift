@@ -11,6 +11,11 @@ public struct ChainConfiguration: Sendable {
     public var legacyHasher: (any LegacyHeaderHasher)?
     /// At most this many known headers may lie outside the best chain (header-spam bound).
     public var maxSideBranchHeaders: Int
+    /// At most this many headers are kept above the stored tip: the bound on the header tree for
+    /// headers that extend the best chain, which the side-branch cap does not cover (VDF headers
+    /// carry no proof a relay can check, so they cost a spammer nothing). Headers sync pauses at the
+    /// bound and resumes as blocks are stored; 100,000 headers are about 40 MB.
+    public var maxHeadersAheadOfTip: Int
     /// How far a header's time may be ahead of the supplied clock: 10 minutes as in the C++ node
     /// (Bitcoin's 2 hours on regtest).
     public var maxFutureBlockTimeSeconds: Int64
@@ -31,6 +36,7 @@ public struct ChainConfiguration: Sendable {
         self.checkpoints = .of(network)
         self.legacyHasher = legacyHasher
         self.maxSideBranchHeaders = 100_000
+        self.maxHeadersAheadOfTip = 100_000
         // The C++ node's MAX_FUTURE_BLOCK_TIME_V2 (10 minutes) applies on mainnet from height 24,500
         // and on testnet and DilV from genesis; a header further ahead would be refused by the C++
         // network, and every minute allowed is a minute of free VDF headers (HeaderSpamBench).

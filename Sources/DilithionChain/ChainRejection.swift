@@ -30,6 +30,9 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case checkpointMismatch(height: Int)
     /// The header forks from the active chain below the highest checkpoint.
     case forkBelowCheckpoint(height: Int)
+    /// The header would sit more than the allowed number of headers above the stored tip. 0 points:
+    /// an honest peer meets it in every long initial sync; headers sync resumes as blocks arrive.
+    case tooFarAheadOfTip(limit: Int)
     /// Accepting the header would exceed the cap on headers outside the best chain.
     case tooManySideBranchHeaders(limit: Int)
     /// The block blob exceeds the 4 MiB cap.
@@ -72,6 +75,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .checkpointMismatch: return "checkpoint-mismatch"
         case .forkBelowCheckpoint: return "bad-fork-prior-to-checkpoint"
         case .tooManySideBranchHeaders: return "too-many-fork-headers"
+        case .tooFarAheadOfTip: return "headers-ahead-of-blocks"
         case .blockTooLarge: return "bad-blk-length"
         case .malformedTransactions: return "bad-blk-txns"
         case .noTransactions: return "bad-blk-no-txns"
@@ -90,7 +94,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     /// Misbehaviour points for the peer that sent it (ban at 100, PROTOCOL.md §7).
     public var misbehaviourPoints: Int {
         switch self {
-        case .legacyHasherUnavailable, .timeTooNew, .lowWorkBlock: return 0
+        case .legacyHasherUnavailable, .timeTooNew, .lowWorkBlock, .tooFarAheadOfTip: return 0
         case .unknownParent, .tooManySideBranchHeaders, .unexpectedBlock: return 20
         default: return 100
         }
@@ -120,7 +124,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .timeTooNew(let time, let limit): return "\(reasonCode) (time \(time) > \(limit))"
         case .timeTooOld(let time, let median): return "\(reasonCode) (time \(time) <= median \(median))"
         case .checkpointMismatch(let height), .forkBelowCheckpoint(let height): return "\(reasonCode) (height \(height))"
-        case .tooManySideBranchHeaders(let limit): return "\(reasonCode) (limit \(limit))"
+        case .tooManySideBranchHeaders(let limit), .tooFarAheadOfTip(let limit): return "\(reasonCode) (limit \(limit))"
         case .blockTooLarge(let size): return "\(reasonCode) (\(size) bytes)"
         case .malformedTransactions(let detail): return "\(reasonCode) (\(detail))"
         case .unexpectedBlock(let expected, let received): return "\(reasonCode) (wanted \(expected), got \(received))"

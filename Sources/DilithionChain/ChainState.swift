@@ -120,7 +120,9 @@ public final class ChainState: @unchecked Sendable {
 
     // MARK: Headers
 
-    /// Adds headers in order, stopping at the first refused one (earlier ones stay).
+    /// Adds headers in order, stopping at the first refused one (earlier ones stay). A header more
+    /// than ``ChainConfiguration/maxHeadersAheadOfTip`` above the stored tip is refused
+    /// (``ChainRejection/tooFarAheadOfTip(limit:)``, 0 points) until blocks catch up.
     ///
     /// - Parameter now: the current time in seconds since the Unix epoch (future-time limit, VDF lottery).
     public func acceptHeaders(_ headers: [BlockHeader], now: Int64) -> HeadersAcceptance {
@@ -139,8 +141,14 @@ public final class ChainState: @unchecked Sendable {
             let oldBest = tree.bestTip.hash
             var accepted = 0
             var rejection = hashRejection
+            let heightLimit = storedTip.height + configuration.maxHeadersAheadOfTip
             for (header, hash) in zip(headers, hashes) {
                 do throws(ChainRejection) {
+                    if let parent = tree.record(for: header.previousBlockHash), parent.height >= heightLimit,
+                        tree.record(for: hash) == nil
+                    {
+                        throw .tooFarAheadOfTip(limit: configuration.maxHeadersAheadOfTip)
+                    }
                     let insertion = try tree.insert(header, hash: hash, now: now)
                     if insertion.isNew {
                         accepted += 1

@@ -30,6 +30,9 @@ extension Node {
             let best = chain.bestHeader.height
             let claimsMore = Int(peerHeight) > best
             guard claimsMore || best == 0 else { return false }
+            // No room for another batch above the stored tip: checkStalls restarts the sync once
+            // blocks have caught up.
+            guard hasRoomForHeaders else { return false }
             if let current = headersSyncPeer, current != peer {
                 // A node still at genesis takes any peer for headers sync, even one claiming height 0;
                 // such a peer must not keep the slot from one that claims more (it may never answer,
@@ -66,7 +69,12 @@ extension Node {
             return
         }
         let result = chain.acceptHeaders(headers, now: wallClock.now)
-        if let rejection = result.rejection {
+        var pausedAtCap = false
+        if case .tooFarAheadOfTip? = result.rejection {
+            // Not the peer's fault: we hold as many headers above our blocks as we keep.
+            pausedAtCap = true
+            countIgnored("headers-ahead-of-blocks")
+        } else if let rejection = result.rejection {
             penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
         let lastHeight = Int32(clamping: chain.record(for: (try? headers.last!.hash()) ?? .zero)?.height ?? 0)
@@ -77,8 +85,16 @@ extension Node {
                     ? lastHeight : max(session.bestKnownHeight, lastHeight)
             }
         }
-        if headers.count == Limits.maxHeaders && result.rejection == nil {
+        if headers.count == Limits.maxHeaders && (result.rejection == nil || pausedAtCap) && hasRoomForHeaders {
             requestHeaders(from: context.peer)
+        } else if pausedAtCap || (headers.count == Limits.maxHeaders && result.rejection == nil) {
+            // Paused at the headers cap: resumed as blocks are stored (receivedBlock), or by checkStalls.
+            lock.withLock {
+                if headersSyncPeer == context.peer { headersSyncPeer = nil }
+                headersSyncPaused = true
+            }
+            syncLogger.debug("headers sync paused until blocks catch up", metadata: [
+                "headers": "\(chain.bestHeader.height)", "tip": "\(chain.tip.height)"])
         } else {
             lock.withLock { if headersSyncPeer == context.peer { headersSyncPeer = nil } }
             if result.acceptedCount > 0 || result.rejection == nil {
@@ -147,6 +163,10 @@ extension Node {
         switch acceptance {
         case .stored(_, let height, _):
             lock.withLock { blockRate.record(bytes: block.blob.count + 150, nowNanoseconds: clock.now.nanoseconds) }
+            if lock.withLock({ headersSyncPaused }), hasRoomForHeaders {
+                lock.withLock { headersSyncPaused = false }
+                startHeadersSyncWithBestCandidate()
+            }
             announceTipIfMoved(except: context.peer)
             if height % 500 == 0 || chain.tip.height == chain.bestHeader.height {
                 logProgress()
@@ -233,15 +253,23 @@ extension Node {
             return nil
         }
         if let silentSync { syncLogger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"]) }
-        if lock.withLock({ headersSyncPeer == nil }) {
-            let best = chain.bestHeader.height
-            let candidate: (PeerID, Int32)? = lock.withLock {
-                sessions.values.filter { $0.isEstablished && Int($0.bestKnownHeight) > best }
-                    .max { $0.bestKnownHeight < $1.bestKnownHeight }.map { ($0.id, $0.bestKnownHeight) }
-            }
-            if let candidate { startSync(with: candidate.0, peerHeight: candidate.1) }
-        }
+        if lock.withLock({ headersSyncPeer == nil }) { startHeadersSyncWithBestCandidate() }
         requestWork()
+    }
+
+    /// Starts headers sync with the established peer known to have the most headers beyond ours.
+    func startHeadersSyncWithBestCandidate() {
+        let best = chain.bestHeader.height
+        let candidate: (PeerID, Int32)? = lock.withLock {
+            sessions.values.filter { $0.isEstablished && Int($0.bestKnownHeight) > best }
+                .max { $0.bestKnownHeight < $1.bestKnownHeight }.map { ($0.id, $0.bestKnownHeight) }
+        }
+        if let candidate { startSync(with: candidate.0, peerHeight: candidate.1) }
+    }
+
+    /// Whether a full batch of headers still fits under the cap on headers above the stored tip.
+    var hasRoomForHeaders: Bool {
+        chain.bestHeader.height - chain.tip.height + Limits.maxHeaders <= chain.configuration.maxHeadersAheadOfTip
     }
 
     var isInitialBlockDownload: Bool {

@@ -35,6 +35,8 @@ public final class Node: @unchecked Sendable {
     var sessions: [PeerID: PeerSession] = [:]
     var scheduler: BlockDownloadScheduler<PeerID>
     var headersSyncPeer: PeerID?
+    /// Headers sync stopped at the cap on headers above the stored tip; resumed as blocks arrive.
+    var headersSyncPaused = false
     /// When `checkStalls` last ran: it scans every peer, so the per-peer ticks run it at most once
     /// per `stallCheckInterval` node-wide (per peer it made 10,000 idle peers quadratic).
     var lastStallCheck: EngineInstant?
@@ -75,6 +77,7 @@ public final class Node: @unchecked Sendable {
         if configuration.network.parameters.usesLegacyHeaders {
             chainConfiguration.legacyHasher = RandomXHasher()
         }
+        if let ahead = configuration.maxHeadersAheadOfTip { chainConfiguration.maxHeadersAheadOfTip = max(ahead, Limits.maxHeaders) }
         self.chain = try ChainState(
             directory: configuration.dataDirectory, configuration: chainConfiguration, reindex: configuration.reindex)
         let now = wallClock.now

@@ -28,6 +28,9 @@ public struct NodeConfiguration: Sendable {
     public var maxBlocksInFlightPerPeer: Int
     /// The user agent we send in `version`.
     public var userAgent: String
+    /// Headers kept above the stored tip at most (nil: the chain default, 100,000); headers sync
+    /// pauses there until blocks catch up.
+    public var maxHeadersAheadOfTip: Int?
 
     /// The version string of this implementation.
     public static let softwareVersion = "0.1.0"
@@ -49,6 +52,7 @@ public struct NodeConfiguration: Sendable {
         self.timeouts = PeerTimeouts()
         self.maxBlocksInFlightPerPeer = 16
         self.userAgent = "/dilithion-swift:\(Self.softwareVersion)/"
+        self.maxHeadersAheadOfTip = nil
     }
 
     /// Inbound slots: what is left of the total after the outbound target.

@@ -39,6 +39,28 @@ final class ChainStateTests: XCTestCase {
 
     private let now = Fixtures.farFuture
 
+    /// Headers that extend the best chain are bounded by the cap above the stored tip (free VDF
+    /// headers otherwise grow the tree without bound); storing blocks makes room again. 0 points.
+    func testHeadersAreCappedAboveTheStoredTipAndBlocksMakeRoom() throws {
+        var capped = configuration
+        capped.maxHeadersAheadOfTip = 5
+        let chain = try ChainState(directory: directory, configuration: capped)
+        let chainBlocks = genesisBlocks(8)
+        let first = chain.acceptHeaders(chainBlocks.map(\.header), now: now)
+        XCTAssertEqual(first.acceptedCount, 5)
+        XCTAssertEqual(first.rejection, .tooFarAheadOfTip(limit: 5))
+        XCTAssertEqual(first.rejection?.misbehaviourPoints, 0)
+        XCTAssertEqual(first.rejection?.reasonCode, "headers-ahead-of-blocks")
+        XCTAssertEqual(chain.bestHeader.height, 5)
+        for block in chainBlocks.prefix(3) {
+            guard case .stored = try chain.acceptBlock(block, now: now) else { return XCTFail("block not stored") }
+        }
+        let second = chain.acceptHeaders(chainBlocks.map(\.header), now: now)
+        XCTAssertEqual(second.acceptedCount, 3)
+        XCTAssertNil(second.rejection)
+        XCTAssertEqual(chain.bestHeader.height, 8)
+    }
+
     func testEmptyStoreStartsWithGenesisStored() throws {
         let chain = try open()
         XCTAssertEqual(chain.tip, ChainTip(hash: Fixtures.genesisHash, height: 0))

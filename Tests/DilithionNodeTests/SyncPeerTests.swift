@@ -30,4 +30,22 @@ final class SyncPeerTests: XCTestCase {
         NodeHarness.wait("the empty node syncs from the server") { empty.blockchainInfo().blocks == 30 }
         XCTAssertEqual(empty.peerInfo().count, 2, "the silent peer is still connected, just not in the way")
     }
+
+    /// With the headers cap at its minimum (one batch above the stored tip), headers sync pauses
+    /// at every batch and resumes as blocks are stored, until the whole chain is synced.
+    func testASyncLongerThanTheHeadersCapPausesAndResumesToTheTip() throws {
+        let server = try harness.makeNode()
+        let hashes = try server.generate(blocks: 5_000, blockSize: 250)
+        let client = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: server))"]) {
+            $0.maxHeadersAheadOfTip = Limits.maxHeaders
+        }
+        var mostAhead = 0
+        NodeHarness.wait("the capped node syncs 5,000 blocks", timeout: 120) {
+            let info = client.blockchainInfo()
+            mostAhead = max(mostAhead, info.headers - info.blocks)
+            return info.blocks == 5_000
+        }
+        XCTAssertEqual(client.blockchainInfo().bestBlockHash, hashes.last)
+        XCTAssertLessThanOrEqual(mostAhead, Limits.maxHeaders, "never more headers above the blocks than the cap")
+    }
 }
