@@ -197,6 +197,12 @@ public final class ChainState: @unchecked Sendable {
         case .stored: return .alreadyHave(hash: hash)
         case .failed: return .rejected(.knownInvalid(hash))
         case .headerOnly: break
+        case .unavailable:
+            // Somebody delivered it after all: the branch competes again.
+            lock.withLock {
+                tree.markAvailable(hash)
+                refreshStoredTip()
+            }
         case nil:
             if lock.withLock({ tree.record(for: message.header.previousBlockHash) }) == nil {
                 return .unrequestedOrphan(hash: hash)
@@ -243,6 +249,27 @@ public final class ChainState: @unchecked Sendable {
         }
         return .stored(hash: hash, height: height, bestChainChange: change)
     }
+
+    // MARK: Unavailable branches
+
+    /// Demotes the header-only branch starting at `hash`, whose block no connected peer could
+    /// deliver, so that the best header chain falls back to branches that can be fetched (see
+    /// ``HeaderStatus/unavailable``). Returns the best-chain change, nil when nothing changed.
+    @discardableResult
+    public func markUnavailable(_ hash: Hash256) -> BestChainChange? {
+        lock.withLock {
+            let change = tree.markUnavailable(hash)
+            refreshStoredTip()
+            return change
+        }
+    }
+
+    /// True when `hash` is on the best header chain.
+    public func isOnBestChain(_ hash: Hash256) -> Bool { lock.withLock { tree.isOnBestChain(hash) } }
+
+    /// The height at which the branch of `hash` leaves the best chain (its own height when it is
+    /// on it); nil for an unknown hash.
+    public func forkHeight(of hash: Hash256) -> Int? { lock.withLock { tree.forkHeight(of: hash) } }
 
     // MARK: Tip
 

@@ -121,11 +121,14 @@ public struct HeaderTree: Sendable {
     ) throws(ChainRejection) -> HeaderInsertion {
         if let existing = indexByHash[hash] {
             if records[existing].status == .failed { throw .knownInvalid(hash) }
-            return HeaderInsertion(isNew: false, height: records[existing].height, bestChainChange: nil)
+            // Sent again: the sender claims the branch, so it may compete again.
+            let change = records[existing].status == .unavailable ? reactivate(existing) : nil
+            return HeaderInsertion(isNew: false, height: records[existing].height, bestChainChange: change)
         }
         guard let parentIndex = indexByHash[header.previousBlockHash] else {
             throw .unknownParent(header.previousBlockHash)
         }
+        if records[parentIndex].status == .unavailable { _ = reactivate(parentIndex) }
         let parent = records[parentIndex]
         if parent.status == .failed { throw .invalidParent(parent.hash) }
         let height = parent.height + 1
@@ -246,17 +249,67 @@ public struct HeaderTree: Sendable {
             records[later].status = .failed
         }
         guard bestTip.status == .failed else { return nil }
-        var best = 0
-        for candidate in records.indices where records[candidate].status != .failed {
-            if records[best].chainWork < records[candidate].chainWork { best = candidate }
-        }
-        setBest(best)
+        setBest(bestCompetingRecord())
         lotteryAnchor = nil
         return change(from: oldTip)
     }
 }
 
 extension HeaderTree {
+    /// Demotes the header-only branch from `hash` (it and its descendants become
+    /// ``HeaderStatus/unavailable``); if the best chain ran through it, the best remaining header
+    /// becomes the tip. Refused (nil) for genesis, for a header that is not header-only, and when a
+    /// block below it is stored (then somebody did serve the branch).
+    @discardableResult
+    public mutating func markUnavailable(_ hash: Hash256) -> BestChainChange? {
+        guard let index = indexByHash[hash], index != 0, records[index].status == .headerOnly else { return nil }
+        var branch = [index]
+        var inBranch: Set<Int> = [index]
+        // Parents precede children, so one forward pass reaches every descendant.
+        for later in (index + 1)..<records.count where inBranch.contains(records[later].parentIndex) {
+            if records[later].status == .stored { return nil }
+            inBranch.insert(later)
+            branch.append(later)
+        }
+        let oldTip = bestTip.hash
+        for member in branch where records[member].status == .headerOnly { records[member].status = .unavailable }
+        guard bestTip.status == .unavailable else { return nil }
+        setBest(bestCompetingRecord())
+        lotteryAnchor = nil
+        return change(from: oldTip)
+    }
+
+    /// Makes `hash` (an unavailable header, e.g. one whose block just arrived) compete again.
+    @discardableResult
+    public mutating func markAvailable(_ hash: Hash256) -> BestChainChange? {
+        guard let index = indexByHash[hash], records[index].status == .unavailable else { return nil }
+        return reactivate(index)
+    }
+
+    /// Returns `index` and its unavailable ancestors to header-only and lets it compete for best.
+    mutating func reactivate(_ index: Int) -> BestChainChange? {
+        var cursor = index
+        while cursor > 0, records[cursor].status == .unavailable {
+            records[cursor].status = .headerOnly
+            cursor = records[cursor].parentIndex
+        }
+        guard bestTip.chainWork < records[index].chainWork else { return nil }
+        let oldTip = bestTip.hash
+        setBest(index)
+        lotteryAnchor = nil
+        return change(from: oldTip)
+    }
+
+    /// The record with the most work that may be the best header (not failed, not unavailable);
+    /// the first seen on ties.
+    func bestCompetingRecord() -> Int {
+        var best = 0
+        for candidate in records.indices where records[candidate].status != .failed && records[candidate].status != .unavailable {
+            if records[best].chainWork < records[candidate].chainWork { best = candidate }
+        }
+        return best
+    }
+
     /// Height of the highest best-chain ancestor of `hash` (its own height when on the best chain).
     func forkHeight(of hash: Hash256) -> Int? {
         indexByHash[hash].map { records[forkPoint(of: $0)].height }

@@ -77,9 +77,12 @@ extension Node {
         } else if let rejection = result.rejection {
             penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
-        let lastHeight = Int32(clamping: chain.record(for: (try? headers.last!.hash()) ?? .zero)?.height ?? 0)
+        let lastHash = (try? headers.last!.hash(legacyHasher: chain.configuration.legacyHasher)) ?? .zero
+        let lastRecord = chain.record(for: lastHash)
+        let lastHeight = Int32(clamping: lastRecord?.height ?? 0)
         lock.withLock {
             if let session = sessions[context.peer] {
+                if lastRecord != nil { session.bestKnownHash = lastHash }
                 // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
                 session.bestKnownHeight = headers.count < Limits.maxHeaders && lastHeight > 0
                     ? lastHeight : max(session.bestKnownHeight, lastHeight)
@@ -208,7 +211,11 @@ extension Node {
             for peer in ready {
                 guard let session = sessions[peer], session.isEstablished else { continue }
                 guard manager.statistics(for: peer)?.isSendPaused != true else { continue }
-                let known = Int(session.bestKnownHeight)
+                var known = Int(session.bestKnownHeight)
+                // A peer whose last header lies on another branch has our blocks only up to the fork.
+                if let hash = session.bestKnownHash, !chain.isOnBestChain(hash), let fork = chain.forkHeight(of: hash) {
+                    known = min(known, fork)
+                }
                 guard let first = candidates.first, first.height <= known else { continue }
                 let available = candidates.last!.height <= known ? candidates : candidates.filter { $0.height <= known }
                 let hashes = scheduler.nextRequests(for: peer, candidates: available, tipHeight: tipHeight, nowMilliseconds: now)
@@ -254,7 +261,36 @@ extension Node {
         }
         if let silentSync { syncLogger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"]) }
         if lock.withLock({ headersSyncPeer == nil }) { startHeadersSyncWithBestCandidate() }
+        demoteUnavailableBranchIfBlocked(now: now)
         requestWork()
+    }
+
+    /// When blocks are missing but none is in flight and none could be asked of anyone for
+    /// ``PeerTimeouts/unavailableBranch``, the best header chain's next block is on a branch nobody
+    /// connected serves (a peer that sent free VDF headers and withheld the blocks, or an announcer
+    /// that left): that branch is demoted and the best header chain falls back to one that can be
+    /// fetched. A peer that sends the branch again makes it compete again.
+    func demoteUnavailableBranchIfBlocked(now: EngineInstant) {
+        let missing = chain.tip.height < chain.bestHeader.height
+        let blockedFor: Duration? = lock.withLock {
+            let hasPeers = sessions.values.contains { $0.isEstablished }
+            guard missing, hasPeers, scheduler.totalInFlight == 0 else {
+                downloadBlockedSince = nil
+                return nil
+            }
+            let since = downloadBlockedSince ?? now
+            downloadBlockedSince = since
+            return now.duration(since: since)
+        }
+        guard let blockedFor, blockedFor >= configuration.timeouts.unavailableBranch,
+            let next = chain.downloadCandidates(limit: 1).first
+        else { return }
+        lock.withLock { downloadBlockedSince = nil }
+        let change = chain.markUnavailable(next.hash)
+        syncLogger.info("best header branch unavailable: demoted", metadata: [
+            "hash": "\(next.hash)", "height": "\(next.height)", "headers": "\(chain.bestHeader.height)",
+            "tip": "\(chain.tip.height)", "reorg": "\(change != nil)"])
+        countIgnored("branch-unavailable")
     }
 
     /// Starts headers sync with the established peer known to have the most headers beyond ours.

@@ -37,6 +37,8 @@ public final class Node: @unchecked Sendable {
     var headersSyncPeer: PeerID?
     /// Headers sync stopped at the cap on headers above the stored tip; resumed as blocks arrive.
     var headersSyncPaused = false
+    /// Since when blocks are missing with none in flight (see ``PeerTimeouts/unavailableBranch``).
+    var downloadBlockedSince: EngineInstant?
     /// When `checkStalls` last ran: it scans every peer, so the per-peer ticks run it at most once
     /// per `stallCheckInterval` node-wide (per peer it made 10,000 idle peers quadratic).
     var lastStallCheck: EngineInstant?

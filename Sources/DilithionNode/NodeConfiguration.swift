@@ -75,6 +75,10 @@ public struct PeerTimeouts: Sendable {
     public var inactivity: Duration = .seconds(20 * 60)
     /// How often each peer's keepalive / stall check runs.
     public var tick: Duration = .seconds(5)
+    /// Blocks missing, none in flight and no peer able to deliver the next one for this long: that
+    /// header-only branch is demoted (``DilithionChain/HeaderStatus/unavailable``) and the best
+    /// header chain falls back to one that can be fetched.
+    public var unavailableBranch: Duration = .seconds(60)
 
     public init() {}
 }

@@ -36,6 +36,9 @@ final class PeerSession: @unchecked Sendable {
 
     // Sync.
     var bestKnownHeight: Int32 = 0
+    /// The last header this peer sent that we hold: the branch it is on. A peer whose branch left
+    /// the best chain is asked only for blocks up to the fork.
+    var bestKnownHash: Hash256?
     var headersRequestedAt: EngineInstant?
     var blocksDelivered = 0
     var lastBlockAt: EngineInstant?

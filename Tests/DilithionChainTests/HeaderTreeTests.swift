@@ -93,6 +93,51 @@ final class HeaderTreeTests: XCTestCase {
         }
     }
 
+    /// A heavier header-only branch nobody serves is demoted: the best chain falls back to the
+    /// lighter one; the branch competes again when a header of it (or a child) is sent again.
+    func testAnUnavailableBranchIsDemotedAndReturnsWhenSentAgain() throws {
+        var tree = Fixtures.tree()
+        let honest = Fixtures.chain(from: Fixtures.genesisLink, count: 3)
+        Fixtures.insertAll(honest, into: &tree)
+        tree.markStored(honest[0].hash)
+        let fake = Fixtures.chain(from: honest[0], count: 5, variant: 9)
+        Fixtures.insertAll(fake, into: &tree)
+        XCTAssertEqual(tree.bestTip.hash, fake.last!.hash)
+
+        let change = try XCTUnwrap(tree.markUnavailable(fake[0].hash))
+        XCTAssertEqual(tree.bestTip.hash, honest.last!.hash)
+        XCTAssertEqual(change.forkHeight, 1)
+        XCTAssertEqual(Set(change.connected), Set(honest[1...].map(\.hash)))
+        XCTAssertTrue(fake.allSatisfy { tree.record(for: $0.hash)?.status == .unavailable })
+        XCTAssertEqual(tree.sideBranchCount, 5)
+
+        // The middle of the branch sent again (height 4, more work than the honest 3): it and its
+        // ancestors compete again.
+        let again = try tree.insert(fake[2].header, hash: fake[2].hash, now: Fixtures.farFuture)
+        XCTAssertFalse(again.isNew)
+        XCTAssertEqual(tree.bestTip.hash, fake[2].hash)
+        XCTAssertEqual(tree.record(for: fake[3].hash)?.status, .unavailable, "descendants were not claimed")
+        // A child of an unavailable header reactivates its ancestors as well.
+        _ = tree.markUnavailable(fake[0].hash)
+        XCTAssertEqual(tree.bestTip.hash, honest.last!.hash)
+        let child = Fixtures.child(of: fake.last!, variant: 1)
+        _ = try tree.insert(child.header, hash: child.hash, now: Fixtures.farFuture)
+        XCTAssertEqual(tree.bestTip.hash, child.hash)
+        XCTAssertTrue(fake.allSatisfy { tree.record(for: $0.hash)?.status == .headerOnly })
+    }
+
+    func testABranchWithAStoredBlockOrAStoredHeaderIsNotDemoted() {
+        var tree = Fixtures.tree()
+        let chain = Fixtures.chain(from: Fixtures.genesisLink, count: 3)
+        Fixtures.insertAll(chain, into: &tree)
+        tree.markStored(chain[2].hash)
+        XCTAssertNil(tree.markUnavailable(chain[0].hash), "a block below it is stored: somebody served it")
+        XCTAssertNil(tree.markUnavailable(chain[2].hash), "a stored block is not header-only")
+        XCTAssertNil(tree.markUnavailable(Fixtures.genesisHash))
+        XCTAssertEqual(tree.bestTip.hash, chain[2].hash)
+        XCTAssertTrue(chain.allSatisfy { tree.record(for: $0.hash)?.status != .unavailable })
+    }
+
     func testLongerSideChainWinsAndReportsReorg() throws {
         var tree = Fixtures.tree()
         let main = Fixtures.chain(from: Fixtures.genesisLink, count: 5)

@@ -1,3 +1,4 @@
+import DilithionChain
 import DilithionNet
 import DilithionNode
 import DilithionTestKit
@@ -47,5 +48,43 @@ final class SyncPeerTests: XCTestCase {
         }
         XCTAssertEqual(client.blockchainInfo().bestBlockHash, hashes.last)
         XCTAssertLessThanOrEqual(mostAhead, Limits.maxHeaders, "never more headers above the blocks than the cap")
+    }
+
+    /// A peer sends a heavier fork of free VDF headers and withholds its blocks. The node asks only
+    /// that peer for them (the honest server's last header is on the other branch), drops it as a
+    /// staller, finds the branch undeliverable, demotes it, returns to the honest chain and follows
+    /// its next block. Without the demotion it would wait on the withheld branch for good.
+    func testAHeavierForkNobodyServesIsDemotedAndTheHonestChainFollowed() throws {
+        let server = try harness.makeNode()
+        let honest = try server.generate(blocks: 30, blockSize: 500)
+        let client = try harness.makeNode(connect: ["127.0.0.1:\(harness.port(of: server))"]) {
+            $0.timeouts.unavailableBranch = .seconds(1)
+            $0.timeouts.tick = .milliseconds(200)
+        }
+        NodeHarness.wait("the client syncs the honest chain") { client.blockchainInfo().blocks == 30 }
+
+        // 60 headers from genesis: more work than the 30 honest blocks, and no block behind them.
+        let generator = RegtestChainGenerator(seed: 0xFA4E)
+        var fork: [BlockHeader] = []
+        var parent = Network.regtest.parameters.genesisHash
+        for height in 1...60 {
+            let block = generator.makeBlock(parent: parent, height: height, size: 300,
+                                            time: RegtestGenesis.time + UInt32(60 * height), variant: 7)
+            fork.append(block.header)
+            parent = try block.header.hash()
+        }
+        let attacker = try FakePeer(port: harness.port(of: client))
+        XCTAssertTrue(attacker.handshake(version: FakePeer.makeVersion(port: harness.port(of: client), startHeight: 60)).isComplete)
+        XCTAssertTrue(attacker.send(.headers(fork)))
+        let asked = attacker.receive(for: 10) { $0.contains { $0.command == Command.getdata } }
+        XCTAssertTrue(asked.frames.contains { $0.command == Command.getdata }, "the client asks the fork's only holder")
+        NodeHarness.wait("the fork is demoted and the honest chain is best again") {
+            let info = client.blockchainInfo()
+            return info.headers == 30 && info.blocks == 30 && info.bestBlockHash == honest.last
+        }
+        XCTAssertGreaterThanOrEqual(client.ignoredMessageCounts["branch-unavailable"] ?? 0, 1)
+        XCTAssertEqual(client.metricsSnapshot().disconnectsByReason["stalling"] ?? 0, 1, "only the withholding peer")
+        let next = try server.generate(blocks: 1, blockSize: 500)
+        NodeHarness.wait("the client follows the honest chain") { client.blockchainInfo().bestBlockHash == next.last }
     }
 }
