@@ -5,8 +5,7 @@ import DilithionReactor
 public final class ManualClock: EngineClock, @unchecked Sendable {
     private let lock = PThreadMutex()
     private var current: EngineInstant  // guarded by lock
-    private var observers: [Int: @Sendable () -> Void] = [:]  // guarded by lock
-    private var nextToken = 1  // guarded by lock
+    private let observers = ClockObservers()
 
     /// A clock starting at `start`.
     public init(start: EngineInstant = EngineInstant(nanoseconds: 1_000_000_000)) {
@@ -25,25 +24,13 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
 
     /// Moves time forward and notifies observers (after releasing the clock's lock).
     public func advance(by duration: Duration) {
-        let toNotify = lock.withLock {
-            current = current.advanced(by: duration)
-            return Array(observers.values)
-        }
-        toNotify.forEach { $0() }
+        lock.withLock { current = current.advanced(by: duration) }
+        observers.notify()
     }
 
     /// Registers `observer`; returns its token.
-    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int {
-        lock.withLock {
-            let token = nextToken
-            nextToken += 1
-            observers[token] = observer
-            return token
-        }
-    }
+    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int { observers.add(observer) }
 
     /// Unregisters the observer with `token`.
-    public func removeAdvanceObserver(_ token: Int) {
-        _ = lock.withLock { observers.removeValue(forKey: token) }
-    }
+    public func removeAdvanceObserver(_ token: Int) { observers.remove(token) }
 }

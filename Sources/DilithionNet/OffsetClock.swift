@@ -7,8 +7,7 @@ public final class OffsetClock: EngineClock, @unchecked Sendable {
     private let lock = PThreadMutex()
     private let base = SystemClock()
     private var offsetNanoseconds: UInt64 = 0  // guarded by lock
-    private var observers: [Int: @Sendable () -> Void] = [:]  // guarded by lock
-    private var nextToken = 1  // guarded by lock
+    private let observers = ClockObservers()
 
     /// A clock that starts equal to ``SystemClock``.
     public init() {}
@@ -35,25 +34,13 @@ public final class OffsetClock: EngineClock, @unchecked Sendable {
     /// waits computed before the jump are recomputed and deadlines now due fire.
     public func advance(by duration: Duration) {
         guard duration > .zero else { return }
-        let toNotify = lock.withLock {
-            offsetNanoseconds &+= duration.engineNanoseconds
-            return Array(observers.values)
-        }
-        toNotify.forEach { $0() }
+        lock.withLock { offsetNanoseconds &+= duration.engineNanoseconds }
+        observers.notify()
     }
 
     /// Registers `observer`, called after each ``advance(by:)``; returns its token.
-    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int {
-        lock.withLock {
-            let token = nextToken
-            nextToken += 1
-            observers[token] = observer
-            return token
-        }
-    }
+    public func addAdvanceObserver(_ observer: @escaping @Sendable () -> Void) -> Int { observers.add(observer) }
 
     /// Unregisters the observer with `token`.
-    public func removeAdvanceObserver(_ token: Int) {
-        _ = lock.withLock { observers.removeValue(forKey: token) }
-    }
+    public func removeAdvanceObserver(_ token: Int) { observers.remove(token) }
 }

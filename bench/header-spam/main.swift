@@ -94,18 +94,9 @@ struct Link {
     let hash: Hash256
 }
 
-struct Random {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
+extension SplitMix64 {
+    /// A pseudo-random integer in `0..<bound`.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func hash() -> Hash256 { Hash256(w0: next(), w1: next(), w2: next(), w3: next()) }
 }
 
 /// A v4 header on `parent` (regtest `nBits` unless told). `vdfOutput` is all ones for spam, so
@@ -233,7 +224,7 @@ func run(_ options: Options) {
     print("phase=before rss_kb=\(rssBefore) anon_mb=\(megabytes(heapBefore)) tree=\(before.headers) side=\(before.side) best=\(before.best) tip=\(before.tip) rss_start_kb=\(rssStart) anon_start_mb=\(megabytes(heapStart)) side_cap=\(state.configuration.maxSideBranchHeaders)")
 
     var feeder = Feeder(chain: state, now: now)
-    var random = Random(seed: options.seed)
+    var random = SplitMix64(seed: options.seed)
     var tag: UInt64 = 1 << 50
     var sentByShape = ["non-connecting": 0, "deep-fork": 0, "small-batch": 0]
     var acceptedByShape = sentByShape
