@@ -161,9 +161,11 @@ public final class ChainState: @unchecked Sendable {
             }
             refreshStoredTip()
             let best = tree.bestTip
+            let last = hashes.count == headers.count ? hashes.last.flatMap { tree.record(for: $0) } : nil
             return HeadersAcceptance(
                 acceptedCount: accepted, bestHeader: ChainTip(hash: best.hash, height: best.height),
-                bestChainChange: tree.change(from: oldBest), rejection: rejection)
+                bestChainChange: tree.change(from: oldBest), rejection: rejection,
+                lastHeader: last.map { ChainTip(hash: $0.hash, height: $0.height) })
         }
     }
 

@@ -11,4 +11,7 @@ public struct HeadersAcceptance: Sendable, Equatable {
     public let bestChainChange: BestChainChange?
     /// Why the batch stopped early; penalise the sender with its ``ChainRejection/misbehaviourPoints``.
     public let rejection: ChainRejection?
+    /// The batch's last header when it is in the tree after the call (new or known before), with its
+    /// height: the branch the sender is on.
+    public let lastHeader: ChainTip?
 }

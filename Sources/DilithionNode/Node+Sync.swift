@@ -77,12 +77,10 @@ extension Node {
         } else if let rejection = result.rejection {
             penalize(context, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
-        let lastHash = (try? headers.last!.hash(legacyHasher: chain.configuration.legacyHasher)) ?? .zero
-        let lastRecord = chain.record(for: lastHash)
-        let lastHeight = Int32(clamping: lastRecord?.height ?? 0)
+        let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
         lock.withLock {
             if let session = sessions[context.peer] {
-                if lastRecord != nil { session.bestKnownHash = lastHash }
+                if let last = result.lastHeader { session.bestKnownHash = last.hash }
                 // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
                 session.bestKnownHeight = headers.count < Limits.maxHeaders && lastHeight > 0
                     ? lastHeight : max(session.bestKnownHeight, lastHeight)
