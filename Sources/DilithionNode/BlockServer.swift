@@ -37,7 +37,6 @@ final class BlockServer: @unchecked Sendable {
     private(set) var served = 0
     private(set) var unknown = 0
     private(set) var refused = 0
-    private(set) var parkings = 0
 
     init(chain: ChainState, logger: Logger) {
         self.chain = chain
@@ -83,9 +82,6 @@ final class BlockServer: @unchecked Sendable {
     /// Requests waiting, all peers (tests).
     var queuedCount: Int { lock.withLock { queues.values.reduce(0) { $0 + $1.count } } }
 
-    /// How often a peer had to wait for its outbox to drain (tests, logs).
-    var parkingCount: Int { lock.withLock { parkings } }
-
     /// The engine's observer: `peer`'s outbox is under the cap again.
     private func sendCapCleared(_ peer: PeerID) {
         let resumed = lock.withLock {
@@ -107,7 +103,6 @@ final class BlockServer: @unchecked Sendable {
             }
             if manager?.isOverSendCap(peer) == true {
                 parked.insert(peer)
-                parkings += 1
                 continue
             }
             let hash = queue.removeFirst()

@@ -208,7 +208,7 @@ extension Node {
             var out = [(PeerID, [Hash256])]()
             for peer in ready {
                 guard let session = sessions[peer], session.isEstablished else { continue }
-                guard manager.statistics(for: peer)?.isSendPaused != true else { continue }
+                guard !manager.isOverSendCap(peer) else { continue }
                 var known = Int(session.bestKnownHeight)
                 // A peer whose last header lies on another branch has our blocks only up to the fork.
                 if let hash = session.bestKnownHash, !chain.isOnBestChain(hash), let fork = chain.forkHeight(of: hash) {
