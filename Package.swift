@@ -70,6 +70,14 @@ let package = Package(
             ]
         ),
 
+        // Seed attestation (issue 18): ML-DSA-65 seed keys and key files, the signed message, the ASN
+        // table and datacenter list, the new-MIK limit, the seed's signing service, and verification as
+        // C++ consensus does it. Pure library: no sockets, no reactor.
+        .target(
+            name: "DilithionAttestation",
+            dependencies: ["DilithionWire", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // Header tree, validation, SQLite block store, download scheduling (issue 4). No networking.
         .target(
             name: "DilithionChain",
@@ -190,6 +198,11 @@ let package = Package(
         .testTarget(
             name: "DilithionOpsTests",
             dependencies: ["DilithionOps", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "DilithionAttestationTests",
+            dependencies: ["DilithionAttestation", "DilithionWire"],
+            exclude: ["Fixtures"]  // read by path (#filePath): a throwaway C++-layout key and a signature
         ),
         .testTarget(
             name: "DilithionWireTests",
