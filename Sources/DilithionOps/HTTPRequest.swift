@@ -10,14 +10,19 @@ public struct HTTPRequest: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body (`Content-Length` bytes).
     public var body: [UInt8]
+    /// The client's numeric address as the server's socket saw it (IPv4-mapped IPv6 addresses as
+    /// IPv4), e.g. `127.0.0.1`; empty when the request did not come from a socket (tests, fuzzing).
+    public var clientAddress: String
 
     /// Creates a request.
-    public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8],
+                clientAddress: String = "") {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
         self.body = body
+        self.clientAddress = clientAddress
     }
 
     /// The first value of header `name` (case-insensitive).

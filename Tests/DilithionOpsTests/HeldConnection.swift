@@ -3,12 +3,22 @@ import Glibc
 #endif
 @testable import DilithionOps
 
-/// A loopback connection a test keeps open (to occupy a server slot).
+/// A loopback connection a test keeps open (to occupy a server slot, or to send a request in
+/// pieces), optionally from another loopback source address (127.0.0.2, …) so that one test can
+/// play several clients.
 final class HeldConnection {
     private let fd: Int32
 
-    init(port: UInt16) {
+    init(port: UInt16, from source: String? = nil) {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        precondition(fd >= 0, "socket failed")
+        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
+        if let source {
+            var local = sockaddr_storage()
+            let length = HTTPServer.fill(&local, endpoint: Endpoint(host: source, port: 0))
+            let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            precondition(bound == 0, "bind to \(source) failed")
+        }
         var storage = sockaddr_storage()
         let length = HTTPServer.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
         let result = withUnsafePointer(to: &storage) {
@@ -17,9 +27,27 @@ final class HeldConnection {
         precondition(result == 0, "connect failed")
     }
 
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Everything the server sends until it closes the connection (or 30 s pass: then the bytes so
+    /// far, and the test's own assertions fail).
+    func readUntilClosed() -> [UInt8] {
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return reply }
+            reply.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// The status code of the reply read until close, nil for none.
+    func statusUntilClosed() -> Int? {
+        try? RPCClient.parseReply(readUntilClosed()).0
     }
 
     func close() { Glibc.close(fd) }

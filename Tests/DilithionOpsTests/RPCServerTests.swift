@@ -159,18 +159,4 @@ import Testing
             #expect(raw.hasSuffix("{\"result\":42,\"error\":null,\"id\":1}\n"))
         }
     }
-
-    @Test func connectionsBeyondTheLimitGet503() throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.maxConnections = 1
-        try Self.withServer(configuration: configuration) { port, _ throws in
-            // Hold the only slot with an incomplete request, then try a second connection: the
-            // listen backlog is FIFO, so the holder is always accepted first.
-            let holder = HeldConnection(port: port)
-            defer { holder.close() }
-            holder.send("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n")
-            let reply = try LoopbackHTTP.post(port: port, body: "{}", authorization: Self.cookieAuth)
-            #expect(reply.status == 503)
-        }
-    }
 }
