@@ -98,11 +98,13 @@ let package = Package(
         ),
 
         // Operations surface: config, JSON-RPC server and methods, cookie, logging, Prometheus text,
-        // lock file, signals (issue 5). POSIX sockets on its own threads; never imports CLibevent.
+        // lock file, signals (issue 5), the public attestation endpoint (issue 18). POSIX sockets on
+        // its own threads; never imports CLibevent.
         .target(
             name: "DilithionOps",
             dependencies: [
                 "DilithionWire",
+                "DilithionAttestation",
                 "DilithionReactor",
                 "DilithionNode",
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +123,7 @@ let package = Package(
             name: "dilithion-node",
             dependencies: [
                 "DilithionWire",
+                "DilithionAttestation",
                 "DilithionRandomX",
                 "DilithionChain",
                 "DilithionNode",
@@ -197,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionOpsTests",
-            dependencies: ["DilithionOps", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DilithionOps", "DilithionAttestation", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DilithionAttestationTests",

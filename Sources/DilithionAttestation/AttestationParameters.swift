@@ -8,7 +8,7 @@ import DilithionWire
 /// | mainnet | the 4 mainnet keys | height 40 000 | attested |
 /// | DilV | the same 4 keys | height 2 000 | refused |
 /// | testnet | none | never | attested |
-/// | regtest (ours) | from `--attest-seed-keys` | height 0 | refused (like DilV, so demos show it) |
+/// | regtest (ours) | from `--attest-seed-keys` | never (our regtest blocks carry no MIK) | refused (like DilV, so demos show it) |
 public struct AttestationParameters: Sendable, Equatable {
     /// The chain.
     public let network: Network
@@ -40,7 +40,7 @@ public struct AttestationParameters: Sendable, Equatable {
             return AttestationParameters(network: network, seedPublicKeys: [], activationHeight: 999_999_999,
                                          refusesDatacenterAddresses: false)
         case .regtest:
-            return AttestationParameters(network: network, seedPublicKeys: regtestSeedKeys, activationHeight: 0,
+            return AttestationParameters(network: network, seedPublicKeys: regtestSeedKeys, activationHeight: 999_999_999,
                                          refusesDatacenterAddresses: true)
         }
     }

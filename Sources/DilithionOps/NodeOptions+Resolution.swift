@@ -9,9 +9,10 @@ extension NodeOptions {
     public static let singleValueKeys: Set<String> = [
         "port", "maxconnections", "max-connections-per-ip", "externalip", "rpcport", "rpcuser", "rpcpassword",
         "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime",
+        "asn-db", "datacenter-asns", "attest-key", "attest-seed-keys", "attestation-rate-limit",
     ]
     /// Options that may be repeated, one value each.
-    public static let listKeys: Set<String> = ["bind", "connect", "addnode", "seednode", "rpcbind"]
+    public static let listKeys: Set<String> = ["bind", "connect", "addnode", "seednode", "rpcbind", "attestbind"]
     /// Options that choose the file itself, so they cannot be in it.
     public static let commandLineOnlyKeys: Set<String> = ["network", "datadir", "conf"]
     /// The file read from the data directory when `--conf` is not given (if it exists).
@@ -65,7 +66,7 @@ extension NodeOptions {
             fromCommandLine[entry.key, default: []].append(entry)
         }
         for (key, entries) in fromCommandLine { merged[key] = entries }
-        try options.apply(merged)
+        try options.apply(merged, environment: environment)
         return options
     }
 
@@ -117,14 +118,14 @@ extension NodeOptions {
         return "\(home)/.dilithion-swift/\(network.rawValue)"
     }
 
-    private static func expandHome(_ path: String, environment: [String: String]) -> String {
+    static func expandHome(_ path: String, environment: [String: String]) -> String {
         guard path == "~" || path.hasPrefix("~/"), let home = environment["HOME"], !home.isEmpty else { return path }
         return home + path.dropFirst()
     }
 
     /// Validates and stores every merged setting. Order matters only where one value is the
     /// default of another (`port` for `bind`, `rpcport` for `rpcbind`).
-    private mutating func apply(_ settings: [String: [OptionEntry]]) throws(ConfigurationError) {
+    private mutating func apply(_ settings: [String: [OptionEntry]], environment: [String: String]) throws(ConfigurationError) {
         func single(_ key: String) -> OptionEntry? { settings[key]?.last }
         func list(_ key: String) -> [OptionEntry] { settings[key] ?? [] }
 
@@ -184,9 +185,10 @@ extension NodeOptions {
             }
             mockTime = value
         }
+        try applyAttestation(single: single, list: list, environment: environment)
     }
 
-    private static func port(_ entry: OptionEntry, allowZero: Bool) throws(ConfigurationError) -> UInt16 {
+    static func port(_ entry: OptionEntry, allowZero: Bool) throws(ConfigurationError) -> UInt16 {
         let range = allowZero ? 0...65535 : 1...65535
         guard let value = Int(entry.value), range.contains(value) else {
             let bounds = allowZero ? "0-65535, 0 = off" : "1-65535"
@@ -195,7 +197,7 @@ extension NodeOptions {
         return UInt16(value)
     }
 
-    private static func integer(_ entry: OptionEntry, in range: ClosedRange<Int>, what: String) throws(ConfigurationError) -> Int {
+    static func integer(_ entry: OptionEntry, in range: ClosedRange<Int>, what: String) throws(ConfigurationError) -> Int {
         guard let value = Int(entry.value), range.contains(value) else {
             throw ConfigurationError(
                 "\(entry.label): \"\(entry.value)\" is not a \(what) (\(range.lowerBound)-\(range.upperBound))")
@@ -211,7 +213,7 @@ extension NodeOptions {
         }
     }
 
-    private static func endpoint(
+    static func endpoint(
         _ entry: OptionEntry, defaultPort: UInt16, allowZeroPort: Bool, example: String
     ) throws(ConfigurationError) -> Endpoint {
         guard let endpoint = Endpoint.parse(entry.value, defaultPort: defaultPort), allowZeroPort || endpoint.port != 0 else {

@@ -43,6 +43,18 @@ public struct NodeOptions: Sendable, Equatable {
     public var reindex: Bool
     /// `mocktime` (regtest only).
     public var mockTime: Int64?
+    /// `attestbind`: public seed attestation listeners (`getmikattestation` only); empty = off.
+    public var attestBind: [Endpoint]
+    /// `asn-db`: iptoasn's `ip2asn-v4.tsv` (required with `attestbind`).
+    public var asnDatabasePath: String?
+    /// `datacenter-asns`: the datacenter ASN list (default `<datadir>/datacenter-asns.txt`).
+    public var datacenterASNsPath: String
+    /// `attest-key`: the seed attestation key file (default `<datadir>/seed-attestation.key`).
+    public var attestKeyPath: String
+    /// `attest-seed-keys` (regtest only): the regtest seed public keys, one hex key per line.
+    public var attestSeedKeysPath: String?
+    /// `attestation-rate-limit`: new MIKs per /24 per day (default 1, as the C++ node).
+    public var attestationRateLimit: Int
 
     /// The defaults for `network` with data in `dataDirectory`.
     public init(network: Network, dataDirectory: String) {
@@ -67,6 +79,12 @@ public struct NodeOptions: Sendable, Equatable {
         self.printToConsole = false
         self.reindex = false
         self.mockTime = nil
+        self.attestBind = []
+        self.asnDatabasePath = nil
+        self.datacenterASNsPath = dataDirectory + "/datacenter-asns.txt"
+        self.attestKeyPath = dataDirectory + "/seed-attestation.key"
+        self.attestSeedKeysPath = nil
+        self.attestationRateLimit = 1
     }
 
     /// The log file when not printing to the console.

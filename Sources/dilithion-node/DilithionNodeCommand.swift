@@ -11,7 +11,7 @@ struct DilithionNodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dilithion-node",
         abstract: "A Dilithion P2P seed/relay node on a libevent reactor.",
-        subcommands: [RunCommand.self, GenerateCommand.self, WireCommand.self],
+        subcommands: [RunCommand.self, GenerateCommand.self, AttestKeyCommand.self, WireCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

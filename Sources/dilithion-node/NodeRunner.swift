@@ -1,6 +1,8 @@
+import DilithionAttestation
 import DilithionNode
 import DilithionOps
 import DilithionReactor
+import DilithionWire
 import Foundation
 import Logging
 
@@ -11,8 +13,9 @@ import Glibc
 /// Runs one node process: lock the data directory, set up logging and signals, open the node, serve
 /// RPC and metrics, wait for a shutdown request, stop everything in order.
 ///
-/// Phases (each logs one line): starting → data directory locked → store opened → rpc listening →
-/// reactor started → dispatcher started → [metrics listening] → running → shutdown requested →
+/// Phases (each logs one line): starting → data directory locked → store opened → [seed attestation
+/// ready] → rpc listening → reactor started → dispatcher started → [attestation listening] →
+/// [metrics listening] → running → shutdown requested →
 /// rpc stopped → node stopped → shutdown complete. A shutdown request in any phase skips the
 /// phases not yet begun and goes straight to stopping what has started.
 struct NodeRunner {
@@ -100,21 +103,36 @@ struct NodeRunner {
         return status
     }
 
-    /// Starts RPC, the node and metrics unless a shutdown is requested first, then waits for one.
-    /// Returns 0, or 1 when a part could not start.
+    /// Starts RPC, the node, the attestation endpoint and metrics unless a shutdown is requested
+    /// first, then waits for one. Returns 0, or 1 when a part could not start.
     private func startAndServe(node: Node, shutdown: ShutdownLatch, logger: Logger, servers: inout [HTTPServer]) -> Int32 {
         guard shutdown.requestedReason == nil else { return 0 }
+        func fail(_ what: String, _ error: Any) -> Int32 {
+            logger.critical("\(what)\(error)")
+            printError("dilithion-node: \(what)\(error)")
+            return 1
+        }
+        // Attestation first: a bad key or data file is reported before any port opens.
+        let attestation: AttestationSetup?
+        let attestationParameters: AttestationParameters
+        do {
+            attestationParameters = try AttestationSetup.parameters(options: options)
+            attestation = options.attestBind.isEmpty ? nil : try AttestationSetup.make(options: options) { node.now }
+        } catch {
+            return fail("seed attestation: ", error)
+        }
+        if let attestation { logAttestation(attestation, logger: logger) }
+
         let rpcLogger = Logger(label: "dilithion.rpc")
         var accepted: [RPCCredentials] = []
         do {
             accepted.append(try CookieFile.create(path: options.cookieFilePath))
         } catch {
-            logger.critical("\(error)")
-            printError("dilithion-node: \(error)")
-            return 1
+            return fail("", error)
         }
         if let credentials = options.rpcCredentials { accepted.append(credentials) }
-        let table = RPCMethodTable.node(node) { shutdown.request(reason: "stop RPC") }
+        var table = RPCMethodTable.node(node) { shutdown.request(reason: "stop RPC") }
+        table.registerAttestationChecks(parameters: attestationParameters, node: node)
         let rpc = RPCServer(table: table, authenticator: RPCAuthenticator(credentials: accepted), logger: rpcLogger,
                             warmupMessage: "Starting network...")
         let rpcHTTP = HTTPServer(endpoints: options.rpcBind, logger: rpcLogger, handler: rpc.handle)
@@ -123,43 +141,80 @@ struct NodeRunner {
             servers.append(rpcHTTP)
             logger.info("rpc listening", metadata: ["addresses": "\(bound.map(\.description).joined(separator: " "))"])
         } catch {
-            logger.critical("rpc: \(error)")
-            printError("dilithion-node: rpc: \(error)")
-            return 1
+            return fail("rpc: ", error)
         }
 
         guard shutdown.requestedReason == nil else { return 0 }
         do {
             try node.start()
         } catch {
-            logger.critical("cannot start the node: \(error)")
-            printError("dilithion-node: cannot start the node: \(error)")
-            return 1
+            return fail("cannot start the node: ", error)
         }
         rpc.finishWarmup()
+
+        var attestHTTP: HTTPServer?
+        if let attestation {
+            let attestLogger = Logger(label: "dilithion.attest")
+            let endpoint = AttestationEndpoint(service: attestation.service, logger: attestLogger)
+            let server = HTTPServer(configuration: .publicAttestation, endpoints: options.attestBind, logger: attestLogger,
+                                    refusal: AttestationEndpoint.refusal, handler: endpoint.handle)
+            do {
+                let bound = try server.start()
+                servers.append(server)
+                attestHTTP = server
+                logger.info("attestation listening", metadata: [
+                    "addresses": "\(bound.map(\.description).joined(separator: " "))", "method": "getmikattestation"])
+            } catch {
+                return fail("attestation: ", error)
+            }
+        }
 
         if options.metricsPort != 0 {
             let metricsHTTP = HTTPServer(
                 endpoints: [Endpoint(host: "127.0.0.1", port: options.metricsPort)], logger: rpcLogger
-            ) { request in
+            ) { [attestHTTP] request in
                 guard request.method == "GET" || request.method == "HEAD" else { return .text("GET only\n", status: 405) }
                 guard request.target == "/metrics" else { return .text("see /metrics\n", status: 404) }
-                let process = ProcessStatistics.current()?.prometheusText ?? ""
-                return .text(node.metricsSnapshot().prometheusText + process, status: 200, contentType: PrometheusText.contentType)
+                var text = node.metricsSnapshot().prometheusText
+                var httpServers = [(name: "rpc", statistics: rpcHTTP.statistics)]
+                if let attestHTTP, let attestation {
+                    httpServers.append((name: "attest", statistics: attestHTTP.statistics))
+                    text += attestation.service.statistics.prometheusText
+                }
+                text += HTTPServerStatistics.prometheusText(httpServers)
+                text += ProcessStatistics.current()?.prometheusText ?? ""
+                return .text(text, status: 200, contentType: PrometheusText.contentType)
             }
             do {
                 let bound = try metricsHTTP.start()
                 servers.append(metricsHTTP)
                 logger.info("metrics listening", metadata: ["address": "\(bound.map(\.description).joined(separator: " "))"])
             } catch {
-                logger.critical("metrics: \(error)")
-                printError("dilithion-node: metrics: \(error)")
-                return 1
+                return fail("metrics: ", error)
             }
         }
         logger.info("running", metadata: ["tip": "\(node.blockchainInfo().blocks)"])
         _ = shutdown.wait()
         return 0
+    }
+
+    /// One log line for the attestation set-up; a new key's public key also goes to standard error,
+    /// where the operator sees it (it must be listed as a seed key before the endpoint can start).
+    private func logAttestation(_ setup: AttestationSetup, logger: Logger) {
+        if setup.keyCreated {
+            printError("dilithion-node: created the seed attestation key \(options.attestKeyPath); public key "
+                + HexCoding.encode(setup.publicKey))
+        }
+        let report = setup.asnReport
+        logger.info("seed attestation ready", metadata: [
+            "seed_id": "\(setup.service.seedID)", "key": "\(HexCoding.encode(setup.publicKey.prefix(8)))",
+            "key_file": "\(options.attestKeyPath)", "asn_ranges": "\(report.ranges)",
+            "asn_skipped": "\(report.notRouted + report.malformed)",
+            "datacenter_asns": "\(setup.datacenterASNs.asns.count)", "rate_limit": "\(options.attestationRateLimit)/24/day"])
+        if !setup.datacenterASNs.malformedLines.isEmpty {
+            logger.warning("datacenter ASN list: lines skipped (not an ASN)", metadata: [
+                "file": "\(options.datacenterASNsPath)", "lines": "\(setup.datacenterASNs.malformedLines.map(String.init).joined(separator: ","))"])
+        }
     }
 
     private func makeDataDirectory() -> String? {

@@ -63,6 +63,18 @@ struct RunCommand: ParsableCommand {
     var reindex = false
     @Option(help: "Regtest only: the node's clock starts at this unix time.")
     var mocktime: String?
+    @Option(help: "Public seed attestation listener host[:port] serving getmikattestation only; repeatable (default off; port: the network's RPC port).")
+    var attestbind: [String] = []
+    @Option(name: .customLong("asn-db"), help: "iptoasn's ip2asn-v4.tsv (required with --attestbind).")
+    var asnDB: String?
+    @Option(name: .customLong("datacenter-asns"), help: "Datacenter ASN list (default <datadir>/datacenter-asns.txt).")
+    var datacenterASNs: String?
+    @Option(name: .customLong("attest-key"), help: "Seed attestation key file (default <datadir>/seed-attestation.key; created if absent).")
+    var attestKey: String?
+    @Option(name: .customLong("attest-seed-keys"), help: "Regtest only: the seed public keys, one hex key per line (seed id = line order).")
+    var attestSeedKeys: String?
+    @Option(name: .customLong("attestation-rate-limit"), help: "New MIKs attested per /24 per day (1-100, default 1).")
+    var attestationRateLimit: String?
 
     /// The flags as entries for `NodeOptions.resolve` (keys are the option names without dashes).
     var entries: [OptionEntry] {
@@ -90,6 +102,12 @@ struct RunCommand: ParsableCommand {
         add("printtoconsole", printtoconsole ? "1" : nil)
         add("reindex", reindex ? "1" : nil)
         add("mocktime", mocktime)
+        attestbind.forEach { add("attestbind", $0) }
+        add("asn-db", asnDB)
+        add("datacenter-asns", datacenterASNs)
+        add("attest-key", attestKey)
+        add("attest-seed-keys", attestSeedKeys)
+        add("attestation-rate-limit", attestationRateLimit)
         return entries
     }
 
