@@ -5,9 +5,20 @@
 ///
 ///     awaitingRequest ──complete request──▶ handling ──response──▶ responding
 ///            ▲                                                          │
-///            └──────────────── keep-alive, response sent ◀──────────────┘
+///            └──────────────── keep-alive, response sent ◀──────────────┤
+///                                                  last response sent ──▶ lingering ──EOF──▶ closed
 ///     any phase ──error, timeout, eviction, peer gone──▶ closed
+///
+/// `lingering` is the lingering close: after the last response the write side is shut and what the
+/// client still sends is read and dropped until it closes, so that closing never resets a
+/// connection whose client is still sending (a reset can destroy the response, e.g. a 413 sent
+/// while the oversized body is still arriving).
 final class HTTPConnection {
+    /// How long a lingering close waits for the client to close.
+    static let lingerSeconds = 2.0
+    /// Most bytes a lingering close reads and drops before giving up on the client.
+    static let lingerMaxBytes = 1 << 20
+
     enum Phase {
         /// Reading a request (idle when nothing is buffered).
         case awaitingRequest
@@ -15,6 +26,8 @@ final class HTTPConnection {
         case handling
         /// Sending `bytes` from `offset`; close afterwards when `closeAfter`.
         case responding(bytes: [UInt8], offset: Int, closeAfter: Bool)
+        /// Last response sent, write side shut: dropping input until the client closes.
+        case lingering(dropped: Int)
     }
 
     let id: Int
@@ -46,9 +59,15 @@ final class HTTPConnection {
         return false
     }
 
-    /// Reading a request (idle or part-way): the connections eviction may close.
+    /// Reading a request (idle or part-way): a connection eviction may close.
     var isAwaitingRequest: Bool {
         if case .awaitingRequest = phase { return true }
+        return false
+    }
+
+    /// Done, waiting for the client to close: the first connection eviction closes.
+    var isLingering: Bool {
+        if case .lingering = phase { return true }
         return false
     }
 
@@ -62,6 +81,8 @@ final class HTTPConnection {
             return nil
         case .responding:
             return phaseStart + configuration.sendTimeoutSeconds
+        case .lingering:
+            return phaseStart + Self.lingerSeconds
         }
     }
 }

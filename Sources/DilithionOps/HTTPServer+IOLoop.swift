@@ -20,11 +20,12 @@ extension HTTPServer {
                 listeners.forEach { close($0) }
                 listeners = []
                 listening = false
-                for connection in connections.values where connection.isAwaitingRequest { closeConnection(connection) }
+                for connection in connections.values where connection.isAwaitingRequest || connection.isLingering {
+                    closeConnection(connection)
+                }
             }
             takeCompletions(stopping: stopping)
             if stopping && connections.isEmpty { return }
-            expireDeadlines(now: Self.monotonicSeconds())
 
             let now = Self.monotonicSeconds()
             let acceptsOpen = listening && now >= acceptPausedUntil
@@ -37,7 +38,7 @@ extension HTTPServer {
             for connection in connections.values {
                 if let deadline = connection.deadline(configuration) { nextDeadline = min(nextDeadline, deadline) }
                 switch connection.phase {
-                case .awaitingRequest: pollFDs.append(pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0))
+                case .awaitingRequest, .lingering: pollFDs.append(pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0))
                 case .responding: pollFDs.append(pollfd(fd: connection.fd, events: Int16(POLLOUT), revents: 0))
                 case .handling: continue
                 }
@@ -57,9 +58,13 @@ extension HTTPServer {
                 switch connection.phase {
                 case .awaitingRequest: read(connection, into: &scratch)
                 case .responding: writePending(connection)
+                case .lingering: drop(connection, into: &scratch)
                 case .handling: break
                 }
             }
+            // After the reads: bytes that arrived in time are parsed before their deadline is judged,
+            // however late this thread got to run.
+            expireDeadlines(now: Self.monotonicSeconds())
         }
     }
 
@@ -97,17 +102,14 @@ extension HTTPServer {
                 refuse(fd: fd, status: 503, reason: "too many connections from \(address)", counted: "per-address")
                 return
             }
-            count("evicted")
-            closeConnection(victim)
+            evict(victim)
         }
         if connections.count >= configuration.maxConnections {
             guard let victim = oldestAwaitingRequest(from: nil) else {
                 refuse(fd: fd, status: 503, reason: "too many connections", counted: "full")
                 return
             }
-            logger.debug("http: closing the connection that waited longest for its request (\(victim.address)) to make room")
-            count("evicted")
-            closeConnection(victim)
+            evict(victim)
         }
         nextConnectionID += 1
         let connection = HTTPConnection(id: nextConnectionID, fd: fd, address: address,
@@ -117,11 +119,21 @@ extension HTTPServer {
         lock.withLock { counters.openConnections = connections.count }
     }
 
-    /// The connection (of `address`, or any) that has waited longest for a request to arrive.
+    /// The connection (of `address`, or any) to close to make room: one already answered and
+    /// lingering, else the one that has waited longest for a request to arrive.
     private func oldestAwaitingRequest(from address: String?) -> HTTPConnection? {
-        connections.values
-            .filter { $0.isAwaitingRequest && (address == nil || $0.address == address) }
-            .min { $0.phaseStart < $1.phaseStart }
+        let candidates = connections.values.filter { address == nil || $0.address == address }
+        return candidates.first(where: \.isLingering)
+            ?? candidates.filter(\.isAwaitingRequest).min { $0.phaseStart < $1.phaseStart }
+    }
+
+    /// Closes `victim` to make room; counted unless it had been answered already (lingering).
+    private func evict(_ victim: HTTPConnection) {
+        if !victim.isLingering {
+            count("evicted")
+            logger.debug("http: closing the connection that waited longest for its request (\(victim.address)) to make room")
+        }
+        closeConnection(victim)
     }
 
     private func refuse(fd: Int32, status: Int, reason: String, counted: String) {
@@ -141,6 +153,17 @@ extension HTTPServer {
             dispatchNext(connection)
         } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             closeConnection(connection)  // the client closed or reset
+        }
+    }
+
+    /// Reads and drops what a client sends after its last response; closes on its EOF.
+    private func drop(_ connection: HTTPConnection, into scratch: inout [UInt8]) {
+        guard case .lingering(let dropped) = connection.phase else { return }
+        let count = scratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+        if count > 0 && dropped + count < HTTPConnection.lingerMaxBytes {
+            connection.phase = .lingering(dropped: dropped + count)
+        } else if count > 0 || count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            closeConnection(connection)
         }
     }
 
@@ -215,7 +238,9 @@ extension HTTPServer {
             }
         }
         if closeAfter {
-            closeConnection(connection)
+            shutdown(connection.fd, Int32(SHUT_WR))
+            connection.phase = .lingering(dropped: 0)
+            connection.phaseStart = Self.monotonicSeconds()
             return
         }
         connection.phase = .awaitingRequest
@@ -240,6 +265,8 @@ extension HTTPServer {
                 respondAndClose(connection, status: 408, reason: "request timeout")
             case .responding:
                 count("send-timeout")
+                closeConnection(connection)
+            case .lingering:
                 closeConnection(connection)
             case .handling:
                 break

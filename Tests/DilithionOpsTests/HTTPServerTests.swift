@@ -34,10 +34,12 @@ import Testing
             let idle = (0..<200).map { _ in HeldConnection(port: port) }
             defer { idle.forEach { $0.close() } }
             #expect(try Self.call(port) == .int(42))
-            // Accepts are in connection order, so all 200 were in before the call; it has closed since.
-            #expect(server.statistics.accepted == 201)
-            #expect(server.activeConnectionCount == 200)
-            #expect(server.statistics.closes["evicted"] == 0)
+            // Accepts are in connection order, so all 200 were in before the call, and none was closed
+            // (the call's own connection may still be finishing its close).
+            let statistics = server.statistics
+            #expect(statistics.accepted == 201)
+            #expect(statistics.closes["evicted"] == 0 && statistics.closes["idle-timeout"] == 0)
+            #expect(statistics.openConnections >= 200)
         }
         // The default slots (64): the call still gets in, by closing idle connections.
         var defaults = HTTPServerConfiguration()
@@ -82,7 +84,6 @@ import Testing
             #expect(try Self.call(port) == .int(42))
             #expect(oldest.readUntilClosed().isEmpty)
             #expect(server.statistics.closes["evicted"] == 1)
-            #expect(server.activeConnectionCount == 1)
         }
     }
 
