@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "WireFuzz", targets: ["WireFuzz"]),
         .executable(name: "fakepeer", targets: ["FakePeer"]),
         .executable(name: "NodeFuzz", targets: ["NodeFuzz"]),
+        .executable(name: "HTTPFuzz", targets: ["HTTPFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
@@ -177,6 +178,13 @@ let package = Package(
         .executableTarget(
             name: "NodeFuzz",
             dependencies: ["DilithionNode", "DilithionNet", "DilithionWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
+        ),
+        // The public HTTP surface's libFuzzer entry (request parser → attestation endpoint), harness in
+        // its own folder; built like WireFuzz by `scripts/fuzz --target HTTPFuzz`.
+        .executableTarget(
+            name: "HTTPFuzz",
+            dependencies: ["DilithionOps", "DilithionAttestation", "DilithionWire", .product(name: "Logging", package: "swift-log")],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
         // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).

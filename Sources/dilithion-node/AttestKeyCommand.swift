@@ -2,6 +2,7 @@ import ArgumentParser
 import DilithionAttestation
 import DilithionOps
 import DilithionWire
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -64,8 +65,12 @@ struct AttestKeyCommand: ParsableCommand {
             if let cppKey {
                 (file, publicKey, created) = (cppKey, try CppSeedKeyFile.load(path: cppKey).publicKey, false)
             } else {
-                guard mkdir(options.dataDirectory, 0o700) == 0 || errno == EEXIST else {
-                    throw SeedKeyError.io(path: options.dataDirectory, reason: String(cString: strerror(errno)))
+                let directory = (options.attestKeyPath as NSString).deletingLastPathComponent
+                do {
+                    try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
+                                                            withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                } catch {
+                    throw SeedKeyError.io(path: directory, reason: "\(error.localizedDescription)")
                 }
                 let (key, isNew) = try SeedKeyFile.loadOrCreate(path: options.attestKeyPath)
                 (file, publicKey, created) = (options.attestKeyPath, key.publicKey, isNew)
