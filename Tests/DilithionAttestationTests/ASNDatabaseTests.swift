@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DilithionAttestation
 
@@ -40,6 +41,15 @@ import Testing
         let list = DatacenterASNList(text: Array("# header\nAS396982   # Google Cloud\n16509\n  as8075\n\nASX\n0\n".utf8))
         #expect(list.asns == [396_982, 16509, 8075])
         #expect(list.malformedLines == [6, 7])
+    }
+
+    @Test func theShippedDatacenterListParsesWhole() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../contrib/attestation/datacenter-asns.txt").standardized.path
+        let list = try DatacenterASNList.load(path: path)
+        #expect(list.malformedLines.isEmpty)
+        #expect(list.asns.count == 34)
+        #expect(list.contains(16509) && list.contains(14061) && list.contains(24940))  // AWS, DigitalOcean, Hetzner
     }
 
     @Test func ipv4ParsingIsStrict() {
