@@ -34,10 +34,3 @@ public final class AttestationEndpoint: Sendable {
             .withStatus(status)
     }
 }
-
-extension HTTPResponse {
-    /// The same response with another status code.
-    func withStatus(_ status: Int) -> HTTPResponse {
-        HTTPResponse(status: status, headers: headers, body: body)
-    }
-}

@@ -20,7 +20,9 @@ extension RPCMethodTable {
             }
             switch service.attest(mikPublicKeyHex: text(0), dnaHashHex: text(1), clientAddress: clientAddress) {
             case .success(let grant):
-                logger.info("attestation signed", metadata: [
+                // New MIKs at info (at most the daily limit per /24); renewals and refusals, which a caller
+                // can repeat at will, at debug.
+                logger.log(level: grant.isNewMIK ? .info : .debug, "attestation signed", metadata: [
                     "mik": "\(grant.mikIdentityHex.prefix(12))", "client": "\(grant.clientIP)", "asn": "\(grant.asn)",
                     "new": "\(grant.isNewMIK)"])
                 return .object([
@@ -30,7 +32,7 @@ extension RPCMethodTable {
                     ("asn", .int(Int64(grant.asn))), ("asn_description", .string(grant.asnDescription)),
                 ])
             case .failure(let refusal):
-                logger.info("attestation refused", metadata: ["reason": "\(refusal.reason)", "client": "\(clientAddress)"])
+                logger.debug("attestation refused", metadata: ["reason": "\(refusal.reason)", "client": "\(clientAddress)"])
                 throw .internalError(refusal.message)
             }
         })
