@@ -59,3 +59,21 @@ import Testing
         #expect(HTTPParseError.malformed("x").status == 400)
     }
 }
+
+extension HTTPRequestParserTests {
+    /// Found by HTTPFuzz: a header block ending exactly at the limit was refused or accepted
+    /// depending on how its bytes were split across reads.
+    @Test func aBlankLineAtTheLimitIsFoundHoweverTheBytesArrive() throws {
+        let text = "GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 64 - 19) + "\r\n\r\n"  // blank line at offset 64
+        for split in 1..<text.utf8.count {
+            var parser = Self.parser(maxHeader: 64)
+            parser.append(Array(text.utf8.prefix(split)))
+            _ = try parser.nextRequest()
+            parser.append(Array(text.utf8.dropFirst(split)))
+            #expect(try parser.nextRequest()?.header("x") == String(repeating: "a", count: 45), "split at \(split)")
+        }
+        var parser = Self.parser(maxHeader: 64)
+        parser.append(Array(("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 46) + "\r\n\r\n").utf8))
+        #expect(throws: HTTPParseError.headersTooLarge) { try parser.nextRequest() }
+    }
+}
