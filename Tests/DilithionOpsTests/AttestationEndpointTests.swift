@@ -56,7 +56,7 @@ import Testing
 
     /// Sends `raw` from `source` and returns (status, parsed JSON body).
     static func exchange(_ port: UInt16, from source: String, _ raw: String) -> (Int?, JSON?) {
-        let connection = HeldConnection(port: port, from: source)
+        guard let connection = HeldConnection(ifListening: port, from: source) else { return (nil, nil) }
         defer { connection.close() }
         connection.send(raw)
         guard let (status, body) = try? RPCClient.parseReply(connection.readUntilClosed()) else { return (nil, nil) }

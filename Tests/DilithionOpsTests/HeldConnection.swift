@@ -10,7 +10,18 @@ final class HeldConnection {
     private let fd: Int32
 
     init(port: UInt16, from source: String? = nil) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = Self.connect(port: port, from: source) else { preconditionFailure("connect to port \(port) failed") }
+        self.fd = fd
+    }
+
+    /// A connection, or nil when nothing listens on `port` (yet).
+    init?(ifListening port: UInt16, from source: String? = nil) {
+        guard let fd = Self.connect(port: port, from: source) else { return nil }
+        self.fd = fd
+    }
+
+    private static func connect(port: UInt16, from source: String?) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket failed")
         HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
         if let source {
@@ -22,9 +33,13 @@ final class HeldConnection {
         var storage = sockaddr_storage()
         let length = HTTPServer.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
         let result = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
-        precondition(result == 0, "connect failed")
+        guard result == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        return fd
     }
 
     func send(_ text: String) { send(Array(text.utf8)) }
