@@ -238,6 +238,11 @@ extension HTTPServer {
             }
         }
         if closeAfter {
+            // Shutting down: no lingering, so that a client that never closes cannot delay stop().
+            if lock.withLock({ isStopping }) {
+                closeConnection(connection)
+                return
+            }
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .lingering(dropped: 0)
             connection.phaseStart = Self.monotonicSeconds()
