@@ -1,3 +1,4 @@
+import DilithionNode
 import DilithionWire
 
 /// Every operator setting of `dilithion-node`, validated: the command line merged over the
@@ -43,6 +44,8 @@ public struct NodeOptions: Sendable, Equatable {
     public var reindex: Bool
     /// `mocktime` (regtest only).
     public var mockTime: Int64?
+    /// `routable-subnet` (regtest only): subnets treated as routable addresses.
+    public var routableSubnets: [IPSubnet]
 
     /// The defaults for `network` with data in `dataDirectory`.
     public init(network: Network, dataDirectory: String) {
@@ -67,6 +70,7 @@ public struct NodeOptions: Sendable, Equatable {
         self.printToConsole = false
         self.reindex = false
         self.mockTime = nil
+        self.routableSubnets = []
     }
 
     /// The log file when not printing to the console.

@@ -63,6 +63,9 @@ struct RunCommand: ParsableCommand {
     var reindex = false
     @Option(help: "Regtest only: the node's clock starts at this unix time.")
     var mocktime: String?
+    @Option(name: .customLong("routable-subnet"),
+            help: "Regtest only: treat addresses in this subnet (CIDR, e.g. 10.0.0.0/8) as routable; repeatable.")
+    var routableSubnet: [String] = []
 
     /// The flags as entries for `NodeOptions.resolve` (keys are the option names without dashes).
     var entries: [OptionEntry] {
@@ -90,6 +93,7 @@ struct RunCommand: ParsableCommand {
         add("printtoconsole", printtoconsole ? "1" : nil)
         add("reindex", reindex ? "1" : nil)
         add("mocktime", mocktime)
+        routableSubnet.forEach { add("routable-subnet", $0) }
         return entries
     }
 
