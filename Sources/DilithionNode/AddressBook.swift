@@ -33,8 +33,9 @@ public final class AddressBook: @unchecked Sendable {
     public static let replyHorizonSeconds: Int64 = 30 * 24 * 3600
     /// Failed dials that make an address "terrible" until it answers again.
     public static let failuresBeforeTerrible = 3
-    /// Back-off after the first failed dial of an address; doubles per failure, up to an hour.
-    public static let retryDelaySeconds: Int64 = 60
+    /// Back-off after the first failed dial of an address (a peer restarting is back within
+    /// seconds); doubles per failure, up to an hour.
+    public static let retryDelaySeconds: Int64 = 10
     public static let maxRetryDelaySeconds: Int64 = 3600
 
     public let policy: AddressPolicy
