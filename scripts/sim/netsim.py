@@ -48,17 +48,17 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
-def rss_kib(pid):
+def memory_kib(pid):
+    """(RSS, PSS) of a process in KiB: resident pages, and resident pages with the shared ones
+    (the Swift runtime, Foundation, libevent) divided among the processes that map them."""
     if pid is None:
         return None
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split()[-1:] == ["kB"]}
+        return fields.get("Rss"), fields.get("Pss")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def cpu_seconds(pid):
@@ -253,7 +253,7 @@ class Network:
         return {name: self.call(name, "getbestblockhash") for name in names}
 
     def rss(self):
-        return {name: rss_kib(self.pid(name)) for name in sorted(self.running)}
+        return {name: memory_kib(self.pid(name)) for name in sorted(self.running)}
 
     def shutdown_spawned(self):
         for process in self.spawned:
@@ -294,7 +294,7 @@ class Run:
         started = self.args.others_started
         reached = {}
         timeline = []
-        deadline = started + args.bootstrap_window
+        deadline = started + args.bootstrap_window  # the window counts from the first start
         last = {}
         seed_indexes = {self.net.by_name[s]["index"] for s in self.seeds}
         while True:
@@ -314,14 +314,26 @@ class Run:
             time.sleep(args.poll_seconds)
         only_seeds = [n for n in self.others if set(last.get(n, [])) <= seed_indexes]
         missing = [n for n in self.others if n not in reached]
-        times = list(reached.values())
+        # From each node's own start (the nodes are started one after another, which on a loaded
+        # machine takes seconds for 100 of them).
+        own_start = {}
+        if args.started_file:
+            with open(args.started_file) as f:
+                for line in f:
+                    name, moment = line.split()
+                    own_start[name] = float(moment) - started
+        times = [reached[n] - own_start.get(n, 0.0) for n in reached]
         stats = summary(times)
-        self.results["bootstrap"] = {"seconds_to_target": reached, "summary": stats, "timeline": timeline,
-                                     "only_seeds": only_seeds, "missing": missing,
+        all_at = max(reached.values()) if reached and not missing else None
+        self.results["bootstrap"] = {"seconds_to_target_from_own_start": dict(zip(reached, times)),
+                                     "seconds_to_target_from_first_start": reached, "summary": stats,
+                                     "all_reached_after": all_at, "start_spread": max(own_start.values(), default=0),
+                                     "timeline": timeline, "only_seeds": only_seeds, "missing": missing,
                                      "final_outbound": {n: len(v) for n, v in last.items()}}
-        log(f"  time to {args.outbound_target} outbound peers: p50 {stats.get('p50', float('nan')):.1f} s, "
+        log(f"  time from a node's start to {args.outbound_target} outbound peers: p50 {stats.get('p50', float('nan')):.1f} s, "
             f"p99 {stats.get('p99', float('nan')):.1f} s, max {stats.get('max', float('nan')):.1f} s "
-            f"({len(reached)}/{len(self.others)} nodes)")
+            f"({len(reached)}/{len(self.others)} nodes); starting them took {max(own_start.values(), default=0):.1f} s, "
+            f"all had their peers {all_at if all_at is None else round(all_at, 1)} s after the first start")
         self.check("bootstrap: every node reached its outbound target in the window", not missing,
                    f"{len(missing)} missing" + (f": {', '.join(f'{n}={len(last.get(n, []))}' for n in missing[:10])}" if missing else ""))
         self.check("bootstrap: no node's outbound set is only seeds", not only_seeds,
@@ -421,6 +433,16 @@ class Run:
             f"cut from {len(east)} eastern ones for {args.partition_seconds:.0f} s")
         before = net.tips(running)
         fork_height = net.call(running[0], "getblockcount")
+        # A node all of whose connections cross the cut hears nothing during the partition: that
+        # is the topology's doing, so it is reported and left out of the per-side check.
+        same_side = {n: 0 for n in running}
+        for a, b in net.connections():
+            if (a in cut) == (b in cut):
+                for index in (a, b):
+                    name = net.nodes[index]["name"]
+                    if name in same_side:
+                        same_side[name] += 1
+        isolated = sorted(n for n, count in same_side.items() if count == 0)
         net.set_cut(cut)
         cut_at = time.monotonic()
         # Blocks on both sides, spread over the window: the west mines one more.
@@ -441,12 +463,17 @@ class Run:
                 mined[side].append(block)
         net.wait(max(0.0, cut_at + args.partition_seconds - time.monotonic()))
         during = net.tips(running)
-        west_tips = {during[n] for n in west}
-        east_tips = {during[n] for n in east}
-        diverged = (west_tips == {mined["west"][-1]} and east_tips == {mined["east"][-1]}) if mined["east"] else False
+        west_tips = {during[n] for n in west if n not in isolated}
+        east_tips = {during[n] for n in east if n not in isolated}
+        side_tips = {"west": mined["west"][-1] if mined["west"] else None,
+                     "east": mined["east"][-1] if mined["east"] else None}
+        behind = sorted(n for n in running
+                        if n not in isolated and during[n] != side_tips["west" if n in west else "east"])
+        diverged = bool(mined["east"]) and west_tips == {mined["west"][-1]} and east_tips == {mined["east"][-1]}
         self.check("partition: each side built its own chain", diverged,
                    f"west mined {len(mined['west'])}, east {len(mined['east'])}; west tips {len(west_tips)}, "
-                   f"east tips {len(east_tips)}")
+                   f"east tips {len(east_tips)}; {len(isolated)} nodes without a peer on their own side"
+                   + (f" ({', '.join(isolated)})" if isolated else "") + (f"; behind: {', '.join(behind)}" if behind else ""))
         net.set_cut(None)
         healed_at = time.monotonic()
         converged_after = None
@@ -463,6 +490,7 @@ class Run:
         depth = len(mined["east"]) if winner == (mined["west"][-1] if mined["west"] else None) else None
         self.results["partition"] = {
             "west": west, "east": east, "fork_height": fork_height, "mined": mined, "tips_before": before,
+            "tips_at_heal": during, "isolated": isolated,
             "converged_seconds": converged_after, "winner": winner, "reorged_nodes": reorged, "reorg_depth": depth}
         log(f"  after the heal: one tip everywhere after "
             f"{'%.1f s' % converged_after if converged_after is not None else 'NEVER (bound %.0f s)' % args.converge_timeout}; "
@@ -572,12 +600,15 @@ class Run:
     # report
 
     def finish(self, out):
-        rss = self.results.get("rss_after_propagation_kib") or self.results.get("rss_after_bootstrap_kib") or {}
-        values = [v for v in rss.values() if v]
-        if values:
-            self.results["rss_summary_kib"] = summary(values)
-            log(f"\n== memory: RSS per node (after propagation) mean {sum(values) / len(values) / 1024:.1f} MiB, "
-                f"max {max(values) / 1024:.1f} MiB, all {sum(values) / 1024:.0f} MiB for {len(values)} nodes")
+        when = "after propagation" if self.results.get("rss_after_propagation_kib") else "after bootstrap"
+        memory = self.results.get("rss_after_propagation_kib") or self.results.get("rss_after_bootstrap_kib") or {}
+        rss = [v[0] for v in memory.values() if v and v[0]]
+        pss = [v[1] for v in memory.values() if v and v[1]]
+        if rss:
+            self.results["rss_summary_kib"], self.results["pss_summary_kib"] = summary(rss), summary(pss)
+            log(f"\n== memory per node ({when}): RSS mean {sum(rss) / len(rss) / 1024:.1f} MiB, "
+                f"max {max(rss) / 1024:.1f} MiB; PSS (shared pages divided) mean {sum(pss) / max(len(pss), 1) / 1024:.1f} MiB, "
+                f"all {sum(pss) / 1024:.0f} MiB for {len(pss)} nodes")
         log(f"== machine load (1/5/15-min load averages at the end of each phase): "
             + "; ".join(f"{k} {v}" for k, v in self.results["load"].items()))
         with open(os.path.join(out, "results.json"), "w") as f:
@@ -597,7 +628,8 @@ def main():
     parser.add_argument("--out", required=True, help="directory for results.json and the plots")
     parser.add_argument("--phases", default="bootstrap,propagation,seeds,partition,churn")
     parser.add_argument("--others-started", type=float, default=None,
-                        help="unix time the non-seed nodes were started (default: now)")
+                        help="unix time the non-seed nodes began to be started (default: now)")
+    parser.add_argument("--started-file", help='lines "NAME UNIXTIME": when each node was started')
     parser.add_argument("--seed", type=int, default=134)
     parser.add_argument("--outbound-target", type=int, default=8)
     parser.add_argument("--bootstrap-window", type=float, default=180)
