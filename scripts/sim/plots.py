@@ -28,9 +28,9 @@ def _label(axis, xlabel, ylabel, title, legend=True):
     axis.grid(alpha=0.3)
 
 
-def _save(plt, figure, path):
+def _save(plt, figure, path, dpi=110):
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=dpi)
     plt.close(figure)
 
 
@@ -75,7 +75,7 @@ def bootstrap_timeline(path, results, target):
     times = [p["t"] for p in timeline]
     counts = [p["counts"] for p in timeline]
     if counts and counts[0]:
-        for q, style in ((0.5, "-"), (0.1, ":"), (0.9, ":")):
+        for q, style in ((0.5, "-"), (0.1, ":"), (0.9, "--")):
             values = [sorted(c)[min(len(c) - 1, int(q * len(c)))] if c else 0 for c in counts]
             outbound.plot(times, values, linestyle=style, color="C0", label=f"{int(q * 100)}th percentile")
         outbound.plot(times, [p["mean_outbound"] for p in timeline], color="C3", label="mean")
@@ -107,7 +107,7 @@ def graph(path, results, nodes):
     axis.set_xlabel("longitude")
     axis.set_ylabel("latitude")
     axis.set_title(f"connections after bootstrap: {len(nodes)} nodes (seeds red), {len(edges)} connections")
-    _save(plt, figure, path)
+    _save(plt, figure, path, dpi=72)  # hundreds of translucent lines make a large PNG
 
 
 def write_all(out, results, nodes):
