@@ -34,7 +34,7 @@ extension Node {
                     readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
                     outboxBytes: stats.outboxBytes, peakInboxBytes: stats.peakInboxBytes,
                     peakOutboxBytes: stats.peakOutboxBytes, droppedFrames: stats.droppedFrames,
-                    banScore: session?.misbehaviour ?? 0)
+                    banScore: session?.misbehaviour ?? 0, addressFetch: dial.isAddressFetch(peer: stats.peer))
             }
         }
     }

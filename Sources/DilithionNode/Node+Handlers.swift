@@ -205,17 +205,7 @@ extension Node {
                 sessions[context.peer]?.wantsHeaders = true
             }
         case .getaddr:
-            let first: Bool = lock.withLock {
-                guard let session = sessions[context.peer], !session.answeredGetaddr else { return false }
-                session.answeredGetaddr = true
-                return true
-            }
-            if first {
-                let reply = addresses.reply()
-                if !reply.isEmpty { send(.addr(reply), context) }
-            } else {
-                countIgnored("getaddr-repeat")
-            }
+            receivedGetaddr(context)
         case .addr(let entries):
             receivedAddresses(entries, context)
         case .getheaders(let request):
@@ -310,14 +300,7 @@ extension Node {
             "peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)",
             "ua": "\(version.userAgent)", "height": "\(version.startHeight)", "ms": "\(Int(milliseconds))"])
         send(.sendheaders, context)
-        if direction == .outbound {
-            send(.getaddr, context)
-            addresses.markGood(host: address.host, port: address.port, now: wallClock.now)
-        } else if version.sender.isRoutable {
-            // An inbound peer's advertised listening address (C++ peers send 0.0.0.0:0 unless they
-            // know their external IP, which is not routable and so not kept).
-            addresses.add(version.sender, seen: wallClock.now, now: wallClock.now)
-        }
+        addressesAfterHandshake(context, direction: direction, version: version, address: address)
         let downloads = scheduler.configuration
         let deep = Node.pipelinesDeeply(userAgent: version.userAgent)
         lock.withLock {
@@ -387,19 +370,6 @@ extension Node {
                 deliveredBlocksRecently: session.lastBlockAt.map { now.duration(since: $0) < .seconds(60) } ?? false)
         }
         return EvictionPolicy.select(candidates).map { PeerID(rawValue: $0) }
-    }
-
-    func receivedAddresses(_ entries: [TimestampedAddress], _ context: HandlerContext) {
-        let nowSeconds = Double(context.now.nanoseconds) / 1e9
-        let granted = lock.withLock { sessions[context.peer]?.addrBucket.take(entries.count, nowSeconds: nowSeconds) ?? 0 }
-        if granted < entries.count {
-            lock.withLock { ignoredCounts["addr-rate-limited", default: 0] += entries.count - granted }
-        }
-        let now = wallClock.now
-        for entry in entries.prefix(granted) {
-            // A peer's own view of time can be off; never store a time in the future.
-            addresses.add(entry.address, seen: Int64(entry.time == 0 ? UInt32(clamping: now) : entry.time), now: now)
-        }
     }
 }
 

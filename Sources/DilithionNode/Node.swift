@@ -46,6 +46,11 @@ public final class Node: @unchecked Sendable {
     var misbehaviourCounts: [String: Int] = [:]
     var ignoredCounts: [String: Int] = [:]
     var dial = DialState()
+    /// Address gossip state (keyed with a secret drawn at start).
+    var addressRelay = AddressRelay(k0: UInt64.random(in: 0...UInt64.max), k1: UInt64.random(in: 0...UInt64.max))
+    /// When the dialer must next send queued `addr` messages (engine seconds).
+    var nextAddressFlushSeconds: Double?
+    var addressRelayCounts: [String: Int] = [:]
     var blockRate = RateMeter()
     var isStopping = false
     /// The tip last announced to peers.
@@ -85,7 +90,11 @@ public final class Node: @unchecked Sendable {
         let now = wallClock.now
         self.startTime = now
         self.bans = try BanList(path: configuration.dataDirectory + "/banlist.json", now: now)
-        self.addresses = try AddressBook(path: configuration.dataDirectory + "/peers.json")
+        if !configuration.routableSubnets.isEmpty && configuration.network != .regtest {
+            throw NodeControlError.invalidParameter("routable subnets are only allowed on regtest")
+        }
+        self.addresses = try AddressBook(
+            path: configuration.dataDirectory + "/peers.json", policy: AddressPolicy(routableSubnets: configuration.routableSubnets))
         self.localNonce = UInt64.random(in: 1...UInt64.max)
         self.scheduler = BlockDownloadScheduler(configuration: BlockDownloadConfiguration(
             maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer)))

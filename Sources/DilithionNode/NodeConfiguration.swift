@@ -11,7 +11,7 @@ public struct NodeConfiguration: Sendable {
     public var connect: [String]
     /// `--addnode`: always keep a connection to these (on top of the automatic ones).
     public var addNodes: [String]
-    /// `--seednode`: connect, ask for addresses, and use them.
+    /// `--seednode`: ask these for addresses (a short connection per fetch, see `DialState`).
     public var seedNodes: [String]
     public var maxConnections: Int
     public var maxOutbound: Int
@@ -28,6 +28,9 @@ public struct NodeConfiguration: Sendable {
     public var maxBlocksInFlightPerPeer: Int
     /// The user agent we send in `version`.
     public var userAgent: String
+    /// Regtest only: subnets whose addresses count as routable (``AddressPolicy``), so that address
+    /// relay and outbound selection work inside an emulated network (`scripts/netsim`: 10.0.0.0/8).
+    public var routableSubnets: [IPSubnet]
     /// Headers kept above the stored tip at most (nil: the chain default, 100,000); headers sync
     /// pauses there until blocks catch up.
     public var maxHeadersAheadOfTip: Int?
@@ -53,6 +56,7 @@ public struct NodeConfiguration: Sendable {
         self.maxBlocksInFlightPerPeer = 16
         self.userAgent = "/dilithion-swift:\(Self.softwareVersion)/"
         self.maxHeadersAheadOfTip = nil
+        self.routableSubnets = []
     }
 
     /// Inbound slots: what is left of the total after the outbound target.

@@ -39,6 +39,8 @@ public struct PeerInfo: Sendable {
     /// Frames from this peer the decoder dropped (bad checksum).
     public var droppedFrames: Int
     public var banScore: Int
+    /// A short outbound connection to a `--seednode` that only fetches addresses (`connection_type` "addr-fetch").
+    public var addressFetch = false
 }
 
 /// `getnetworkinfo`.

@@ -31,8 +31,6 @@ final class PeerSession: @unchecked Sendable {
     // Misbehaviour (C++ point values; ban at 100).
     var misbehaviour = 0
     var preHandshakeIgnored = 0
-    var answeredGetaddr = false
-    var addrBucket: TokenBucket
 
     // Sync.
     var bestKnownHeight: Int32 = 0
@@ -53,6 +51,5 @@ final class PeerSession: @unchecked Sendable {
         self.isManual = isManual
         self.handshake = handshake
         self.connectedAt = now
-        self.addrBucket = TokenBucket(rate: 0.1, capacity: 1_000, nowSeconds: nowSeconds)
     }
 }

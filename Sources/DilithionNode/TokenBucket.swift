@@ -6,21 +6,29 @@ public struct TokenBucket: Sendable, Equatable {
     public private(set) var tokens: Double
     private var lastRefillSeconds: Double
 
-    public init(rate: Double, capacity: Double, nowSeconds: Double) {
+    /// A bucket holding `initialTokens` (by default full).
+    public init(rate: Double, capacity: Double, nowSeconds: Double, initialTokens: Double? = nil) {
         self.rate = rate
         self.capacity = capacity
-        self.tokens = capacity
+        self.tokens = initialTokens ?? capacity
         self.lastRefillSeconds = nowSeconds
     }
 
     /// Takes up to `count` tokens; returns how many were granted.
     public mutating func take(_ count: Int, nowSeconds: Double) -> Int {
         if nowSeconds > lastRefillSeconds {
-            tokens = min(capacity, tokens + (nowSeconds - lastRefillSeconds) * rate)
+            // A grant may have lifted the bucket above capacity; refilling never lowers it.
+            if tokens < capacity { tokens = min(capacity, tokens + (nowSeconds - lastRefillSeconds) * rate) }
             lastRefillSeconds = nowSeconds
         }
         let granted = min(count, Int(tokens))
         tokens -= Double(granted)
         return granted
+    }
+
+    /// Adds `count` tokens at once, beyond the capacity if need be (room for the answer to a
+    /// `getaddr` we sent: Bitcoin Core adds 1 000).
+    public mutating func grant(_ count: Double) {
+        tokens += count
     }
 }

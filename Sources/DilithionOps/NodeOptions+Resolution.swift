@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DilithionNode
 import DilithionWire
 
 /// Merging and validating the command line and the configuration file.
@@ -12,7 +13,9 @@ extension NodeOptions {
         "asn-db", "datacenter-asns", "attest-key", "attest-seed-keys", "attestation-rate-limit",
     ]
     /// Options that may be repeated, one value each.
-    public static let listKeys: Set<String> = ["bind", "connect", "addnode", "seednode", "rpcbind", "attestbind"]
+    public static let listKeys: Set<String> = [
+        "bind", "connect", "addnode", "seednode", "rpcbind", "attestbind", "routable-subnet",
+    ]
     /// Options that choose the file itself, so they cannot be in it.
     public static let commandLineOnlyKeys: Set<String> = ["network", "datadir", "conf"]
     /// The file read from the data directory when `--conf` is not given (if it exists).
@@ -186,6 +189,15 @@ extension NodeOptions {
             mockTime = value
         }
         try applyAttestation(single: single, list: list, environment: environment)
+        routableSubnets = try list("routable-subnet").map { entry throws(ConfigurationError) in
+            guard network == .regtest else {
+                throw ConfigurationError("\(entry.label): only allowed with --network regtest (public networks relay public addresses only)")
+            }
+            guard let subnet = IPSubnet(entry.value) else {
+                throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not a subnet in CIDR notation (e.g. 10.0.0.0/8)")
+            }
+            return subnet
+        }
     }
 
     static func port(_ entry: OptionEntry, allowZero: Bool) throws(ConfigurationError) -> UInt16 {

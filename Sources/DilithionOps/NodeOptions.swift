@@ -1,3 +1,4 @@
+import DilithionNode
 import DilithionWire
 
 /// Every operator setting of `dilithion-node`, validated: the command line merged over the
@@ -55,6 +56,8 @@ public struct NodeOptions: Sendable, Equatable {
     public var attestSeedKeysPath: String?
     /// `attestation-rate-limit`: new MIKs per /24 per day (default 1, as the C++ node).
     public var attestationRateLimit: Int
+    /// `routable-subnet` (regtest only): subnets treated as routable addresses.
+    public var routableSubnets: [IPSubnet]
 
     /// The defaults for `network` with data in `dataDirectory`.
     public init(network: Network, dataDirectory: String) {
@@ -85,6 +88,7 @@ public struct NodeOptions: Sendable, Equatable {
         self.attestKeyPath = dataDirectory + "/seed-attestation.key"
         self.attestSeedKeysPath = nil
         self.attestationRateLimit = 1
+        self.routableSubnets = []
     }
 
     /// The log file when not printing to the console.

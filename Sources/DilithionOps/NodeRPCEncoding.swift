@@ -9,7 +9,8 @@ public enum NodeRPCEncoding {
             ("id", .int(Int64(peer.id))),
             ("addr", .string(peer.address)),
             ("inbound", .bool(peer.inbound)),
-            ("connection_type", .string(peer.inbound ? "inbound" : peer.manual ? "manual" : "outbound-full-relay")),
+            ("connection_type", .string(
+                peer.inbound ? "inbound" : peer.manual ? "manual" : peer.addressFetch ? "addr-fetch" : "outbound-full-relay")),
         ]
         if let version = peer.version { members.append(("version", .int(Int64(version)))) }
         if let subversion = peer.subversion { members.append(("subver", .string(subversion))) }

@@ -60,6 +60,9 @@ public enum Limits {
     /// `getblocktxn` index count (C++ bans beyond it).
     public static let maxBlockTxnIndexes = 50_000
 
+    /// `blocktxn` transaction count (C++ bans beyond it).
+    public static let maxBlockTxnTransactions = 100_000
+
     /// Transactions in one block blob: the smallest parseable transaction is 10 bytes (version,
     /// two empty counts, locktime), so a 4 MiB blob cannot hold more.
     public static let maxBlockTransactions = maxBlockBlob / minimumTransactionSize

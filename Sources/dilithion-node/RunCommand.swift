@@ -75,6 +75,9 @@ struct RunCommand: ParsableCommand {
     var attestSeedKeys: String?
     @Option(name: .customLong("attestation-rate-limit"), help: "New MIKs attested per /24 per day (1-100, default 1).")
     var attestationRateLimit: String?
+    @Option(name: .customLong("routable-subnet"),
+            help: "Regtest only: treat addresses in this subnet (CIDR, e.g. 10.0.0.0/8) as routable; repeatable.")
+    var routableSubnet: [String] = []
 
     /// The flags as entries for `NodeOptions.resolve` (keys are the option names without dashes).
     var entries: [OptionEntry] {
@@ -108,6 +111,7 @@ struct RunCommand: ParsableCommand {
         add("attest-key", attestKey)
         add("attest-seed-keys", attestSeedKeys)
         add("attestation-rate-limit", attestationRateLimit)
+        routableSubnet.forEach { add("routable-subnet", $0) }
         return entries
     }
 

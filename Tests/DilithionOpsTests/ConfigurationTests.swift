@@ -133,6 +133,10 @@ import Testing
         ([("printtoconsole", "maybe")], nil, #"dilithion-node: --printtoconsole: "maybe" is not a boolean (1 or 0)"#),
         ([("mocktime", "soon")], nil, #"dilithion-node: --mocktime: "soon" is not a unix time (seconds, 0 or more)"#),
         ([("network", "testnet"), ("mocktime", "5")], nil, "dilithion-node: --mocktime: only allowed with --network regtest"),
+        ([("network", "mainnet"), ("routable-subnet", "10.0.0.0/8")], nil,
+         "dilithion-node: --routable-subnet: only allowed with --network regtest (public networks relay public addresses only)"),
+        ([("routable-subnet", "10.0.0.0")], nil,
+         #"dilithion-node: --routable-subnet: "10.0.0.0" is not a subnet in CIDR notation (e.g. 10.0.0.0/8)"#),
         ([("datadir", "/d")], "port=1\nport=2\n", "dilithion-node: /d/dilithion.conf:2: port: given more than once (first: /d/dilithion.conf:1: port)"),
         ([("datadir", "/d")], "# ok\nbogus=1\n", "dilithion-node: /d/dilithion.conf:2: bogus: unknown option"),
         ([("datadir", "/d")], "datadir=/x\n", "dilithion-node: /d/dilithion.conf:1: datadir: only allowed on the command line (--datadir)"),
@@ -143,6 +147,12 @@ import Testing
     func everyBadValueIsOneLineNamingIt(flags: [(String, String)], file: String?, expected: String) {
         #expect(Self.message(flags, file: file) == expected)
         #expect(!expected.contains("\n"))
+    }
+
+    @Test func routableSubnetsReachTheNodeOnRegtest() throws {
+        let options = try Self.resolve([("routable-subnet", "10.0.0.0/8"), ("routable-subnet", "127.0.0.0/8")])
+        #expect(options.nodeConfiguration.routableSubnets.map(\.description) == ["10.0.0.0/8", "127.0.0.0/8"])
+        #expect(try Self.resolve([]).nodeConfiguration.routableSubnets.isEmpty)
     }
 
     @Test func configurationErrorsExitWithStatusTwo() {

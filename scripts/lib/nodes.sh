@@ -55,12 +55,21 @@ node_endpoint() {
     else printf '127.0.0.1:%s\n' "${NODE_PROXY_PORT["$1>$2"]}"; fi
 }
 
+# node_argv NAME [extra node options...]: the command line of NAME's node, one argument per line
+# (for a caller that restarts the node itself).
+node_argv() {
+    local name="$1"; shift
+    printf '%s\n' "$NODE_BIN_DIR/dilithion-node" --network regtest --datadir "${NODE_DATADIR[$name]}" \
+        --bind "${NODE_BIND[$name]}" --port "${NODE_PORT[$name]}" --rpcport "${NODE_RPCPORT[$name]}" \
+        --printtoconsole "$@"
+}
+
 # node_start NAME [extra node options...]: starts NAME in the background, output to its log.
 node_start() {
     local name="$1"; shift
-    wan_spawn "$name" "$NODE_BIN_DIR/dilithion-node" --network regtest --datadir "${NODE_DATADIR[$name]}" \
-        --bind "${NODE_BIND[$name]}" --port "${NODE_PORT[$name]}" --rpcport "${NODE_RPCPORT[$name]}" \
-        --printtoconsole "$@" >>"${NODE_LOG[$name]}" 2>&1
+    local argv=()
+    mapfile -t argv < <(node_argv "$name" "$@")
+    wan_spawn "$name" "${argv[@]}" >>"${NODE_LOG[$name]}" 2>&1
     NODE_PID[$name]=$WAN_SPAWNED_PID
 }
 

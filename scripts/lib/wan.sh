@@ -17,6 +17,8 @@ WAN_MODE=""
 WAN_TAG=""
 WAN_WORK=""
 WAN_HOSTS=()          # names, index = host number
+declare -A WAN_ADDRESS=()  # optional: NAME -> its tun address (set before wan_add_host), else 10.134.0.<index+1>
+WAN_PREFIX_LENGTH="${WAN_PREFIX_LENGTH:-24}"  # prefix of the tun addresses (one /24, or e.g. 8 with WAN_ADDRESS)
 WAN_LINK_PID=""
 WAN_PROXY_PID=""
 WAN_EXTRA_PIDS=()     # background processes the caller registered through wan_track_pid
@@ -80,8 +82,11 @@ wan_index() {
     wan_log "wan_index: unknown host $1"; return 1
 }
 
-# wan_addr NAME: the address other hosts use to reach NAME (netns mode).
-wan_addr() { local i; i="$(wan_index "$1")"; printf '%s.%s\n' "$WAN_SUBNET_PREFIX" "$((i + 1))"; }
+# wan_addr NAME: the address other hosts use to reach NAME (netns mode): WAN_ADDRESS[NAME] if set.
+wan_addr() {
+    if [[ -n "${WAN_ADDRESS[$1]:-}" ]]; then printf '%s\n' "${WAN_ADDRESS[$1]}"; return 0; fi
+    local i; i="$(wan_index "$1")"; printf '%s.%s\n' "$WAN_SUBNET_PREFIX" "$((i + 1))"
+}
 
 # wan_add_host NAME: netns mode creates the namespace and its tun device; proxy mode only records it.
 wan_add_host() {
@@ -102,7 +107,7 @@ wan_add_host() {
     fi
     ip -n "$ns" tuntap add dev wan0 mode tun
     ip -n "$ns" link set wan0 mtu "${WAN_MTU:-1500}" txqueuelen 10000 up
-    ip -n "$ns" addr add "$addr/24" dev wan0
+    ip -n "$ns" addr add "$addr/$WAN_PREFIX_LENGTH" dev wan0
 }
 
 # wan_exec NAME CMD...: run CMD inside NAME's namespace (netns mode) or directly (proxy mode).
@@ -158,6 +163,13 @@ wan_stop_link() {
     rm -f "$WAN_WORK/wanlink.ready"
     [[ -f "$WAN_WORK/wanlink.log" ]] && mv "$WAN_WORK/wanlink.log" "$WAN_WORK/wanlink.previous.log"
     return 0
+}
+
+# wan_reload_link: the forwarder re-reads its --matrix file (given through WAN_LINK_OPTIONS), so a
+# caller cuts or heals links by rewriting that file; packets already queued are kept.
+wan_reload_link() {
+    [[ -n "$WAN_LINK_PID" ]] || return 0
+    kill -HUP "$WAN_LINK_PID"
 }
 
 # wan_link_stats: the forwarder's counters and timing lateness (one line).

@@ -11,10 +11,14 @@
  * signalfd. No busy-waiting and no sleeps. Packets of one directed pair never overtake each other
  * (jitter is applied without reordering), as on a real path.
  *
- * Usage: wanlink [options] ADDR@NETNS_PATH...   (host i is the i-th argument, from 0)
+ * Usage: wanlink [options] ADDR@NETNS_PATH...   (host i is the i-th argument, from 0; at most 256)
  *   --tun NAME            tun device name inside every namespace (default wan0)
  *   --delay MS            one-way delay for every pair (default 0)
  *   --pair I:J:MS         one-way delay between hosts I and J, both directions
+ *   --matrix FILE         more pairs, one per line: "I J MS" (both directions) or "I J drop" (the
+ *                         pair is cut: its packets are dropped, a partition); '#' starts a comment.
+ *                         Applied after --delay and --pair, and again on SIGHUP: a script rewrites
+ *                         the file and sends SIGHUP to cut or heal links without losing queued packets.
  *   --jitter MS           uniform jitter +-MS added to every packet's delay
  *   --loss PERCENT        drop this share of packets (seeded, reproducible)
  *   --rate MBIT           bandwidth cap per directed pair (0 = none)
@@ -44,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HOSTS 32
+#define MAX_HOSTS 256
 #define MAX_PACKET 65536
 #define READS_PER_WAKEUP 64 /* fairness between hosts: bounded work per readable tun */
 
@@ -59,6 +63,7 @@ struct packet {
 
 struct link_state { /* one directed pair */
     int64_t delay_ns;
+    int blocked;          /* cut by the matrix file: every packet is dropped */
     int64_t last_due_ns;  /* keeps the pair in order under jitter */
     int64_t free_at_ns;   /* bandwidth cap: when the emulated wire is idle again */
     uint32_t queued;
@@ -83,7 +88,7 @@ static uint32_t queue_limit = 50000;
 static uint64_t rng_state = 134;
 
 static struct {
-    uint64_t forwarded, bytes, lost, overflow, unroutable, not_ipv4, write_errors;
+    uint64_t forwarded, bytes, lost, overflow, unroutable, not_ipv4, write_errors, partitioned;
     int64_t lateness_sum_ns, lateness_max_ns;
     uint64_t lateness_buckets[5]; /* <=0.1 ms, <=0.5 ms, <=1 ms, <=5 ms, >5 ms */
 } stats;
@@ -177,8 +182,9 @@ static void schedule(int source, const unsigned char *bytes, size_t length, int6
     memcpy(&destination_address, bytes + 16, 4);
     int destination = host_for_address(destination_address);
     if (destination < 0 || destination == source) { stats.unroutable++; return; }
-    if (loss_fraction > 0 && random_unit() < loss_fraction) { stats.lost++; return; }
     struct link_state *link = &links[source][destination];
+    if (link->blocked) { stats.partitioned++; return; }
+    if (loss_fraction > 0 && random_unit() < loss_fraction) { stats.lost++; return; }
     if (link->queued >= queue_limit) { stats.overflow++; return; }
 
     int64_t leave = now;
@@ -244,11 +250,12 @@ static void print_statistics(void) {
     uint64_t n = stats.forwarded ? stats.forwarded : 1;
     fprintf(stderr,
             "wanlink: stats forwarded=%llu bytes=%llu lost=%llu overflow=%llu unroutable=%llu not_ipv4=%llu "
-            "write_errors=%llu queued=%zu lateness_mean_us=%.1f lateness_max_us=%.1f "
+            "write_errors=%llu partitioned=%llu queued=%zu lateness_mean_us=%.1f lateness_max_us=%.1f "
             "lateness_le_0.1ms=%llu le_0.5ms=%llu le_1ms=%llu le_5ms=%llu gt_5ms=%llu\n",
             (unsigned long long)stats.forwarded, (unsigned long long)stats.bytes, (unsigned long long)stats.lost,
             (unsigned long long)stats.overflow, (unsigned long long)stats.unroutable,
-            (unsigned long long)stats.not_ipv4, (unsigned long long)stats.write_errors, heap_count,
+            (unsigned long long)stats.not_ipv4, (unsigned long long)stats.write_errors,
+            (unsigned long long)stats.partitioned, heap_count,
             (double)stats.lateness_sum_ns / (double)n / 1000.0, (double)stats.lateness_max_ns / 1000.0,
             (unsigned long long)stats.lateness_buckets[0], (unsigned long long)stats.lateness_buckets[1],
             (unsigned long long)stats.lateness_buckets[2], (unsigned long long)stats.lateness_buckets[3],
@@ -263,19 +270,51 @@ static double parse_number(const char *text, const char *option) {
     return value;
 }
 
+static void set_pair(int a, int b, double ms, int blocked, const char *where) {
+    if (a < 0 || b < 0 || a >= host_count || b >= host_count) die("%s: pair %d:%d: no such host", where, a, b);
+    links[a][b].delay_ns = links[b][a].delay_ns = (int64_t)(ms * 1e6);
+    links[a][b].blocked = links[b][a].blocked = blocked;
+}
+
+/* Applies the matrix file; returns how many pairs it set. Exits on a malformed line. */
+static int load_matrix(const char *path) {
+    FILE *file = fopen(path, "r");
+    if (!file) die("open %s: %s", path, strerror(errno));
+    char line[256];
+    int line_number = 0, applied = 0;
+    while (fgets(line, sizeof line, file)) {
+        line_number++;
+        char *comment = strchr(line, '#');
+        if (comment) *comment = '\0';
+        int a, b;
+        char value[64];
+        int fields = sscanf(line, "%d %d %63s", &a, &b, value);
+        if (fields <= 0) continue;
+        if (fields != 3) die("%s:%d: expected \"I J MS\" or \"I J drop\"", path, line_number);
+        char where[300];
+        snprintf(where, sizeof where, "%s:%d", path, line_number);
+        if (!strcmp(value, "drop")) set_pair(a, b, 0, 1, where);
+        else set_pair(a, b, parse_number(value, where), 0, where);
+        applied++;
+    }
+    fclose(file);
+    return applied;
+}
+
 int main(int argc, char **argv) {
-    const char *tun_name = "wan0", *ready_file = NULL;
+    const char *tun_name = "wan0", *ready_file = NULL, *matrix_file = NULL;
     double default_delay_ms = 0;
-    struct { int a, b; double ms; } pairs[MAX_HOSTS * MAX_HOSTS];
-    int pair_count = 0;
+    struct pair_option { int a, b; double ms; } *pairs = NULL;
+    int pair_count = 0, pair_capacity = 0;
     char *host_specs[MAX_HOSTS];
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            printf("usage: wanlink [--tun NAME] [--delay MS] [--pair I:J:MS]... [--jitter MS] [--loss PERCENT]\n"
-                   "               [--rate MBIT] [--limit PACKETS] [--seed N] [--ready-file PATH] ADDR@NETNS_PATH...\n");
+            printf("usage: wanlink [--tun NAME] [--delay MS] [--pair I:J:MS]... [--matrix FILE] [--jitter MS]\n"
+                   "               [--loss PERCENT] [--rate MBIT] [--limit PACKETS] [--seed N] [--ready-file PATH]\n"
+                   "               ADDR@NETNS_PATH...   (SIGHUP re-reads --matrix; SIGUSR1 prints statistics)\n");
             return 0;
         }
         if (arg[0] == '-' && arg[1] == '-') {
@@ -289,8 +328,13 @@ int main(int argc, char **argv) {
             else if (!strcmp(arg, "--limit")) queue_limit = (uint32_t)parse_number(value, arg);
             else if (!strcmp(arg, "--seed")) rng_state = (uint64_t)parse_number(value, arg);
             else if (!strcmp(arg, "--ready-file")) ready_file = value;
+            else if (!strcmp(arg, "--matrix")) matrix_file = value;
             else if (!strcmp(arg, "--pair")) {
-                if (pair_count == MAX_HOSTS * MAX_HOSTS) die("too many --pair options");
+                if (pair_count == pair_capacity) {
+                    pair_capacity = pair_capacity ? pair_capacity * 2 : 64;
+                    pairs = realloc(pairs, (size_t)pair_capacity * sizeof *pairs);
+                    if (!pairs) die("out of memory");
+                }
                 if (sscanf(value, "%d:%d:%lf", &pairs[pair_count].a, &pairs[pair_count].b, &pairs[pair_count].ms) != 3)
                     die("--pair wants I:J:MS, got %s", value);
                 pair_count++;
@@ -315,17 +359,16 @@ int main(int argc, char **argv) {
     }
     for (int a = 0; a < host_count; a++)
         for (int b = 0; b < host_count; b++) links[a][b].delay_ns = (int64_t)(default_delay_ms * 1e6);
-    for (int p = 0; p < pair_count; p++) {
-        int a = pairs[p].a, b = pairs[p].b;
-        if (a < 0 || b < 0 || a >= host_count || b >= host_count) die("--pair %d:%d: no such host", a, b);
-        links[a][b].delay_ns = links[b][a].delay_ns = (int64_t)(pairs[p].ms * 1e6);
-    }
+    for (int p = 0; p < pair_count; p++) set_pair(pairs[p].a, pairs[p].b, pairs[p].ms, 0, "--pair");
+    free(pairs);
+    int matrix_pairs = matrix_file ? load_matrix(matrix_file) : 0;
 
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGUSR1);
+    sigaddset(&signals, SIGHUP);
     sigprocmask(SIG_BLOCK, &signals, NULL);
     int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
     int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -341,8 +384,8 @@ int main(int argc, char **argv) {
     event.data.u32 = MAX_HOSTS + 1;
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, signal_fd, &event);
 
-    fprintf(stderr, "wanlink: ready, %d hosts, default one-way delay %.1f ms, %d pair overrides\n", host_count,
-            default_delay_ms, pair_count);
+    fprintf(stderr, "wanlink: ready, %d hosts, default one-way delay %.1f ms, %d pair overrides, %d matrix pairs\n",
+            host_count, default_delay_ms, pair_count, matrix_pairs);
     if (ready_file) {
         FILE *ready = fopen(ready_file, "w");
         if (!ready) die("open %s: %s", ready_file, strerror(errno));
@@ -363,6 +406,14 @@ int main(int argc, char **argv) {
             if (tag == MAX_HOSTS + 1) {
                 struct signalfd_siginfo info;
                 while (read(signal_fd, &info, sizeof info) == sizeof info) {
+                    if (info.ssi_signo == SIGHUP) {
+                        if (!matrix_file) {
+                            fprintf(stderr, "wanlink: SIGHUP without --matrix: nothing to reload\n");
+                            continue;
+                        }
+                        fprintf(stderr, "wanlink: reloaded %s, %d pairs\n", matrix_file, load_matrix(matrix_file));
+                        continue;
+                    }
                     print_statistics();
                     if (info.ssi_signo != SIGUSR1) return 0;
                 }

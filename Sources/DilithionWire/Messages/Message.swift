@@ -130,7 +130,8 @@ public enum Message: Hashable, Sendable {
         case Command.cmpctblock: message = .cmpctblock(try readCompactBlock(&reader))
         case Command.getblocktxn:
             let hash = try reader.readHash("getblocktxn.hash")
-            let count = try reader.readCount("getblocktxn.indexes", limit: Limits.maxBlockTxnIndexes, minItemSize: 1)
+            let count = try reader.readCount(
+                "getblocktxn.indexes", limit: Limits.maxBlockTxnIndexes, minItemSize: 1, compactBlockLimit: true)
             var indexes = [UInt64]()
             indexes.reserveCapacity(count)
             for _ in 0..<count { indexes.append(try reader.readCompactSize("getblocktxn.index")) }
@@ -138,7 +139,8 @@ public enum Message: Hashable, Sendable {
         case Command.blocktxn:
             let hash = try reader.readHash("blocktxn.hash")
             let count = try reader.readCount(
-                "blocktxn.txs", limit: Limits.maxBlockTransactions, minItemSize: Limits.minimumTransactionSize)
+                "blocktxn.txs", limit: Limits.maxBlockTxnTransactions, minItemSize: Limits.minimumTransactionSize,
+                compactBlockLimit: true)
             var transactions = [Transaction]()
             transactions.reserveCapacity(count)
             for _ in 0..<count { transactions.append(try Transaction.read(from: &reader)) }
@@ -232,14 +234,16 @@ public enum Message: Hashable, Sendable {
         let header = try BlockHeader.read(from: &reader)
         let nonce = try reader.readUInt64("cmpctblock.nonce")
         let prefilledCount = try reader.readCount(
-            "cmpctblock.prefilled", limit: Limits.maxCompactPrefilled, minItemSize: 1 + Limits.minimumTransactionSize)
+            "cmpctblock.prefilled", limit: Limits.maxCompactPrefilled, minItemSize: 1 + Limits.minimumTransactionSize,
+            compactBlockLimit: true)
         var prefilled = [CompactBlockMessage.Prefilled]()
         prefilled.reserveCapacity(prefilledCount)
         for _ in 0..<prefilledCount {
             let index = try reader.readCompactSize("cmpctblock.prefilled.index")
             prefilled.append(.init(index: index, transaction: try Transaction.read(from: &reader)))
         }
-        let shortCount = try reader.readCount("cmpctblock.shortids", limit: Limits.maxCompactShortIDs, minItemSize: 6)
+        let shortCount = try reader.readCount(
+            "cmpctblock.shortids", limit: Limits.maxCompactShortIDs, minItemSize: 6, compactBlockLimit: true)
         var shortIDs = [UInt64]()
         shortIDs.reserveCapacity(shortCount)
         for _ in 0..<shortCount {

@@ -99,11 +99,15 @@ public struct ByteReader: Sendable {
 
     /// Reads a CompactSize count of items that each take at least `minItemSize` bytes, checking
     /// it against `limit` and then against the bytes left — before anything is allocated for it.
+    /// `compactBlockLimit` marks the compact-block counts whose excess the C++ node bans for.
     public mutating func readCount(
-        _ field: String, limit: Int, minItemSize: Int
+        _ field: String, limit: Int, minItemSize: Int, compactBlockLimit: Bool = false
     ) throws(MessageDecodeError) -> Int {
         let count = try readCompactSize(field)
-        if count > UInt64(limit) { throw .countOverLimit(field: field, count: count, limit: limit) }
+        if count > UInt64(limit) {
+            if compactBlockLimit { throw .compactCountOverLimit(field: field, count: count, limit: limit) }
+            throw .countOverLimit(field: field, count: count, limit: limit)
+        }
         if count > UInt64(remaining / max(minItemSize, 1)) {
             throw .countExceedsBytes(field: field, count: count, remainingBytes: remaining)
         }

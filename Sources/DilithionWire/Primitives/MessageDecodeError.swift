@@ -8,6 +8,9 @@ public enum MessageDecodeError: Error, Sendable, Equatable, CustomStringConverti
     case payloadSizeOutOfRange(command: String, size: Int, allowed: ClosedRange<Int>)
     /// A count exceeds the protocol limit for that field (inv > 50 000, headers > 2 000, …). +20.
     case countOverLimit(field: String, count: UInt64, limit: Int)
+    /// A compact-block count beyond the C++ node's ban limits (`cmpctblock` > 10 000 prefilled or
+    /// > 100 000 short ids, `getblocktxn` > 50 000 indexes, `blocktxn` > 100 000 transactions). +100.
+    case compactCountOverLimit(field: String, count: UInt64, limit: Int)
     /// A count claims more items than the remaining bytes can hold. +10.
     case countExceedsBytes(field: String, count: UInt64, remainingBytes: Int)
     /// The payload ended before a field was complete. +10.
@@ -26,7 +29,7 @@ public enum MessageDecodeError: Error, Sendable, Equatable, CustomStringConverti
         case .payloadSizeOutOfRange, .countOverLimit: return 20
         case .countExceedsBytes, .truncated, .trailingBytes: return 10
         case .invalidField(_, _, let points): return points
-        case .blockBlobTooLarge: return 100
+        case .blockBlobTooLarge, .compactCountOverLimit: return 100
         }
     }
 
@@ -35,6 +38,7 @@ public enum MessageDecodeError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .payloadSizeOutOfRange: return "payload-size"
         case .countOverLimit: return "count-over-limit"
+        case .compactCountOverLimit: return "compact-count-over-limit"
         case .countExceedsBytes: return "count-exceeds-bytes"
         case .truncated: return "truncated"
         case .trailingBytes: return "trailing-bytes"
@@ -49,6 +53,8 @@ public enum MessageDecodeError: Error, Sendable, Equatable, CustomStringConverti
             return "\(command) payload of \(size) bytes is outside \(allowed.lowerBound)...\(allowed.upperBound)"
         case let .countOverLimit(field, count, limit):
             return "\(field) count \(count) exceeds the limit \(limit)"
+        case let .compactCountOverLimit(field, count, limit):
+            return "\(field) count \(count) exceeds the compact-block limit \(limit)"
         case let .countExceedsBytes(field, count, remaining):
             return "\(field) count \(count) claims more than the \(remaining) bytes left"
         case let .truncated(field):
