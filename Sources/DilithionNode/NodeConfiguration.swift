@@ -28,9 +28,13 @@ public struct NodeConfiguration: Sendable {
     public var maxBlocksInFlightPerPeer: Int
     /// The user agent we send in `version`.
     public var userAgent: String
-    /// Headers kept above the stored tip at most (nil: the chain default, 100,000); headers sync
+    /// Headers kept above the active tip at most (nil: the chain default, 100,000); headers sync
     /// pauses there until blocks catch up.
     public var maxHeadersAheadOfTip: Int?
+    /// Seconds a branch may go without a block delivered before its headers are pruned and its
+    /// announcers get a withheld-branch strike (nil: the chain default, 120 s;
+    /// ``DilithionChain/ChainConfiguration/unbackedBranchLifetimeSeconds``).
+    public var unbackedBranchLifetimeSeconds: Int64?
 
     /// The version string of this implementation.
     public static let softwareVersion = "0.1.0"
@@ -53,6 +57,7 @@ public struct NodeConfiguration: Sendable {
         self.maxBlocksInFlightPerPeer = 16
         self.userAgent = "/dilithion-swift:\(Self.softwareVersion)/"
         self.maxHeadersAheadOfTip = nil
+        self.unbackedBranchLifetimeSeconds = nil
     }
 
     /// Inbound slots: what is left of the total after the outbound target.
@@ -75,10 +80,6 @@ public struct PeerTimeouts: Sendable {
     public var inactivity: Duration = .seconds(20 * 60)
     /// How often each peer's keepalive / stall check runs.
     public var tick: Duration = .seconds(5)
-    /// Blocks missing, none in flight and no peer able to deliver the next one for this long: that
-    /// header-only branch is demoted (``DilithionChain/HeaderStatus/unavailable``) and the best
-    /// header chain falls back to one that can be fetched.
-    public var unavailableBranch: Duration = .seconds(60)
 
     public init() {}
 }
