@@ -41,7 +41,8 @@ extension BlockStore {
 
         let destination = try BlockStore(directory: directory, network: network)
         defer { destination.close() }
-        var salvage = ReindexSalvage(destination: destination, legacyHasher: legacyHasher)
+        var salvage = ReindexSalvage(
+            destination: destination, genesisHash: network.parameters.genesisHash, legacyHasher: legacyHasher)
         if files.fileExists(atPath: sourcePath) {
             let readError: String?
             do throws(BlockStoreError) {
@@ -122,6 +123,8 @@ extension BlockStore {
 /// The blocks `--reindex` carries over, and the counts it reports.
 struct ReindexSalvage {
     let destination: BlockStore
+    /// The network's genesis block is not carried over: the chain state writes it from the parameters.
+    let genesisHash: Hash256
     let legacyHasher: (any LegacyHeaderHasher)?
     private var kept = 0
     private var dropped = 0
@@ -131,8 +134,9 @@ struct ReindexSalvage {
     private var keptHeights = [Bool]()
     var readError: String?
 
-    init(destination: BlockStore, legacyHasher: (any LegacyHeaderHasher)?) {
+    init(destination: BlockStore, genesisHash: Hash256, legacyHasher: (any LegacyHeaderHasher)?) {
         self.destination = destination
+        self.genesisHash = genesisHash
         self.legacyHasher = legacyHasher
     }
 
@@ -145,6 +149,7 @@ struct ReindexSalvage {
             dropped += 1
             return
         }
+        if hash == genesisHash { return }
         if try destination.contains(hash) { return }
         guard (try? BlockValidation.validate(message, legacyHasher: legacyHasher)) != nil else {
             dropped += 1

@@ -1,7 +1,8 @@
 /// What `--reindex` did: blocks carried over after re-validation, blocks dropped, how many were
 /// found only by scanning the pages of a damaged file, and what is lost.
 public struct ReindexReport: Sendable, Equatable, CustomStringConvertible {
-    /// Blocks that re-validated and were written to the new store.
+    /// Blocks that re-validated and were written to the new store (genesis, which comes from the
+    /// network parameters, not counted).
     public let keptBlocks: Int
     /// Blocks read but dropped (undecodable or invalid).
     public let droppedBlocks: Int
