@@ -148,11 +148,13 @@ public final class ChainState: @unchecked Sendable {
     /// Prunes expired and stale side branches (``HeaderTree/prune(now:watching:)``) and frees their
     /// memory. Run it periodically; it scans the tree once.
     public func pruneSideBranches(now: Int64, watching: Set<Hash256> = []) -> PruneReport {
-        lock.withLock {
+        let report = lock.withLock {
             let report = tree.prune(now: now, watching: watching)
             prunedHeaderCount += report.removedHeaders
             return report
         }
+        if report.removedHeaders >= FreedMemory.worthTrimmingAfter { FreedMemory.release() }
+        return report
     }
 
     static func position(_ record: HeaderRecord) -> ChainTip { ChainTip(hash: record.hash, height: record.height) }

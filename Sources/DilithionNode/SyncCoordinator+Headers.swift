@@ -62,7 +62,10 @@ extension SyncCoordinator {
             requestWork()
             return
         }
-        let result = chain.acceptHeaders(headers, now: wallTime())
+        let batch = withinBudget(headers, from: peer)
+        guard !batch.isEmpty else { return }
+        let truncated = batch.count < headers.count
+        let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())
         var pausedAtCap = false
         if case .tooFarAheadOfTip? = result.rejection {
             // Not the peer's fault: we hold as many headers above our blocks as we keep.
@@ -73,12 +76,13 @@ extension SyncCoordinator {
         }
         if let change = result.activeChainChange { activeChainMoved(change) }
         let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
-        let full = headers.count == Limits.maxHeaders
+        // A batch cut by the budget is not continued now: headers sync asks again as it refills.
+        let full = batch.count == Limits.maxHeaders && !truncated
         lock.withLock {
             guard var state = peers[peer] else { return }
             if let last = result.lastHeader { state.knownHash = last.hash }
             // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
-            state.knownHeight = !full && lastHeight > 0 ? lastHeight : max(state.knownHeight, lastHeight)
+            state.knownHeight = !full && !truncated && lastHeight > 0 ? lastHeight : max(state.knownHeight, lastHeight)
             peers[peer] = state
         }
         if full, result.rejection == nil || pausedAtCap, let last = result.lastHeader, hasRoomForHeaders(above: last.height) {
@@ -99,6 +103,25 @@ extension SyncCoordinator {
             }
         }
         requestWork()
+    }
+
+    /// The part of `headers` the sender's address may make us process (``HeadersBudget``); all of
+    /// them during initial block download. What is cut is counted, not penalised.
+    private func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
+        guard !isInitialBlockDownload else { return headers[...] }
+        let nowSeconds = Double(clock.now.nanoseconds) / 1e9
+        let allowed: Int = lock.withLock {
+            guard let host = peers[peer]?.host else { return headers.count }
+            return headersBudget.take(
+                headers.count, host: host, nowSeconds: nowSeconds, rate: settings.headersPerSecond,
+                burst: Double(settings.headersBurst))
+        }
+        if allowed < headers.count {
+            network.countIgnored("headers-over-budget")
+            logger.debug("headers over budget", metadata: [
+                "peer": "\(peer.rawValue)", "sent": "\(headers.count)", "processed": "\(allowed)"])
+        }
+        return headers.prefix(allowed)
     }
 
     /// A peer's `inv`: an unknown block triggers `getheaders` to it (C++ behaviour: block `inv`s

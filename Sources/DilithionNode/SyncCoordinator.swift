@@ -20,6 +20,8 @@ import Logging
 /// - Maintenance (``tick(now:)``): stallers are disconnected; a silent headers-sync peer is
 ///   replaced; side branches are pruned, and peers that announced a branch nobody delivered are
 ///   penalised (``WithheldBranchStrikes``).
+/// - Out of initial block download, each address may make us process only so many headers
+///   (``HeadersBudget``): free headers cannot buy our CPU either.
 ///
 /// Threads: called on the dispatcher thread (messages, peer events, ticks) and from RPC threads
 /// (`generate`, statistics). All mutable state is guarded by ``lock``, which is never held while
@@ -50,6 +52,7 @@ final class SyncCoordinator: @unchecked Sendable {
     /// Branch claims of peers that left (their withholding is judged when the branch expires).
     var departedClaims = DepartedClaims()
     var strikes = WithheldBranchStrikes()
+    var headersBudget = HeadersBudget()
 
     init(
         chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,

@@ -18,4 +18,9 @@ struct SyncSettings: Sendable {
     var withheldStrikesToBan = 2
     /// How long a withheld-branch strike counts (seconds of wall time).
     var withheldStrikeWindowSeconds: Int64 = 60 * 60
+    /// Headers one address may make us process at once out of initial block download
+    /// (``HeadersBudget``): two full batches.
+    var headersBurst = 4_000
+    /// The rate its budget refills at (headers per second): far above what new blocks need.
+    var headersPerSecond = 100.0
 }

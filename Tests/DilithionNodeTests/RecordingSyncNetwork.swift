@@ -39,6 +39,7 @@ final class RecordingSyncNetwork: SyncNetwork, @unchecked Sendable {
     var disconnected: [(peer: PeerID, reason: DisconnectReason)] { lock.withLock { disconnects.map { (peer: $0.0, reason: $0.1) } } }
     var penalties: [Penalty] { lock.withLock { penaltyList } }
     var bans: [String] { lock.withLock { banList } }
+    func ignoredCount(_ reason: String) -> Int { lock.withLock { ignored[reason] ?? 0 } }
 }
 
 extension [(peer: PeerID, message: Message)] {

@@ -203,6 +203,43 @@ final class SyncCoordinatorTests: XCTestCase {
         XCTAssertTrue(node.network.takeSent().headerMessages(to: peerB).isEmpty)
     }
 
+    /// Out of initial block download an address may make the node process 4,000 headers at once and
+    /// 100 a second after that, whatever connection they come on; the rest is dropped unprocessed and
+    /// counted. During initial block download there is no budget.
+    func testFreeHeadersBeyondTheBudgetOfAnAddressAreDroppedUnprocessed() throws {
+        let chain = try chainState()
+        let honest = try generator.generate(count: 10, onto: chain)
+        let node = rig(chain)
+        XCTAssertFalse(node.sync.isInitialBlockDownload)
+        let free = freeHeaders(on: chain.record(atHeight: 9)!, count: 8_000, tag: 5)
+        node.sync.peerEstablished(peerA, version: version(height: 10), host: "127.0.0.70")
+        node.sync.receivedHeaders(Array(free[0..<2_000]), from: peerA)
+        node.sync.peerLeft(peerA)
+        node.sync.peerEstablished(peerC, version: version(height: 10), host: "127.0.0.70")  // same address, new connection
+        node.sync.receivedHeaders(Array(free[2_000..<4_000]), from: peerC)
+        XCTAssertEqual(chain.bestHeader.height, 4_009)
+        node.sync.receivedHeaders(Array(free[4_000..<6_000]), from: peerC)
+        XCTAssertEqual(chain.bestHeader.height, 4_009, "the budget is spent: nothing hashed or stored")
+        XCTAssertEqual(node.network.ignoredCount("headers-over-budget"), 1)
+        node.clock.advance(by: .seconds(5))
+        node.sync.receivedHeaders(Array(free[4_000..<6_000]), from: peerC)
+        XCTAssertEqual(chain.bestHeader.height, 4_509, "500 refilled in 5 s: the first 500 are taken")
+        // Another address has its own budget.
+        node.sync.peerEstablished(peerB, version: version(height: 10), host: "127.0.0.71")
+        node.sync.receivedHeaders(Array(free[4_500..<6_000]), from: peerB)
+        XCTAssertEqual(chain.bestHeader.height, 6_009)
+        XCTAssertEqual(chain.tip.hash, honest.last)
+
+        // A node in initial block download takes every header.
+        let syncing = rig(try chainState(), wallStart: Int64(chain.record(for: honest.last!)!.header.time) + 2 * 86_400)
+        XCTAssertTrue(syncing.sync.isInitialBlockDownload)
+        syncing.sync.peerEstablished(peerA, version: version(height: 10), host: "127.0.0.70")
+        syncing.sync.receivedHeaders(chain.headersForPeer(locator: [], stop: .zero), from: peerA)
+        syncing.sync.receivedHeaders(Array(free[0..<2_000]), from: peerA)
+        XCTAssertEqual(syncing.chain.bestHeader.height, 2_009)
+        XCTAssertEqual(syncing.network.ignoredCount("headers-over-budget"), 0)
+    }
+
     // MARK: Reorgs
 
     /// An honest heavier fork, served by the peer that announced it, takes over once its blocks are
