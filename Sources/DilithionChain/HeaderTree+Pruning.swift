@@ -103,15 +103,15 @@ extension HeaderTree {
         report.staleBranches = removedStale.count
         report.expiredBranches = removedExpired.count
         report.removedHeaders = keep.lazy.filter { !$0 }.count
-        report.bestChainChange = compact(removing: keep.map { !$0 })
+        report.bestChainChange = compact(removing: keep.map { !$0 }, keepingCapacity: false)
         return report
     }
 
     // MARK: Eviction at the side-branch cap
 
     /// Makes room under ``ChainConfiguration/maxSideBranchHeaders`` by evicting whole side branches
-    /// (off both chains) that hold no stored block, least recently extended first, until an eighth
-    /// of the cap is free (so a stream of new headers costs one pass per eighth of the cap, not one
+    /// (off both chains) that hold no stored block, least recently extended first, until a quarter
+    /// of the cap is free (so a stream of new headers costs one pass per quarter of the cap, not one
     /// per header). The branch that holds `protected` (the parent of the header being added) is never
     /// evicted: an honest fork that is overtaking keeps its headers while older spam goes.
     mutating func evictUnbackedSideBranches(protecting protected: Int) {
@@ -119,7 +119,7 @@ extension HeaderTree {
         let protectedBranch = root[protected]
         let candidates = summaries.filter { $0.key != protectedBranch && !$0.value.hasStoredBlock }
             .sorted { ($0.value.lastActivity, $0.key) < ($1.value.lastActivity, $1.key) }
-        let goal = max(maxSideBranchHeaders / 8, 1)
+        let goal = max(maxSideBranchHeaders / 4, 1)
         var evicted = Set<Int>()
         var freed = 0
         for (branch, summary) in candidates where freed < goal {
@@ -128,21 +128,25 @@ extension HeaderTree {
         }
         guard !evicted.isEmpty else { return }
         evictedHeaderCount += freed
-        _ = compact(removing: root.map { $0 >= 0 && evicted.contains($0) })
+        // The room is for new headers: the storage keeps its size instead of shrinking and regrowing.
+        _ = compact(removing: root.map { $0 >= 0 && evicted.contains($0) }, keepingCapacity: true)
     }
 
     // MARK: Compaction
 
     /// Rebuilds the storage without the records marked in `removing` (closed under descendants, never
     /// an active-chain record): records keep their order, indices are renumbered, the hash index is
-    /// rebuilt at its new size. If best-header-chain records went, the best header becomes the
-    /// most-work record left.
+    /// rebuilt. If best-header-chain records went, the best header becomes the most-work record left.
     ///
+    /// - Parameter keepingCapacity: keep room for as many records as before (eviction, which makes
+    ///   room for headers about to come), or shrink to what is left (pruning, which returns memory).
     /// - Returns: how the best header chain moved, if it did.
-    mutating func compact(removing: [Bool]) -> ChainChange? {
+    mutating func compact(removing: [Bool], keepingCapacity: Bool) -> ChainChange? {
         var newIndex = [Int](repeating: -1, count: records.count)
         var kept = [HeaderRecord]()
-        kept.reserveCapacity(removing.lazy.filter { !$0 }.count)
+        let keptCount = removing.lazy.filter { !$0 }.count
+        let capacity = keepingCapacity ? records.count : keptCount
+        kept.reserveCapacity(capacity)
         for index in records.indices where !removing[index] {
             var record = records[index]
             if record.parentIndex >= 0 { record.parentIndex = newIndex[record.parentIndex] }
@@ -152,7 +156,7 @@ extension HeaderTree {
         let oldBestHashes = bestChain.map { records[$0].hash }
         let keptBestPrefix = bestChain.prefix { !removing[$0] }.map { newIndex[$0] }
         records = kept
-        var index = [Hash256: Int](minimumCapacity: kept.count)
+        var index = [Hash256: Int](minimumCapacity: capacity)
         for (position, record) in kept.enumerated() { index[record.hash] = position }
         indexByHash = index
         activeChain = activeChain.map { newIndex[$0] }

@@ -138,24 +138,27 @@ final class HeaderTreePruningTests: XCTestCase {
     /// never from the fork being extended, so every honest header is accepted and the fork becomes
     /// the best header.
     func testAFullSideCapEvictsTheOldestUnbackedBranchesForAnHonestForkTakingTheLead() throws {
-        var (tree, main) = storedTree(count: 50) { $0.maxSideBranchHeaders = 40 }
+        var (tree, main) = storedTree(count: 50) { $0.maxSideBranchHeaders = 80 }
         var spam = [[Fixtures.Link]]()
         for branch in 0..<8 {
-            let links = Fixtures.chain(from: main[10 + branch], count: 5, variant: 100 + UInt64(branch))
+            let links = Fixtures.chain(from: main[10 + branch], count: 10, variant: 100 + UInt64(branch))
             Fixtures.insertAll(links, into: &tree, now: t0 + Int64(branch))
             spam.append(links)
         }
-        XCTAssertEqual(tree.sideBranchCount, 40)
+        XCTAssertEqual(tree.sideBranchCount, 80)
         let honest = Fixtures.chain(from: main[44], count: 8, variant: 7)  // heights 46…53
         for link in honest {
             XCTAssertNoThrow(try tree.insert(link.header, hash: link.hash, now: t0 + 100), "honest header \(link.header.time)")
         }
         XCTAssertEqual(tree.bestTip.hash, honest.last!.hash)
-        XCTAssertLessThanOrEqual(tree.sideBranchCount, 40)
+        XCTAssertLessThanOrEqual(tree.sideBranchCount, 80)
         XCTAssertGreaterThan(tree.evictedHeaderCount, 0)
-        // The oldest went first: the newest spam branch is still there.
+        // The oldest went first (a quarter of the cap: two branches of ten); the newest are still there.
         XCTAssertNil(tree.record(for: spam[0][0].hash))
+        XCTAssertNil(tree.record(for: spam[1][0].hash))
+        XCTAssertNotNil(tree.record(for: spam[2][0].hash))
         XCTAssertNotNil(tree.record(for: spam[7][0].hash))
+        XCTAssertEqual(tree.evictedHeaderCount, 20)
         assertConsistent(tree)
     }
 

@@ -65,10 +65,12 @@ final class FreeHeadersLoopbackTests: XCTestCase {
     /// chain once it has fetched and stored its blocks from the peer that announced it, logs and
     /// counts the reorg, and then serves the new chain.
     func testAnHonestHeavierForkWhoseBlocksAreServedTakesOver() throws {
+        // Different block sizes make different blocks even when both generate in the same second
+        // (`generate` seeds its contents with the clock).
         let lighter = try harness.makeNode()
         _ = try lighter.generate(blocks: 20, blockSize: 400)
         let heavier = try harness.makeNode()
-        let heavy = try heavier.generate(blocks: 30, blockSize: 400)
+        let heavy = try heavier.generate(blocks: 30, blockSize: 500)
         try lighter.addNode("127.0.0.1:\(harness.port(of: heavier))", command: .onetry)
         NodeHarness.wait("the lighter node switches to the heavier chain") { lighter.blockchainInfo().bestBlockHash == heavy.last }
         let metrics = lighter.metricsSnapshot()
