@@ -65,7 +65,15 @@ extension Node {
             chain: configuration.network.rawValue, blocks: tip.height, headers: best.height, bestBlockHash: tip.hash,
             chainWork: chain.record(for: tip.hash)?.chainWork.description ?? "0",
             initialBlockDownload: sync.isInitialBlockDownload,
-            verificationProgress: best.height == 0 ? 1 : Double(tip.height) / Double(best.height), sizeOnDisk: size)
+            verificationProgress: progress(tip: tip.height), sizeOnDisk: size)
+    }
+
+    /// The active tip's height over the height headers sync is heading for: the best header when its
+    /// chain contains the active tip, else the tip itself (a free branch forking below the tip does
+    /// not make a synced node look unsynced).
+    private func progress(tip: Int) -> Double {
+        let target = max(chain.headersSyncHeight, tip)
+        return target == 0 ? 1 : Double(tip) / Double(target)
     }
 
     public func blockHash(atHeight height: Int) -> Hash256? {

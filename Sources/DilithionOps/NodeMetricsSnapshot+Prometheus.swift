@@ -70,7 +70,7 @@ extension NodeMetricsSnapshot {
         out.single("dilithion_tip_height", type: .gauge, help: "Height of the active tip (best block with every block below it stored).", value: Double(tipHeight))
         out.single("dilithion_headers_height", type: .gauge, help: "Height of the best known header.",
                    value: Double(headersHeight))
-        out.single("dilithion_ibd_progress_ratio", type: .gauge, help: "Stored tip height over best header height (1 = synced).",
+        out.single("dilithion_ibd_progress_ratio", type: .gauge, help: "Active tip height over the height headers sync heads for (1 = synced).",
                    value: ibdProgress)
         out.single("dilithion_blocks_per_second", type: .gauge, help: "Blocks stored per second, recent average.",
                    value: blocksPerSecond)
