@@ -74,7 +74,11 @@ extension SyncCoordinator {
         } else if let rejection = result.rejection {
             network.penalize(peer, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
-        if let change = result.activeChainChange { activeChainMoved(change) }
+        if let change = result.activeChainChange {
+            // Blocks kept by a salvaging reindex joined the active chain as their headers came back.
+            activeChainMoved(change)
+            announceTipIfMoved(except: peer)
+        }
         let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
         // A batch cut by the budget is not continued now: headers sync asks again as it refills.
         let full = batch.count == Limits.maxHeaders && !truncated
