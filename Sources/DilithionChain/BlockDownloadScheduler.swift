@@ -61,8 +61,11 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
     /// `tipHeight`, not in flight elsewhere, never asked of this peer, up to its free slots (its
     /// pipeline limit, and the byte cap at the running average block size).
     ///
-    /// - Parameter candidates: the missing best-chain blocks, lowest first
-    ///   (``ChainState/downloadCandidates(limit:)``).
+    /// - Parameters:
+    ///   - candidates: the missing blocks toward what the peer has, lowest first
+    ///     (``ChainState/downloadPlan(toward:limit:)``).
+    ///   - tipHeight: the base of the window: where that path leaves the active chain (the active
+    ///     tip when the path extends it).
     public mutating func nextRequests(
         for peer: PeerKey, candidates: [DownloadCandidate], tipHeight: Int, nowMilliseconds: Int64
     ) -> [Hash256] {

@@ -1,15 +1,22 @@
 import DilithionWire
 import Foundation
+import GRDB
 
 extension BlockStore {
     /// Suffix of the previous file while `--reindex` copies from it.
     static let reindexSourceSuffix = ".reindex-old"
 
-    /// `--reindex`: moves the store file aside, re-validates every block it can still read
-    /// (decoding, ``BlockValidation/validate(_:expectedHash:legacyHasher:)``, hash recomputed) into
-    /// a fresh file, then deletes the old one. Works on a file that fails the integrity check: it
-    /// keeps the blocks read before the first unreadable row. Interrupted, it resumes from the old
-    /// file on the next run.
+    /// `--reindex`: moves the store file aside and copies every block that still reads and
+    /// re-validates (decoding, ``BlockValidation/validate(_:expectedHash:legacyHasher:)``, hash
+    /// recomputed) into a fresh file, then deletes the old one.
+    ///
+    /// Reading is tolerant of damage: SQLite first reads the table in rowid order (which needs no
+    /// index, and sees the WAL); if it fails part-way (a torn end, garbage over a page) or cannot open
+    /// the file at all, an ``SQLitePageScanner`` reads every table-leaf cell that survived from the
+    /// file and its WAL, wherever SQLite's navigation broke. Blocks already copied are not validated
+    /// twice. What is lost is reported (``ReindexReport/missingHeights``); the node's sync fetches it
+    /// from peers, and stored blocks above a gap join the chain once the gap is filled. Interrupted,
+    /// reindex resumes from the old file on the next run.
     public static func reindex(
         directory: String, network: Network, legacyHasher: (any LegacyHeaderHasher)?
     ) throws(BlockStoreError) -> ReindexReport {
@@ -34,31 +41,14 @@ extension BlockStore {
 
         let destination = try BlockStore(directory: directory, network: network)
         defer { destination.close() }
-        var kept = 0
-        var dropped = 0
-        var readError: String?
-        var writeError: BlockStoreError?
+        var salvage = ReindexSalvage(
+            destination: destination, genesisHash: network.parameters.genesisHash, legacyHasher: legacyHasher)
         if files.fileExists(atPath: sourcePath) {
-            do {
-                let source = try BlockStore(path: sourcePath, network: network, fullSync: false, checkIntegrity: false)
-                defer { source.close() }
-                let visit = source.forEachPayload { height, payload in
-                    guard case .block(let message)? = try? Message.decode(command: Command.block, payload: payload),
-                        (try? BlockValidation.validate(message, legacyHasher: legacyHasher)) != nil,
-                        let hash = try? HeaderValidation.hash(message.header, legacyHasher: legacyHasher)
-                    else {
-                        dropped += 1
-                        return
-                    }
-                    // The old height only orders rows; the header tree recomputes heights from linkage.
-                    do throws(BlockStoreError) {
-                        if try destination.insert(hash: hash, height: height, message: message) { kept += 1 }
-                    } catch {
-                        writeError = error
-                        throw error
-                    }
+            let readError: String?
+            do throws(BlockStoreError) {
+                readError = try readRows(path: sourcePath, network: network) { (height, payload) throws(BlockStoreError) in
+                    try salvage.offer(height: height, payload: payload)
                 }
-                readError = visit.readError
             } catch {
                 if case .wrongNetwork = error {
                     // Not ours to rebuild: put the file back untouched.
@@ -69,14 +59,137 @@ extension BlockStore {
                     }
                     throw error
                 }
-                readError = error.description
+                // A failing write to the new file is ours to report, not damage in the old one (kept
+                // for a retry).
+                throw error
+            }
+            if let readError {
+                salvage.readError = readError
+                try salvage.scanPages(path: sourcePath, walPath: sourcePath + "-wal")
             }
         }
-        // A failing write to the new file is ours to report, not damage in the old one (kept for a retry).
-        if let writeError { throw writeError }
         for suffix in companions where files.fileExists(atPath: sourcePath + suffix) {
             try? files.removeItem(atPath: sourcePath + suffix)
         }
-        return ReindexReport(keptBlocks: kept, droppedBlocks: dropped, readError: readError)
+        return salvage.report
+    }
+
+    /// Reads the `blocks` table of the file at `path` through SQLite in rowid order, calling `body`
+    /// with each row's height and payload, and stops at the first read error.
+    ///
+    /// - Returns: nil when every row was read, else why reading stopped (or why the file could not
+    ///   be opened).
+    /// - Throws: ``BlockStoreError/wrongNetwork(path:expected:found:)`` when the file's meta table
+    ///   names another network, and whatever `body` throws (failed writes to the new store).
+    static func readRows(
+        path: String, network: Network, _ body: (_ height: Int, _ payload: [UInt8]) throws(BlockStoreError) -> Void
+    ) throws(BlockStoreError) -> String? {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path)
+        } catch {
+            return "\(error)"
+        }
+        defer { try? queue.close() }
+        let magic = String(network.magic.value, radix: 16)
+        if let stored = try? queue.read({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'network_magic'") }),
+            stored != magic
+        {
+            let found = UInt32(stored, radix: 16).flatMap { Network(magic: NetworkMagic($0)) }
+            throw .wrongNetwork(path: path, expected: network.rawValue, found: found?.rawValue ?? "magic \(stored)")
+        }
+        var failure: BlockStoreError?
+        do {
+            try queue.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT height, payload FROM blocks ORDER BY rowid")
+                while let row = try rows.next() {
+                    let payload: Data = row[1]
+                    do throws(BlockStoreError) {
+                        try body(row[0], [UInt8](payload))
+                    } catch {
+                        failure = error
+                        return
+                    }
+                }
+            }
+        } catch {
+            return "\(error)"
+        }
+        if let failure { throw failure }
+        return nil
+    }
+}
+
+/// The blocks `--reindex` carries over, and the counts it reports.
+struct ReindexSalvage {
+    let destination: BlockStore
+    /// The network's genesis block is not carried over: the chain state writes it from the parameters.
+    let genesisHash: Hash256
+    let legacyHasher: (any LegacyHeaderHasher)?
+    private var kept = 0
+    private var dropped = 0
+    private var foundByPageScan = 0
+    private var scanning = false
+    /// Heights of the blocks kept (from the old rows: they only serve the report).
+    private var keptHeights = [Bool]()
+    var readError: String?
+
+    init(destination: BlockStore, genesisHash: Hash256, legacyHasher: (any LegacyHeaderHasher)?) {
+        self.destination = destination
+        self.genesisHash = genesisHash
+        self.legacyHasher = legacyHasher
+    }
+
+    /// Validates one old row's block and writes it to the new store; undecodable or invalid blocks
+    /// are counted and dropped, blocks already copied are skipped before validation.
+    mutating func offer(height: Int, payload: [UInt8]) throws(BlockStoreError) {
+        guard case .block(let message)? = try? Message.decode(command: Command.block, payload: payload),
+            let hash = try? HeaderValidation.hash(message.header, legacyHasher: legacyHasher)
+        else {
+            dropped += 1
+            return
+        }
+        if hash == genesisHash { return }
+        if try destination.contains(hash) { return }
+        guard (try? BlockValidation.validate(message, legacyHasher: legacyHasher)) != nil else {
+            dropped += 1
+            return
+        }
+        // The old height only orders rows; the header tree recomputes heights from linkage.
+        guard try destination.insert(hash: hash, height: height, message: message) else { return }
+        kept += 1
+        if scanning { foundByPageScan += 1 }
+        if height >= 0, height < 1 << 32 {
+            if keptHeights.count <= height { keptHeights.append(contentsOf: repeatElement(false, count: height + 1 - keptHeights.count)) }
+            keptHeights[height] = true
+        }
+    }
+
+    /// Offers every `blocks` row the page scanner can still read from `path` and `walPath`.
+    mutating func scanPages(path: String, walPath: String) throws(BlockStoreError) {
+        guard let scanner = SQLitePageScanner(path: path, walPath: walPath) else { return }
+        scanning = true
+        defer { scanning = false }
+        var failure: BlockStoreError?
+        _ = scanner.forEachRecord { values in
+            // blocks(hash BLOB(32), height INTEGER, header BLOB, payload BLOB, size INTEGER)
+            guard failure == nil, values.count == 5, case .blob(let hash) = values[0], hash.count == 32,
+                case .integer(let height) = values[1], case .blob(let payload) = values[3]
+            else { return }
+            do throws(BlockStoreError) {
+                try offer(height: Int(clamping: height), payload: payload)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    var report: ReindexReport {
+        let highest = keptHeights.lastIndex(of: true) ?? 0
+        let missing = highest > 0 ? keptHeights[1...highest].lazy.filter { !$0 }.count : 0
+        return ReindexReport(
+            keptBlocks: kept, droppedBlocks: dropped, readError: readError, foundByPageScan: foundByPageScan,
+            highestKeptHeight: highest, missingHeights: missing)
     }
 }

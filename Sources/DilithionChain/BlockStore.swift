@@ -152,27 +152,6 @@ public final class BlockStore: Sendable {
         }
     }
 
-    /// Calls `body` with each stored block's payload, by height then storage order, stopping at
-    /// the first unreadable row (used by reindex to salvage what a damaged file still holds).
-    ///
-    /// - Returns: the number of rows visited and whether reading stopped on an error.
-    func forEachPayload(_ body: (_ height: Int, _ payload: [UInt8]) throws -> Void) -> (rows: Int, readError: String?) {
-        var rows = 0
-        do {
-            try pool.read { db in
-                let cursor = try Row.fetchCursor(db, sql: "SELECT height, payload FROM blocks ORDER BY height, rowid")
-                while let row = try cursor.next() {
-                    let payload: Data = row[1]
-                    try body(row[0], [UInt8](payload))
-                    rows += 1
-                }
-            }
-            return (rows, nil)
-        } catch {
-            return (rows, "\(error)")
-        }
-    }
-
     /// Block count, bytes and highest stored height.
     public func statistics() throws(BlockStoreError) -> BlockStoreStatistics {
         try run("read statistics") {

@@ -9,12 +9,13 @@ public struct ChainConfiguration: Sendable {
     /// RandomX hasher for legacy (v < 4) headers; nil means legacy headers are refused with
     /// ``ChainRejection/legacyHasherUnavailable``.
     public var legacyHasher: (any LegacyHeaderHasher)?
-    /// At most this many known headers may lie outside the best chain (header-spam bound).
+    /// At most this many known headers may lie off both the best header chain and the active chain
+    /// (header-spam bound); at the cap the oldest side branches without a stored block are evicted.
     public var maxSideBranchHeaders: Int
-    /// At most this many headers are kept above the stored tip: the bound on the header tree for
-    /// headers that extend the best chain, which the side-branch cap does not cover (VDF headers
+    /// At most this many headers are kept above the active tip: the bound on the header tree for
+    /// headers that extend the best header chain, which the side-branch cap does not cover (VDF headers
     /// carry no proof a relay can check, so they cost a spammer nothing). Headers sync pauses at the
-    /// bound and resumes as blocks are stored; 100,000 headers are about 40 MB.
+    /// bound and resumes as blocks are stored; 100,000 headers are about 50 MB (HeaderSpamBench).
     public var maxHeadersAheadOfTip: Int
     /// How far a header's time may be ahead of the supplied clock: 10 minutes as in the C++ node
     /// (Bitcoin's 2 hours on regtest).
@@ -27,6 +28,18 @@ public struct ChainConfiguration: Sendable {
     public var difficulty: DifficultyRule
     /// fsync every block commit (survives power loss); off, commits survive the process being killed.
     public var storeFullSync: Bool
+    /// A branch off the active chain whose blocks nobody delivered for this long (from its first
+    /// header, its last stored block, or the active tip's last move when it grows on the tip) loses
+    /// its header-only records (``HeaderTree/prune(now:watching:)``). Longer than the longest stall
+    /// timeout (64 s), so a block legitimately in flight never expires its branch.
+    public var unbackedBranchLifetimeSeconds: Int64
+    /// A side branch whose highest header is more than this many blocks below the active tip is
+    /// pruned from memory (its stored blocks stay in the store and are still served).
+    public var staleBranchDepth: Int
+    /// The node is in initial block download while the active tip is older than this (Bitcoin
+    /// Core's 24 h `DEFAULT_MAX_TIP_AGE`): a time, not a header count, so headers alone cannot
+    /// change it.
+    public var maxTipAgeSeconds: Int64
 
     /// The defaults for `network`: its checkpoints, lottery parameters and difficulty rule, 100 000
     /// side headers, 10 minutes of drift (2 h on regtest).
@@ -45,6 +58,9 @@ public struct ChainConfiguration: Sendable {
         self.vdfLotteryActivationHeight = parameters.vdfLotteryActivationHeight
         self.vdfLotteryGracePeriodSeconds = Int64(parameters.vdfLotteryGracePeriodSeconds)
         self.storeFullSync = false
+        self.unbackedBranchLifetimeSeconds = 120
+        self.staleBranchDepth = 1_000
+        self.maxTipAgeSeconds = 24 * 60 * 60
         switch network {
         case .regtest: self.difficulty = .fixed(bits: RegtestGenesis.bits)
         case .dilv: self.difficulty = .fixed(bits: 0x1D00_FFFF)  // the DilV genesis bits; never retargets

@@ -3,10 +3,14 @@ import DilithionWire
 /// The node's chain: the block store plus the in-memory ``HeaderTree`` rebuilt from it at start,
 /// safe to call from any thread.
 ///
+/// Two tips (Bitcoin Core's model, docs/architecture.md "Chain state"): ``tip`` is the **active
+/// tip**, the most-work block whose blocks down to genesis are all stored; it is what the node
+/// reports and serves, and it moves only after a block's write transaction committed. ``bestHeader``
+/// is the most-work header, which drives downloads and may be ahead of the tip or on another branch.
+///
 /// Hashing (RandomX for legacy headers) and body validation run outside the lock; the tree is
 /// touched only with ``lock`` held; store reads (``blockPayload(hash:)``) take no lock at all. The
-/// tip (``tip``) is the highest block of the best header chain with every block up to it stored,
-/// and it advances only after the block's write transaction committed.
+/// chain lock is a leaf: nothing here calls out while holding it.
 public final class ChainState: @unchecked Sendable {
     /// Network parameters, checkpoints and limits in force.
     public let configuration: ChainConfiguration
@@ -15,18 +19,21 @@ public final class ChainState: @unchecked Sendable {
     /// What `--reindex` did, when the state was opened with it.
     public let reindexReport: ReindexReport?
 
-    private let lock = ChainLock()
-    private var tree: HeaderTree  // guarded by lock
-    /// Highest best-chain block with all blocks up to it stored.
-    private var storedTip: ChainTip  // guarded by lock
-    /// Stored blocks whose headers are not in the tree (their parents were not stored at start-up);
-    /// marked stored as soon as their headers arrive again.
-    private var storedOutsideTree: Set<Hash256>  // guarded by lock
+    let lock = ChainLock()
+    var tree: HeaderTree  // guarded by lock
+    /// Stored blocks whose headers are not in the tree (their parents were not stored at start-up,
+    /// e.g. after a salvaging reindex); marked stored as soon as their headers arrive again.
+    var storedOutsideTree: Set<Hash256>  // guarded by lock
+    /// Active-chain switches of branch since start, blocks they disconnected, and the deepest.
+    var reorgs = ReorgCounters()  // guarded by lock
+    /// Headers removed by pruning since start.
+    var prunedHeaderCount = 0  // guarded by lock
 
     /// Opens the store in `directory` (creating it, with the genesis block, when empty) and
     /// rebuilds the header tree from the stored blocks. With `reindex`, first rebuilds the store
-    /// itself from every block that re-validates (``BlockStore/reindex(directory:network:legacyHasher:)``),
-    /// and drops stored blocks whose headers fail the contextual checks.
+    /// itself from every block that still reads and re-validates
+    /// (``BlockStore/reindex(directory:network:legacyHasher:)``), and drops stored blocks whose
+    /// headers fail the contextual checks.
     public init(directory: String, configuration: ChainConfiguration, reindex: Bool = false) throws(BlockStoreError) {
         self.configuration = configuration
         let network = configuration.parameters.network
@@ -40,14 +47,13 @@ public final class ChainState: @unchecked Sendable {
         let genesisHash = configuration.parameters.genesisHash
         if try !store.contains(genesisHash) { try store.insert(hash: genesisHash, height: 0, message: genesis) }
         var tree = HeaderTree(genesis: genesis.header, genesisHash: genesisHash, configuration: configuration)
-        tree.markStored(genesisHash)
         var outside = Set<Hash256>()
         // Stored headers were checked before they were stored; the clock check is moot here.
         let noClockLimit = Int64(UInt32.max)
         for stored in try store.storedHeaders() where stored.hash != genesisHash {
             do {
                 _ = try tree.insert(stored.header, hash: stored.hash, now: noClockLimit)
-                tree.markStored(stored.hash)
+                tree.markStored(stored.hash, now: noClockLimit)
             } catch {
                 if case .unknownParent = error {
                     outside.insert(stored.hash)
@@ -56,36 +62,61 @@ public final class ChainState: @unchecked Sendable {
                 }
             }
         }
-        tree.resetLotteryClock()
+        tree.resetClocks()
         self.tree = tree
         storedOutsideTree = outside
-        storedTip = ChainTip(hash: genesisHash, height: 0)
-        refreshStoredTip()
     }
 
     // MARK: Queries
 
-    /// The highest best-chain block with every block up to it stored.
-    public var tip: ChainTip { lock.withLock { storedTip } }
+    /// The active tip: the most-work block with every block below it stored.
+    public var tip: ChainTip { lock.withLock { Self.position(tree.activeTip) } }
 
-    /// The best header (may be ahead of ``tip`` while blocks download).
-    public var bestHeader: ChainTip {
+    /// The best header (may be ahead of ``tip`` while blocks download, or on a branch whose blocks
+    /// nobody delivered yet).
+    public var bestHeader: ChainTip { lock.withLock { Self.position(tree.bestTip) } }
+
+    /// The height to compare a peer's claimed height with when deciding whether to sync headers
+    /// from it: the best header when its chain contains the active tip (our own headers sync is
+    /// ahead), else the active tip (a header-only fork must not stop us asking honest peers).
+    public var headersSyncHeight: Int {
         lock.withLock {
-            let best = tree.bestTip
-            return ChainTip(hash: best.hash, height: best.height)
+            tree.commonHeight == tree.activeHeight ? tree.bestHeight : tree.activeHeight
         }
     }
 
     /// The header record for `hash` on any branch.
     public func record(for hash: Hash256) -> HeaderRecord? { lock.withLock { tree.record(for: hash) } }
 
-    /// The best-chain record at `height`.
-    public func record(atHeight height: Int) -> HeaderRecord? { lock.withLock { tree.record(atHeight: height) } }
+    /// The active-chain record at `height` (what RPC and announcements report).
+    public func record(atHeight height: Int) -> HeaderRecord? { lock.withLock { tree.activeRecord(atHeight: height) } }
+
+    /// The best-header-chain record at `height`.
+    public func bestHeaderRecord(atHeight height: Int) -> HeaderRecord? {
+        lock.withLock { tree.bestRecord(atHeight: height) }
+    }
+
+    /// True when `hash` is on the active chain.
+    public func isOnActiveChain(_ hash: Hash256) -> Bool { lock.withLock { tree.isOnActiveChain(hash) } }
+
+    /// True when `hash` is on the best header chain.
+    public func isOnBestChain(_ hash: Hash256) -> Bool { lock.withLock { tree.isOnBestChain(hash) } }
+
+    /// The height at which the branch of `hash` leaves the active chain (its own height when it is
+    /// on it); nil for an unknown hash.
+    public func activeForkHeight(of hash: Hash256) -> Int? { lock.withLock { tree.activeForkHeight(of: hash) } }
 
     /// A `getheaders` locator from the best header (PROTOCOL.md §3.6).
     public func locator() -> [Hash256] { lock.withLock { tree.locator() } }
 
-    /// The headers to answer a peer's `getheaders` with (C++ serving rules, PROTOCOL.md §3.6).
+    /// A `getheaders` locator from `hash` on its own branch (to continue after a full batch whose
+    /// last header it is); from the best header when `hash` is unknown.
+    public func locator(from hash: Hash256) -> [Hash256] {
+        lock.withLock { tree.indexByHash[hash].map { tree.locator(from: $0) } ?? tree.locator() }
+    }
+
+    /// The headers to answer a peer's `getheaders` with: C++ serving rules (PROTOCOL.md §3.6) on the
+    /// active chain, so only headers of stored blocks ever reach a peer.
     public func headersForPeer(locator: [Hash256], stop: Hash256) -> [BlockHeader] {
         lock.withLock { tree.headers(after: locator, stop: stop) }
     }
@@ -93,199 +124,63 @@ public final class ChainState: @unchecked Sendable {
     /// The stored `block` payload for `hash` (for `getdata`), read without the chain lock.
     public func blockPayload(hash: Hash256) throws(BlockStoreError) -> [UInt8]? { try store.payload(for: hash) }
 
-    /// Best-chain blocks above ``tip`` that are not stored, lowest first, at most `limit` heights
-    /// above the tip (the download window).
-    public func downloadCandidates(limit: Int) -> [DownloadCandidate] {
-        lock.withLock {
-            var result = [DownloadCandidate]()
-            let end = min(tree.bestHeight, storedTip.height + max(limit, 0))
-            guard end > storedTip.height else { return result }
-            for height in (storedTip.height + 1)...end {
-                guard let record = tree.record(atHeight: height), record.status == .headerOnly else { continue }
-                result.append(DownloadCandidate(hash: record.hash, height: height))
-            }
-            return result
-        }
+    /// True while the active tip is older than ``ChainConfiguration/maxTipAgeSeconds`` at `now`
+    /// (seconds since the Unix epoch): the node is catching up and does not announce blocks.
+    public func isInitialBlockDownload(now: Int64) -> Bool {
+        let tipTime = lock.withLock { Int64(tree.activeTip.header.time) }
+        return tipTime + configuration.maxTipAgeSeconds < now
     }
 
-    /// Tip, best header, header counts and store totals.
+    /// Tip, best header, header counts, reorg and pruning counters and store totals.
     public func statistics() throws(BlockStoreError) -> ChainStatistics {
         let storeStatistics = try store.statistics()
         return lock.withLock {
             ChainStatistics(
-                tip: storedTip, bestHeader: ChainTip(hash: tree.bestTip.hash, height: tree.bestTip.height),
-                headerCount: tree.count, sideBranchHeaderCount: tree.sideBranchCount, store: storeStatistics)
+                tip: Self.position(tree.activeTip), bestHeader: Self.position(tree.bestTip),
+                headerCount: tree.count, sideBranchHeaderCount: tree.sideBranchCount, reorgs: reorgs,
+                prunedHeaderCount: prunedHeaderCount, evictedHeaderCount: tree.evictedHeaderCount,
+                store: storeStatistics)
         }
     }
 
-    // MARK: Headers
+    // MARK: Pruning
 
-    /// Adds headers in order, stopping at the first refused one (earlier ones stay). A header more
-    /// than ``ChainConfiguration/maxHeadersAheadOfTip`` above the stored tip is refused
-    /// (``ChainRejection/tooFarAheadOfTip(limit:)``, 0 points) until blocks catch up.
-    ///
-    /// - Parameter now: the current time in seconds since the Unix epoch (future-time limit, VDF lottery).
-    public func acceptHeaders(_ headers: [BlockHeader], now: Int64) -> HeadersAcceptance {
-        var hashes = [Hash256]()
-        hashes.reserveCapacity(headers.count)
-        var hashRejection: ChainRejection?
-        for header in headers {
-            do {
-                hashes.append(try HeaderValidation.hash(header, legacyHasher: configuration.legacyHasher))
-            } catch {
-                hashRejection = error
-                break
-            }
+    /// Prunes expired and stale side branches (``HeaderTree/prune(now:watching:)``) and frees their
+    /// memory. Run it periodically; it scans the tree once.
+    public func pruneSideBranches(now: Int64, watching: Set<Hash256> = []) -> PruneReport {
+        let report = lock.withLock {
+            let report = tree.prune(now: now, watching: watching)
+            prunedHeaderCount += report.removedHeaders
+            return report
         }
-        return lock.withLock {
-            let oldBest = tree.bestTip.hash
-            var accepted = 0
-            var rejection = hashRejection
-            let heightLimit = storedTip.height + configuration.maxHeadersAheadOfTip
-            for (header, hash) in zip(headers, hashes) {
-                do throws(ChainRejection) {
-                    if let parent = tree.record(for: header.previousBlockHash), parent.height >= heightLimit,
-                        tree.record(for: hash) == nil
-                    {
-                        throw .tooFarAheadOfTip(limit: configuration.maxHeadersAheadOfTip)
-                    }
-                    let insertion = try tree.insert(header, hash: hash, now: now)
-                    if insertion.isNew {
-                        accepted += 1
-                        if storedOutsideTree.remove(hash) != nil { tree.markStored(hash) }
-                    }
-                } catch {
-                    rejection = error
-                    break
-                }
-            }
-            refreshStoredTip()
-            let best = tree.bestTip
-            let last = hashes.count == headers.count ? hashes.last.flatMap { tree.record(for: $0) } : nil
-            return HeadersAcceptance(
-                acceptedCount: accepted, bestHeader: ChainTip(hash: best.hash, height: best.height),
-                bestChainChange: tree.change(from: oldBest), rejection: rejection,
-                lastHeader: last.map { ChainTip(hash: $0.hash, height: $0.height) })
-        }
+        if report.removedHeaders >= FreedMemory.worthTrimmingAfter { FreedMemory.release() }
+        return report
     }
 
-    // MARK: Blocks
+    static func position(_ record: HeaderRecord) -> ChainTip { ChainTip(hash: record.hash, height: record.height) }
 
-    /// Validates and stores a block.
-    ///
-    /// A block whose header is new is placed in the tree first (so an announced block needs no
-    /// separate `headers`), unless it would start or extend a branch with less work than the best
-    /// chain (``ChainRejection/lowWorkBlock``). Body failures that prove the header invalid mark it
-    /// and its descendants failed.
-    ///
-    /// - Parameters:
-    ///   - expectedHash: the hash that was requested, if any; another block is refused.
-    ///   - now: the current time in seconds since the Unix epoch.
-    /// - Throws: only store failures (I/O, disk full), never because of the block's contents.
-    public func acceptBlock(
-        _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil
-    ) throws(BlockStoreError) -> BlockAcceptance {
-        let hash: Hash256
-        do {
-            hash = try HeaderValidation.hash(message.header, legacyHasher: configuration.legacyHasher)
-        } catch {
-            return .rejected(error)
-        }
-        if let expectedHash, expectedHash != hash {
-            return .rejected(.unexpectedBlock(expected: expectedHash, received: hash))
-        }
-        let known: HeaderRecord? = lock.withLock { tree.record(for: hash) }
-        switch known?.status {
-        case .stored: return .alreadyHave(hash: hash)
-        case .failed: return .rejected(.knownInvalid(hash))
-        case .headerOnly: break
-        case .unavailable:
-            // Somebody delivered it after all: the branch competes again.
-            lock.withLock {
-                tree.markAvailable(hash)
-                refreshStoredTip()
-            }
-        case nil:
-            if lock.withLock({ tree.record(for: message.header.previousBlockHash) }) == nil {
-                return .unrequestedOrphan(hash: hash)
-            }
-        }
-
-        do {
-            _ = try BlockValidation.validate(message, legacyHasher: configuration.legacyHasher)
-        } catch {
-            if error.invalidatesHeader, known != nil {
-                lock.withLock {
-                    tree.markFailed(hash)
-                    refreshStoredTip()
-                }
-            }
-            return .rejected(error)
-        }
-
-        let placed: Result<(height: Int, change: BestChainChange?), ChainRejection> = lock.withLock {
-            if let record = tree.record(for: hash) { return .success((record.height, nil)) }
-            guard let parent = tree.record(for: message.header.previousBlockHash) else {
-                return .failure(.unknownParent(message.header.previousBlockHash))
-            }
-            let work = parent.chainWork + CompactTarget(bits: message.header.bits).blockWork
-            if work < tree.bestTip.chainWork { return .failure(.lowWorkBlock) }
-            do throws(ChainRejection) {
-                let insertion = try tree.insert(message.header, hash: hash, now: now)
-                return .success((insertion.height, insertion.bestChainChange))
-            } catch {
-                return .failure(error)
-            }
-        }
-        let height: Int
-        let change: BestChainChange?
-        switch placed {
-        case .failure(let rejection): return .rejected(rejection)
-        case .success(let placement): (height, change) = placement
-        }
-
-        try store.insert(hash: hash, height: height, message: message)
-        lock.withLock {
-            tree.markStored(hash)
-            refreshStoredTip()
-        }
-        return .stored(hash: hash, height: height, bestChainChange: change)
+    /// Counts an active-chain move. Caller holds ``lock``.
+    func noteActiveChainChange(_ change: ChainChange?) {
+        guard let change, change.isReorg else { return }
+        reorgs.count += 1
+        reorgs.disconnectedBlocks += change.disconnected.count
+        reorgs.deepest = max(reorgs.deepest, change.disconnected.count)
     }
+}
 
-    // MARK: Unavailable branches
+/// Active-chain switches of branch (reorgs) since the node started.
+public struct ReorgCounters: Sendable, Equatable {
+    /// Switches of branch, VDF lottery replacements included.
+    public var count = 0
+    /// Blocks those switches disconnected in all.
+    public var disconnectedBlocks = 0
+    /// The most blocks one switch disconnected.
+    public var deepest = 0
 
-    /// Demotes the header-only branch starting at `hash`, whose block no connected peer could
-    /// deliver, so that the best header chain falls back to branches that can be fetched (see
-    /// ``HeaderStatus/unavailable``). Returns the best-chain change, nil when nothing changed.
-    @discardableResult
-    public func markUnavailable(_ hash: Hash256) -> BestChainChange? {
-        lock.withLock {
-            let change = tree.markUnavailable(hash)
-            refreshStoredTip()
-            return change
-        }
-    }
-
-    /// True when `hash` is on the best header chain.
-    public func isOnBestChain(_ hash: Hash256) -> Bool { lock.withLock { tree.isOnBestChain(hash) } }
-
-    /// The height at which the branch of `hash` leaves the best chain (its own height when it is
-    /// on it); nil for an unknown hash.
-    public func forkHeight(of hash: Hash256) -> Int? { lock.withLock { tree.forkHeight(of: hash) } }
-
-    // MARK: Tip
-
-    /// Moves ``storedTip`` back to the best chain (after a reorg) and forward over stored blocks.
-    private func refreshStoredTip() {
-        var height = storedTip.height
-        if !tree.isOnBestChain(storedTip.hash) {
-            height = tree.forkHeight(of: storedTip.hash) ?? 0
-        }
-        height = min(height, tree.bestHeight)
-        while let next = tree.record(atHeight: height + 1), next.status == .stored { height += 1 }
-        // The walk back can land on a block that a failure just invalidated; step below it.
-        while height > 0, tree.record(atHeight: height)?.status != .stored { height -= 1 }
-        let record = tree.record(atHeight: height) ?? tree.genesis
-        storedTip = ChainTip(hash: record.hash, height: record.height)
+    /// Counters with the given values.
+    public init(count: Int = 0, disconnectedBlocks: Int = 0, deepest: Int = 0) {
+        self.count = count
+        self.disconnectedBlocks = disconnectedBlocks
+        self.deepest = deepest
     }
 }

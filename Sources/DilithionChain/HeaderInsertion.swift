@@ -6,6 +6,6 @@ public struct HeaderInsertion: Sendable, Equatable {
     public let isNew: Bool
     /// The header's height.
     public let height: Int
-    /// How the best chain moved because of this header, if it did.
-    public let bestChainChange: BestChainChange?
+    /// How the best header chain moved because of this header, if it did.
+    public let bestChainChange: ChainChange?
 }

@@ -1,21 +1,19 @@
-/// What we know about a header in the tree.
+/// What we know about a header's block.
 ///
 /// ```
 /// headerOnly ──(block committed to the store)──▶ stored
-///   │   ▲  │                                       │
-///   │   │  └──(header or an ancestor proven invalid)┴──▶ failed
-///   │   └──(a peer sends the header, a child or the block again)
-///   └──(nobody could deliver the branch's next block)──▶ unavailable
+///   │                                              
+///   └──(header or an ancestor proven invalid)──▶ failed
 /// ```
+///
+/// Whether a stored block may be on the active chain is a separate fact,
+/// ``HeaderRecord/isLinked`` (its ancestors' blocks are all stored too).
 public enum HeaderStatus: Sendable, Equatable {
     /// Valid header; the block is not stored (yet).
     case headerOnly
     /// The block is in the store (its write transaction committed).
     case stored
-    /// The header, or one of its ancestors, is invalid. Kept so that it is refused cheaply again.
+    /// The header, or one of its ancestors, is invalid. Kept so that it is refused cheaply again
+    /// (until its branch is pruned).
     case failed
-    /// A header-only branch whose next block no connected peer could deliver: left out of the best
-    /// chain until a peer claims it again. Not a verdict on validity (an honest announcer may have
-    /// left); VDF headers cost nothing to make, so a branch nobody serves must not hold the sync.
-    case unavailable
 }

@@ -4,13 +4,21 @@ extension HeaderTree {
     /// Most locator entries we build or accept (PROTOCOL.md §3.6).
     public static let maxLocatorEntries = 32
 
-    /// A block locator for `getheaders` (C++ `GetLocatorImpl`): from `startHeight` (default: the
-    /// best header height) on the best chain, step 1 between the first 11 entries (the C++ loop
-    /// doubles the step once 10 steps were taken) then doubling, at most 32 entries, always ending
-    /// with genesis (where the C++ loop can step past it).
-    public func locator(startHeight: Int? = nil) -> [Hash256] {
-        let start = min(max(startHeight ?? bestHeight, 0), bestHeight)
-        return Self.locatorHeights(from: start).map { records[activeChain[$0]].hash }
+    /// A block locator for `getheaders` from the best header (C++ `GetLocatorImpl`).
+    public func locator() -> [Hash256] { locator(from: bestChain[bestChain.count - 1]) }
+
+    /// A block locator from the record at `index` on its own branch: step 1 between the first 11
+    /// entries (the C++ loop doubles the step once 10 steps were taken) then doubling, at most 32
+    /// entries, always ending with genesis. Asking for more headers after a full batch uses the
+    /// batch's last header, so a long side branch is followed instead of being asked for again.
+    func locator(from index: Int) -> [Hash256] {
+        var result = [Hash256]()
+        var cursor = index
+        for height in Self.locatorHeights(from: records[index].height) {
+            cursor = branchAncestor(of: cursor, atHeight: height) ?? 0
+            result.append(records[cursor].hash)
+        }
+        return result
     }
 
     /// The heights a locator from `startHeight` names: `startHeight` down by 1 for 11 entries, then
@@ -28,11 +36,12 @@ extension HeaderTree {
         return heights
     }
 
-    /// Headers to answer a `getheaders` with, by the C++ serving rules (PROTOCOL.md §3.6):
-    /// the first locator hash known on any branch is the start; on the best chain, headers follow
-    /// it; on a side branch, the best chain's headers after the fork point follow (and `stop` is
-    /// ignored); with no known hash, headers start at height 1. At most `max` headers, ending
-    /// early with `stop` (included) on the best-chain path.
+    /// Headers to answer a `getheaders` with, by the C++ serving rules (PROTOCOL.md §3.6) applied
+    /// to the **active chain**, so that a peer only ever receives headers whose blocks we hold: the
+    /// first locator hash known on any branch is the start; on the active chain, headers follow it;
+    /// on any other branch (including header-only ones), the active chain's headers after the point
+    /// where that branch leaves it follow (and `stop` is ignored); with no known hash, headers start
+    /// at height 1. At most `max` headers, ending early with `stop` (included) on the active path.
     public func headers(after locator: [Hash256], stop: Hash256, max: Int = Limits.maxHeaders) -> [BlockHeader] {
         var startHeight = 0
         var honorsStop = true
@@ -40,7 +49,7 @@ extension HeaderTree {
             if isActive(index) {
                 startHeight = records[index].height
             } else {
-                startHeight = records[forkPoint(of: index)].height
+                startHeight = records[activeForkPoint(of: index)].height
                 honorsStop = false
             }
         }

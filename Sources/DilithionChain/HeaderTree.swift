@@ -1,34 +1,69 @@
 import DilithionWire
 
-/// Every valid header we know, in memory, with its height, cumulative work and status, and the
-/// best chain (most work; ties to the first seen, except for the VDF lottery of PROTOCOL.md §4.6).
+/// Every valid header we know, in memory, with its height, cumulative work and status, and two
+/// chains through them (Bitcoin Core's model):
+///
+/// - the **best header chain**: the most work among all headers (ties to the first seen, except for
+///   the VDF lottery of PROTOCOL.md §4.6). It says what to download; it may run through headers whose
+///   blocks nobody has.
+/// - the **active chain**: the most work among headers whose block and every ancestor's block are
+///   stored (``HeaderRecord/isLinked``), with the same lottery. It is what the node reports and
+///   serves. It moves only when blocks are stored, so a header-only branch never moves it.
 ///
 /// A value type with no locks and no clock: time comes in as a parameter (`now`, seconds since the
 /// Unix epoch). ``ChainState`` wraps it for concurrent use and rebuilds it from the store at start.
 ///
+/// Storage is one array of records addressed by index, parents before children; ``indexByHash``
+/// finds a record and each chain is an array of indices by height. Pruning removes records and
+/// compacts the array (``compact(removing:)``), so pruned memory is really returned.
+///
 /// Memory is bounded: headers that do not connect are never kept, at most
-/// ``ChainConfiguration/maxSideBranchHeaders`` headers lie outside the best chain, and forks
-/// branching below the highest checkpoint are refused; the best chain itself costs real work.
+/// ``ChainConfiguration/maxSideBranchHeaders`` headers lie off both chains (the oldest unbacked side
+/// branches are evicted first when more arrive), branches whose blocks nobody delivers expire, and
+/// forks branching below the highest checkpoint are refused. ``ChainState`` bounds headers above the
+/// active tip.
 public struct HeaderTree: Sendable {
     /// All headers in insertion (first-seen) order; a parent always precedes its children.
-    private(set) var records: [HeaderRecord]
-    private(set) var indexByHash: [Hash256: Int]
-    /// Indices of the best chain by height; `activeChain.last` is the best header.
-    private(set) var activeChain: [Int]
-    /// When and at which height the current tip height was first reached by extension (the VDF
-    /// lottery's grace clock, anchored to the first block at that height like the C++ node).
-    private var lotteryAnchor: (height: Int, time: Int64)?
+    var records: [HeaderRecord]
+    var indexByHash: [Hash256: Int]
+    /// Indices of the best header chain by height; `bestChain.last` is the best header.
+    var bestChain: [Int]
+    /// Indices of the active chain by height; `activeChain.last` is the active tip.
+    var activeChain: [Int]
+    /// Stored blocks whose parent is not linked yet (out-of-order delivery), by parent index.
+    var unlinkedChildren: [Int: [Int]] = [:]
+    /// When and at which height the best header height was first reached by extension (the VDF
+    /// lottery's grace clock for headers, anchored to the first header at that height).
+    var bestLotteryAnchor: LotteryAnchor?
+    /// The same for the active chain: when its tip height was first reached by extension (C++
+    /// `m_vdfTipAcceptTime`/`m_vdfTipAcceptHeight`).
+    var activeLotteryAnchor: LotteryAnchor?
+    /// When the active tip last moved: delivery progress of the branch above it.
+    var activeTipMovedAt: Int64 = 0
+    /// Headers evicted so far to keep the side-branch cap (``evictUnbackedSideBranches(protecting:)``).
+    public internal(set) var evictedHeaderCount = 0
     /// `CompactTarget.blockWork` is a 256-bit computation; chains reuse a handful of `nBits`.
     private var workByBits: [UInt32: ChainWork] = [:]
 
     private let checkpoints: Checkpoints
-    private let maxSideBranchHeaders: Int
+    let maxSideBranchHeaders: Int
     private let difficulty: DifficultyRule
     private let maxFutureBlockTimeSeconds: Int64
-    private let lotteryActivationHeight: Int
-    private let lotteryGracePeriodSeconds: Int64
+    let lotteryActivationHeight: Int
+    let lotteryGracePeriodSeconds: Int64
+    /// How long a side branch may go without a block delivered (``ChainConfiguration/unbackedBranchLifetimeSeconds``).
+    let unbackedBranchLifetimeSeconds: Int64
+    /// How far behind the active tip a side branch is pruned (``ChainConfiguration/staleBranchDepth``).
+    let staleBranchDepth: Int
 
-    /// A tree holding only `genesis` (trusted: it comes from the network parameters).
+    /// When and at which height a chain's tip height was first reached by extension.
+    struct LotteryAnchor: Sendable, Equatable {
+        let height: Int
+        let time: Int64
+    }
+
+    /// A tree holding only `genesis` (trusted: it comes from the network parameters), stored and on
+    /// both chains.
     public init(genesis: BlockHeader, genesisHash: Hash256, configuration: ChainConfiguration) {
         checkpoints = configuration.checkpoints
         maxSideBranchHeaders = configuration.maxSideBranchHeaders
@@ -36,13 +71,16 @@ public struct HeaderTree: Sendable {
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
         lotteryActivationHeight = configuration.vdfLotteryActivationHeight
         lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
+        unbackedBranchLifetimeSeconds = configuration.unbackedBranchLifetimeSeconds
+        staleBranchDepth = configuration.staleBranchDepth
         let work = CompactTarget(bits: genesis.bits).blockWork
         records = [
             HeaderRecord(
-                hash: genesisHash, header: genesis, height: 0, chainWork: work, status: .headerOnly,
-                parentIndex: -1)
+                hash: genesisHash, header: genesis, height: 0, chainWork: work, status: .stored, isLinked: true,
+                parentIndex: -1, insertedAt: 0, storedAt: 0)
         ]
         indexByHash = [genesisHash: 0]
+        bestChain = [0]
         activeChain = [0]
         workByBits[genesis.bits] = work
     }
@@ -52,33 +90,72 @@ public struct HeaderTree: Sendable {
     /// Number of headers in the tree (all branches, including failed ones).
     public var count: Int { records.count }
 
-    /// Headers outside the best chain (the quantity capped against spam).
-    public var sideBranchCount: Int { records.count - activeChain.count }
+    /// Headers on neither the best header chain nor the active chain (the quantity capped against
+    /// spam).
+    public var sideBranchCount: Int {
+        records.count - (bestChain.count + activeChain.count - (commonHeight + 1))
+    }
+
+    /// The height up to which the best header chain and the active chain agree. They share a prefix:
+    /// once they differ at a height they differ above it (a block has one parent).
+    var commonHeight: Int {
+        var low = 0  // agree here (genesis)
+        var high = min(bestChain.count, activeChain.count) - 1
+        if bestChain[high] == activeChain[high] { return high }
+        while high - low > 1 {  // invariant: agree at low, differ at high
+            let middle = (low + high) / 2
+            if bestChain[middle] == activeChain[middle] { low = middle } else { high = middle }
+        }
+        return low
+    }
 
     /// The genesis record.
     public var genesis: HeaderRecord { records[0] }
 
-    /// The best header (tip of the best chain).
-    public var bestTip: HeaderRecord { records[activeChain[activeChain.count - 1]] }
+    /// The best header (tip of the best header chain).
+    public var bestTip: HeaderRecord { records[bestChain[bestChain.count - 1]] }
 
     /// Height of the best header.
-    public var bestHeight: Int { activeChain.count - 1 }
+    public var bestHeight: Int { bestChain.count - 1 }
+
+    /// The active tip: the best block with every block below it stored.
+    public var activeTip: HeaderRecord { records[activeChain[activeChain.count - 1]] }
+
+    /// Height of the active tip.
+    public var activeHeight: Int { activeChain.count - 1 }
 
     /// The record for `hash` on any branch.
     public func record(for hash: Hash256) -> HeaderRecord? {
         indexByHash[hash].map { records[$0] }
     }
 
-    /// The best-chain record at `height`.
-    public func record(atHeight height: Int) -> HeaderRecord? {
+    /// The best-header-chain record at `height`.
+    public func bestRecord(atHeight height: Int) -> HeaderRecord? {
+        guard height >= 0, height < bestChain.count else { return nil }
+        return records[bestChain[height]]
+    }
+
+    /// The active-chain record at `height`.
+    public func activeRecord(atHeight height: Int) -> HeaderRecord? {
         guard height >= 0, height < activeChain.count else { return nil }
         return records[activeChain[height]]
     }
 
-    /// True when `hash` is on the best chain.
+    /// True when `hash` is on the best header chain.
     public func isOnBestChain(_ hash: Hash256) -> Bool {
         guard let index = indexByHash[hash] else { return false }
+        return isBest(index)
+    }
+
+    /// True when `hash` is on the active chain.
+    public func isOnActiveChain(_ hash: Hash256) -> Bool {
+        guard let index = indexByHash[hash] else { return false }
         return isActive(index)
+    }
+
+    func isBest(_ index: Int) -> Bool {
+        let height = records[index].height
+        return height < bestChain.count && bestChain[height] == index
     }
 
     func isActive(_ index: Int) -> Bool {
@@ -86,10 +163,28 @@ public struct HeaderTree: Sendable {
         return height < activeChain.count && activeChain[height] == index
     }
 
-    /// The highest best-chain ancestor of `index` (itself if it is on the best chain).
-    func forkPoint(of index: Int) -> Int {
+    /// The highest active-chain ancestor of `index` (itself if it is on the active chain).
+    func activeForkPoint(of index: Int) -> Int {
         var cursor = index
-        while !isActive(cursor) { cursor = records[cursor].parentIndex }
+        while !isActive(cursor) {
+            // Leave a branch that runs along the best header chain in one step.
+            if isBest(cursor) { return activeChain[min(commonHeight, records[cursor].height)] }
+            cursor = records[cursor].parentIndex
+        }
+        return cursor
+    }
+
+    /// The ancestor of `index` at `height` on its own branch (itself at its own height), or nil for
+    /// a height above it. Walks parent links, jumping along either chain once the branch joins it,
+    /// so the cost is the branch's length off the chains, not the height.
+    func branchAncestor(of index: Int, atHeight height: Int) -> Int? {
+        guard height >= 0, height <= records[index].height else { return nil }
+        var cursor = index
+        while records[cursor].height > height {
+            if isBest(cursor) { return bestChain[height] }
+            if isActive(cursor) { return activeChain[height] }
+            cursor = records[cursor].parentIndex
+        }
         return cursor
     }
 
@@ -110,10 +205,13 @@ public struct HeaderTree: Sendable {
     /// Adds a header whose hash the caller computed (``HeaderValidation/hash(_:legacyHasher:)``,
     /// kept outside so that RandomX runs outside any lock), after the contextual checks: known
     /// parent that is not failed, proof of work (legacy, above the highest checkpoint), `nBits`
-    /// against the network's ``DifficultyRule``, timestamp
-    /// against the branch's median time past and `now`, checkpoints, and the spam bounds.
+    /// against the network's ``DifficultyRule``, timestamp against the branch's median time past
+    /// and `now`, checkpoints, and the side-branch cap (which evicts the oldest unbacked side
+    /// branches before it refuses anything).
     ///
-    /// - Returns: whether it was new and how the best chain moved.
+    /// A header can move the best header chain, never the active chain (only stored blocks do).
+    ///
+    /// - Returns: whether it was new and how the best header chain moved.
     /// - Throws: ``ChainRejection``; a refused header is never kept, so the caller only has to
     ///   penalise the sender by the rejection's points.
     public mutating func insert(
@@ -121,14 +219,11 @@ public struct HeaderTree: Sendable {
     ) throws(ChainRejection) -> HeaderInsertion {
         if let existing = indexByHash[hash] {
             if records[existing].status == .failed { throw .knownInvalid(hash) }
-            // Sent again: the sender claims the branch, so it may compete again.
-            let change = records[existing].status == .unavailable ? reactivate(existing) : nil
-            return HeaderInsertion(isNew: false, height: records[existing].height, bestChainChange: change)
+            return HeaderInsertion(isNew: false, height: records[existing].height, bestChainChange: nil)
         }
-        guard let parentIndex = indexByHash[header.previousBlockHash] else {
+        guard var parentIndex = indexByHash[header.previousBlockHash] else {
             throw .unknownParent(header.previousBlockHash)
         }
-        if records[parentIndex].status == .unavailable { _ = reactivate(parentIndex) }
         let parent = records[parentIndex]
         if parent.status == .failed { throw .invalidParent(parent.hash) }
         let height = parent.height + 1
@@ -145,47 +240,59 @@ public struct HeaderTree: Sendable {
         try checkpoints.check(height: height, hash: hash)
         // Below the highest checkpoint, only the best chain may be extended (it carries the
         // checkpointed hashes); anything branching off it there is a cheap low-work fork.
-        if height <= highestCheckpoint, height < activeChain.count {
+        if height <= highestCheckpoint, height < bestChain.count {
             throw .forkBelowCheckpoint(height: height)
         }
 
         let work = parent.chainWork + blockWork(bits: header.bits)
-        let tip = bestTip
-        let winsOnWork = tip.chainWork < work
-        let winsLottery = !winsOnWork && lotteryReplacesTip(header, parentIndex: parentIndex, work: work, now: now)
+        let winsOnWork = bestTip.chainWork < work
+        let winsLottery = !winsOnWork && bestLotteryReplacesTip(header, parentIndex: parentIndex, work: work, now: now)
         if !winsOnWork, !winsLottery, sideBranchCount >= maxSideBranchHeaders {
-            throw .tooManySideBranchHeaders(limit: maxSideBranchHeaders)
+            // Room is made from other branches, never from the one this header extends.
+            evictUnbackedSideBranches(protecting: parentIndex)
+            guard sideBranchCount < maxSideBranchHeaders else {
+                throw .tooManySideBranchHeaders(limit: maxSideBranchHeaders)
+            }
+            parentIndex = indexByHash[header.previousBlockHash]!  // compaction renumbers records
         }
 
         let index = records.count
         records.append(
             HeaderRecord(
-                hash: hash, header: header, height: height, chainWork: work, status: .headerOnly,
-                parentIndex: parentIndex))
+                hash: hash, header: header, height: height, chainWork: work, status: .headerOnly, isLinked: false,
+                parentIndex: parentIndex, insertedAt: now, storedAt: 0))
         indexByHash[hash] = index
         guard winsOnWork || winsLottery else {
             return HeaderInsertion(isNew: true, height: height, bestChainChange: nil)
         }
-        let extendsTip = parentIndex == activeChain[activeChain.count - 1]
-        let oldTip = tip.hash
+        let oldTip = bestChain[bestChain.count - 1]
+        let extendsTip = parentIndex == oldTip
         setBest(index)
         if extendsTip, header.isVDF, height >= lotteryActivationHeight {
-            lotteryAnchor = (height, now)
+            bestLotteryAnchor = LotteryAnchor(height: height, time: now)
         }
-        return HeaderInsertion(isNew: true, height: height, bestChainChange: change(from: oldTip))
+        return HeaderInsertion(isNew: true, height: height, bestChainChange: change(from: oldTip, along: bestChain))
     }
 
-    /// The VDF lottery (PROTOCOL.md §4.6, C++ `ShouldReplaceVDFTip`): a sibling of the tip (same
-    /// parent, same height, both v ≥ 4, height ≥ activation) with equal work and a lower non-zero
-    /// `vdfOutput`, arriving at most the grace period after the first block at that height was
-    /// accepted as tip.
-    private func lotteryReplacesTip(_ header: BlockHeader, parentIndex: Int, work: ChainWork, now: Int64) -> Bool {
+    /// The VDF lottery on the best header chain (PROTOCOL.md §4.6, C++ `ShouldReplaceVDFTip`): a
+    /// sibling of the best header with equal work and a lower `vdfOutput`, arriving within the grace
+    /// period of the first header at that height. It makes the sibling's block worth downloading;
+    /// the active chain applies the same rule when that block is stored.
+    private func bestLotteryReplacesTip(_ header: BlockHeader, parentIndex: Int, work: ChainWork, now: Int64) -> Bool {
         let tip = bestTip
-        guard tip.parentIndex == parentIndex, tip.height >= lotteryActivationHeight,
-            header.isVDF, tip.header.isVDF, !(work < tip.chainWork),
-            !header.vdfOutput.isZero, !tip.header.vdfOutput.isZero,
-            header.vdfOutput < tip.header.vdfOutput,
-            let anchor = lotteryAnchor, anchor.height == tip.height
+        guard tip.parentIndex == parentIndex, !(work < tip.chainWork) else { return false }
+        return lotteryFavours(header, over: tip.header, height: tip.height, anchor: bestLotteryAnchor, now: now)
+    }
+
+    /// The lottery comparison shared by both chains: both v ≥ 4 at or above the activation height,
+    /// non-zero outputs, the challenger's `vdfOutput` lower (byte 31 most significant), and `now`
+    /// within the grace period of the anchor at the tip's height.
+    func lotteryFavours(
+        _ challenger: BlockHeader, over tip: BlockHeader, height: Int, anchor: LotteryAnchor?, now: Int64
+    ) -> Bool {
+        guard height >= lotteryActivationHeight, challenger.isVDF, tip.isVDF,
+            !challenger.vdfOutput.isZero, !tip.vdfOutput.isZero, challenger.vdfOutput < tip.vdfOutput,
+            let anchor, anchor.height == height
         else { return false }
         return now - anchor.time <= lotteryGracePeriodSeconds
     }
@@ -197,124 +304,55 @@ public struct HeaderTree: Sendable {
         return work
     }
 
-    /// Makes `index` the best header, rewriting the active chain above the fork point.
-    private mutating func setBest(_ index: Int) {
+    /// Makes `index` the best header, rewriting the best header chain above the fork point.
+    mutating func setBest(_ index: Int) {
+        Self.reroute(&bestChain, to: index, records: records)
+    }
+
+    /// Rewrites `chain` (indices by height) so that it ends at `index`: the part above the fork
+    /// point is replaced by the path to `index`.
+    static func reroute(_ chain: inout [Int], to index: Int, records: [HeaderRecord]) {
         var path = [Int]()
         var cursor = index
-        while !isActive(cursor) {
+        while !(records[cursor].height < chain.count && chain[records[cursor].height] == cursor) {
             path.append(cursor)
             cursor = records[cursor].parentIndex
         }
-        activeChain.removeSubrange((records[cursor].height + 1)...)
-        activeChain.append(contentsOf: path.reversed())
+        chain.removeSubrange((records[cursor].height + 1)...)
+        chain.append(contentsOf: path.reversed())
     }
 
-    /// How the best chain differs from a chain whose tip was `oldTip` (nil when it is the same tip).
-    public func change(from oldTip: Hash256) -> BestChainChange? {
-        guard let oldIndex = indexByHash[oldTip], oldIndex != activeChain[activeChain.count - 1] else { return nil }
-        let fork = forkPoint(of: oldIndex)
+    /// How `chain` differs from the chain whose tip was the record at `oldIndex` (nil when it is the
+    /// same tip).
+    func change(from oldIndex: Int, along chain: [Int]) -> ChainChange? {
+        guard oldIndex != chain[chain.count - 1] else { return nil }
         var disconnected = [Hash256]()
         var cursor = oldIndex
-        while cursor != fork {
+        while !(records[cursor].height < chain.count && chain[records[cursor].height] == cursor) {
             disconnected.append(records[cursor].hash)
             cursor = records[cursor].parentIndex
         }
-        let forkHeight = records[fork].height
-        let connected = activeChain[(forkHeight + 1)...].map { records[$0].hash }
-        return BestChainChange(
-            forkHash: records[fork].hash, forkHeight: forkHeight, disconnected: disconnected, connected: connected)
+        let forkHeight = records[cursor].height
+        let connected = chain[(forkHeight + 1)...].map { records[$0].hash }
+        return ChainChange(
+            forkHash: records[cursor].hash, forkHeight: forkHeight, disconnected: disconnected, connected: connected)
     }
 
-    // MARK: Status
-
-    /// Records that the block of `hash` is stored. Returns false when the hash is unknown or failed.
-    @discardableResult
-    public mutating func markStored(_ hash: Hash256) -> Bool {
-        guard let index = indexByHash[hash], records[index].status != .failed else { return false }
-        records[index].status = .stored
-        return true
+    /// How the best header chain differs from a chain whose tip was `oldTip` (nil when it is the
+    /// same tip or `oldTip` is unknown).
+    public func change(from oldTip: Hash256) -> ChainChange? {
+        indexByHash[oldTip].flatMap { change(from: $0, along: bestChain) }
     }
 
-    /// Marks `hash` and all its descendants failed; if the best chain contained it, the best
-    /// remaining header (most work, first seen on ties) becomes the tip.
-    ///
-    /// - Returns: the best-chain change, if any. Genesis cannot be failed.
-    @discardableResult
-    public mutating func markFailed(_ hash: Hash256) -> BestChainChange? {
-        guard let index = indexByHash[hash], index != 0 else { return nil }
-        let oldTip = bestTip.hash
-        records[index].status = .failed
-        // Parents precede children, so one forward pass reaches every descendant.
-        for later in (index + 1)..<records.count where records[records[later].parentIndex].status == .failed {
-            records[later].status = .failed
+    /// Forgets the VDF lottery's grace clocks and the branch activity times (after a rebuild from
+    /// the store, whose insertion times mean nothing).
+    mutating func resetClocks() {
+        bestLotteryAnchor = nil
+        activeLotteryAnchor = nil
+        activeTipMovedAt = 0
+        for index in records.indices {
+            records[index].insertedAt = 0
+            records[index].storedAt = 0
         }
-        guard bestTip.status == .failed else { return nil }
-        setBest(bestCompetingRecord())
-        lotteryAnchor = nil
-        return change(from: oldTip)
     }
-}
-
-extension HeaderTree {
-    /// Demotes the header-only branch from `hash` (it and its descendants become
-    /// ``HeaderStatus/unavailable``); if the best chain ran through it, the best remaining header
-    /// becomes the tip. Refused (nil) for genesis, for a header that is not header-only, and when a
-    /// block below it is stored (then somebody did serve the branch).
-    @discardableResult
-    public mutating func markUnavailable(_ hash: Hash256) -> BestChainChange? {
-        guard let index = indexByHash[hash], index != 0, records[index].status == .headerOnly else { return nil }
-        var branch = [index]
-        var inBranch: Set<Int> = [index]
-        // Parents precede children, so one forward pass reaches every descendant.
-        for later in (index + 1)..<records.count where inBranch.contains(records[later].parentIndex) {
-            if records[later].status == .stored { return nil }
-            inBranch.insert(later)
-            branch.append(later)
-        }
-        let oldTip = bestTip.hash
-        for member in branch where records[member].status == .headerOnly { records[member].status = .unavailable }
-        guard bestTip.status == .unavailable else { return nil }
-        setBest(bestCompetingRecord())
-        lotteryAnchor = nil
-        return change(from: oldTip)
-    }
-
-    /// Makes `hash` (an unavailable header, e.g. one whose block just arrived) compete again.
-    @discardableResult
-    public mutating func markAvailable(_ hash: Hash256) -> BestChainChange? {
-        guard let index = indexByHash[hash], records[index].status == .unavailable else { return nil }
-        return reactivate(index)
-    }
-
-    /// Returns `index` and its unavailable ancestors to header-only and lets it compete for best.
-    mutating func reactivate(_ index: Int) -> BestChainChange? {
-        var cursor = index
-        while cursor > 0, records[cursor].status == .unavailable {
-            records[cursor].status = .headerOnly
-            cursor = records[cursor].parentIndex
-        }
-        guard bestTip.chainWork < records[index].chainWork else { return nil }
-        let oldTip = bestTip.hash
-        setBest(index)
-        lotteryAnchor = nil
-        return change(from: oldTip)
-    }
-
-    /// The record with the most work that may be the best header (not failed, not unavailable);
-    /// the first seen on ties.
-    func bestCompetingRecord() -> Int {
-        var best = 0
-        for candidate in records.indices where records[candidate].status != .failed && records[candidate].status != .unavailable {
-            if records[best].chainWork < records[candidate].chainWork { best = candidate }
-        }
-        return best
-    }
-
-    /// Height of the highest best-chain ancestor of `hash` (its own height when on the best chain).
-    func forkHeight(of hash: Hash256) -> Int? {
-        indexByHash[hash].map { records[forkPoint(of: $0)].height }
-    }
-
-    /// Forgets the VDF lottery's grace clock (after a rebuild, whose insertion times mean nothing).
-    mutating func resetLotteryClock() { lotteryAnchor = nil }
 }

@@ -8,7 +8,10 @@ public struct HeadersAcceptance: Sendable, Equatable {
     /// The best header after the batch.
     public let bestHeader: ChainTip
     /// How the best header chain moved during the batch, if it did.
-    public let bestChainChange: BestChainChange?
+    public let bestChainChange: ChainChange?
+    /// How the active chain moved, if it did: only when a header arrives for a block that was
+    /// already stored but could not be placed at start-up (after a salvaging reindex).
+    public let activeChainChange: ChainChange?
     /// Why the batch stopped early; penalise the sender with its ``ChainRejection/misbehaviourPoints``.
     public let rejection: ChainRejection?
     /// The batch's last header when it is in the tree after the call (new or known before), with its

@@ -10,27 +10,29 @@ extension Node {
         let statistics = manager.allPeerStatistics
         let nowInstant = clock.now
         let nowUnix = wallClock.now
+        let syncFacts = sync.allFacts()
         func unix(_ instant: EngineInstant?) -> Int64? {
             instant.map { nowUnix - Int64(nowInstant.duration(since: $0).engineNanoseconds / 1_000_000_000) }
         }
         return lock.withLock {
             statistics.map { stats in
                 let session = sessions[stats.peer]
+                let facts = syncFacts[stats.peer]
                 let handshakeMs = session.flatMap { s in s.establishedAt.map { Double($0.duration(since: s.connectedAt).engineNanoseconds) / 1e6 } }
                 return PeerInfo(
                     id: stats.peer.rawValue, address: stats.remoteAddress.description, inbound: stats.direction == .inbound,
                     manual: session?.isManual ?? false, version: session?.version?.protocolVersion,
                     subversion: session?.version?.userAgent, startingHeight: session?.version?.startHeight,
                     handshakeComplete: session?.isEstablished ?? false, handshakeMilliseconds: handshakeMs,
-                    syncedHeaders: Int(session?.bestKnownHeight ?? -1), syncedBlocks: Int(session?.bestKnownHeight ?? -1),
+                    syncedHeaders: Int(facts?.knownHeight ?? -1), syncedBlocks: Int(facts?.knownHeight ?? -1),
                     bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
                     bytesSentPerMessage: stats.sent.mapValues(\.bytes), bytesReceivedPerMessage: stats.received.mapValues(\.bytes),
                     pingSeconds: session?.lastPingRTT.map { Double($0.engineNanoseconds) / 1e9 },
                     pingWaitSeconds: session?.pingSentAt.map { Double(nowInstant.duration(since: $0).engineNanoseconds) / 1e9 },
                     connectedSeconds: Double(stats.connectedFor.engineNanoseconds) / 1e9,
                     connectionTime: unix(stats.connectedAt) ?? nowUnix, lastSend: unix(stats.lastSend),
-                    lastReceive: unix(stats.lastReceive), blocksInFlight: scheduler.inFlightCount(for: stats.peer),
-                    blocksInFlightLimit: scheduler.inFlightLimit(for: stats.peer),
+                    lastReceive: unix(stats.lastReceive), blocksInFlight: facts?.blocksInFlight ?? 0,
+                    blocksInFlightLimit: facts?.blocksInFlightLimit ?? 0,
                     readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
                     outboxBytes: stats.outboxBytes, peakInboxBytes: stats.peakInboxBytes,
                     peakOutboxBytes: stats.peakOutboxBytes, droppedFrames: stats.droppedFrames,
@@ -62,8 +64,16 @@ extension Node {
         return BlockchainInfo(
             chain: configuration.network.rawValue, blocks: tip.height, headers: best.height, bestBlockHash: tip.hash,
             chainWork: chain.record(for: tip.hash)?.chainWork.description ?? "0",
-            initialBlockDownload: tip.height < best.height,
-            verificationProgress: best.height == 0 ? 1 : Double(tip.height) / Double(best.height), sizeOnDisk: size)
+            initialBlockDownload: sync.isInitialBlockDownload,
+            verificationProgress: progress(tip: tip.height), sizeOnDisk: size)
+    }
+
+    /// The active tip's height over the height headers sync is heading for: the best header when its
+    /// chain contains the active tip, else the tip itself (a free branch forking below the tip does
+    /// not make a synced node look unsynced).
+    private func progress(tip: Int) -> Double {
+        let target = max(chain.headersSyncHeight, tip)
+        return target == 0 ? 1 : Double(tip) / Double(target)
     }
 
     public func blockHash(atHeight height: Int) -> Hash256? {
@@ -155,7 +165,7 @@ extension Node {
             do { acceptance = try chain.acceptBlock(block, now: wallClock.now) } catch { throw .failed("\(error)") }
             guard case .stored(let hash, _, _) = acceptance else { throw .failed("generated block refused: \(acceptance)") }
             hashes.append(hash)
-            announceTipIfMoved(except: nil)
+            sync.announceTipIfMoved(except: nil)
         }
         return hashes
     }
@@ -193,10 +203,11 @@ extension Node {
             for (command, value) in stats.received { received[command, default: 0] += value.bytes; receivedCount[command, default: 0] += value.messages }
             for (command, value) in stats.sent { sent[command, default: 0] += value.bytes; sentCount[command, default: 0] += value.messages }
         }
-        let store = try? chain.statistics().store
-        let (durations, misbehaviour, ignored, rate, established) = lock.withLock {
-            (handshakeDurations, misbehaviourCounts, ignoredCounts, blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds),
-             sessions.values.filter(\.isEstablished).count)
+        let chainStatistics = try? chain.statistics()
+        let store = chainStatistics?.store
+        let blocksPerSecond = sync.blocksPerSecond
+        let (durations, misbehaviour, ignored, established) = lock.withLock {
+            (handshakeDurations, misbehaviourCounts, ignoredCounts, sessions.values.filter(\.isEstablished).count)
         }
         byState["established", default: 0] = established
         let info = blockchainInfo()
@@ -211,8 +222,12 @@ extension Node {
             misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored, bans: bans.list(now: wallClock.now).count,
             inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },
             dispatcherQueueDepth: peers.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
-            headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: rate.blocksPerSecond,
-            storeBytes: store?.totalBytes ?? 0, storeBlocks: store?.blockCount ?? 0, uptimeSeconds: wallClock.now - startTime)
+            headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: blocksPerSecond,
+            storeBytes: store?.totalBytes ?? 0, storeBlocks: store?.blockCount ?? 0, uptimeSeconds: wallClock.now - startTime,
+            reorgs: chainStatistics?.reorgs.count ?? 0, reorgDisconnectedBlocks: chainStatistics?.reorgs.disconnectedBlocks ?? 0,
+            deepestReorg: chainStatistics?.reorgs.deepest ?? 0, headerTreeHeaders: chainStatistics?.headerCount ?? 0,
+            sideBranchHeaders: chainStatistics?.sideBranchHeaderCount ?? 0,
+            prunedHeaders: chainStatistics?.prunedHeaderCount ?? 0, evictedHeaders: chainStatistics?.evictedHeaderCount ?? 0)
     }
 
     /// Block requests waiting in the block server (peers over the send cap wait there).

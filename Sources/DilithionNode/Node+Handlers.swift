@@ -44,12 +44,13 @@ extension Node {
             return
         }
         var evict: PeerID?
+        let deliveredRecently = sync.peersThatDeliveredBlocks(since: context.now, within: .seconds(60))
         let admitted: Bool = lock.withLock {
             if direction == .inbound {
                 let inbound = sessions.values.filter { $0.direction == .inbound }
                 if inbound.filter({ $0.address.host == address.host }).count >= configuration.maxInboundPerIP { return false }
                 if inbound.count >= configuration.maxInbound {
-                    evict = selectEvictionLocked()
+                    evict = selectEvictionLocked(deliveredRecently: deliveredRecently)
                     if evict == nil { return false }
                 }
             }
@@ -81,13 +82,11 @@ extension Node {
                 peerLogger.info("peer left", metadata: [
                     "peer": "\(peer.rawValue)", "addr": "\(session.address)", "reason": "\(reason.rawValue)"])
             }
-            scheduler.peerDisconnected(peer)
-            if headersSyncPeer == peer { headersSyncPeer = nil }
             dial.peerDisconnected(peer, reason: reason, nowNanoseconds: clock.now.nanoseconds)
         }
         serving.forget(peer)
         dialerCondition.broadcast()
-        requestWork()
+        sync.peerLeft(peer)
     }
 
     func timerFired(_ context: HandlerContext, _ tag: UInt64) {
@@ -103,7 +102,7 @@ extension Node {
         case .keepalive:
             keepalive(context, now: now)
             context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
-            checkStallsIfDue(now: now)
+            sync.tick(now: now)
         }
     }
 
@@ -196,29 +195,26 @@ extension Node {
                 session.pingSentAt = nil
             }
         case .sendheaders:
-            lock.withLock { sessions[context.peer]?.wantsHeaders = true }
+            sync.peerWantsHeaders(context.peer)
         case .sendcmpct(let request):
             // We do not build compact blocks; a `sendcmpct` peer gets `headers` announcements,
             // which the C++ node treats like a low-bandwidth compact peer's.
-            lock.withLock {
-                sessions[context.peer]?.compactVersion = request.version
-                sessions[context.peer]?.wantsHeaders = true
-            }
+            lock.withLock { sessions[context.peer]?.compactVersion = request.version }
+            sync.peerWantsHeaders(context.peer)
         case .getaddr:
             receivedGetaddr(context)
         case .addr(let entries):
             receivedAddresses(entries, context)
         case .getheaders(let request):
-            let headers = chain.headersForPeer(locator: request.locator, stop: request.hashStop)
-            send(.headers(headers), context)
+            sync.receivedGetHeaders(request, from: context.peer)
         case .headers(let headers):
-            receivedHeaders(headers, context)
+            sync.receivedHeaders(headers, from: context.peer)
         case .inv(let items):
-            receivedInventory(items, context)
+            sync.receivedInventory(items, from: context.peer)
         case .getdata(let items):
             receivedGetdata(items, context)
         case .block(let block):
-            receivedBlock(block, context)
+            sync.receivedBlock(block, from: context.peer)
         case .tx, .mempool, .cmpctblock, .getblocktxn, .blocktxn:
             countIgnored("relay-only:\(message.command)")
         case .dna(let command, _):
@@ -292,7 +288,6 @@ extension Node {
             let ms = Double(now.duration(since: session.connectedAt).engineNanoseconds) / 1e6
             handshakeDurations.append(ms / 1000)
             if handshakeDurations.count > 1_000 { handshakeDurations.removeFirst(handshakeDurations.count - 1_000) }
-            session.bestKnownHeight = session.version?.startHeight ?? 0
             return (session.direction, session.version, session.address, ms)
         }
         guard let direction, let version, let address else { return }
@@ -301,15 +296,8 @@ extension Node {
             "ua": "\(version.userAgent)", "height": "\(version.startHeight)", "ms": "\(Int(milliseconds))"])
         send(.sendheaders, context)
         addressesAfterHandshake(context, direction: direction, version: version, address: address)
-        let downloads = scheduler.configuration
-        let deep = Node.pipelinesDeeply(userAgent: version.userAgent)
-        lock.withLock {
-            scheduler.peerConnected(
-                context.peer, inFlightCeiling: deep ? downloads.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer,
-                initialInFlight: deep ? downloads.pipelinedInitialInFlightPerPeer : downloads.maxInFlightPerPeer)
-            dial.markSuccess(peer: context.peer)
-        }
-        startSync(with: context.peer, peerHeight: version.startHeight)
+        lock.withLock { dial.markSuccess(peer: context.peer) }
+        sync.peerEstablished(context.peer, version: version, host: address.host)
     }
 
     // MARK: Helpers
@@ -336,6 +324,13 @@ extension Node {
         lock.withLock { sessions[peer]?.isManual ?? false }
     }
 
+    /// True when `host` is the host of a `--connect`, `--addnode` or RPC `addnode` target (never
+    /// banned automatically, even when not connected).
+    func isManualHost(_ host: String) -> Bool {
+        let manual = lock.withLock { dial.manualKeys } + configuration.connect + configuration.addNodes
+        return manual.contains { NetAddressKey.parse($0, defaultPort: parameters.defaultPort)?.host == host }
+    }
+
     /// Adds misbehaviour points with a logged reason; at 100 the address is banned (manual peers are
     /// never banned, only disconnected) and the peer disconnected.
     func penalize(_ context: HandlerContext, points: Int, reason: String, detail: String) {
@@ -359,7 +354,7 @@ extension Node {
         manager.disconnect(peer, reason: .misbehaving)
     }
 
-    func selectEvictionLocked() -> PeerID? {
+    func selectEvictionLocked(deliveredRecently: Set<PeerID>) -> PeerID? {
         let now = clock.now
         let candidates = sessions.values.filter { $0.direction == .inbound }.map { session in
             EvictionPolicy.Candidate(
@@ -367,7 +362,7 @@ extension Node {
                 connectedSeconds: Double(now.duration(since: session.connectedAt).engineNanoseconds) / 1e9,
                 pingSeconds: session.lastPingRTT.map { Double($0.engineNanoseconds) / 1e9 },
                 isManual: session.isManual, misbehaviour: session.misbehaviour,
-                deliveredBlocksRecently: session.lastBlockAt.map { now.duration(since: $0) < .seconds(60) } ?? false)
+                deliveredBlocksRecently: deliveredRecently.contains(session.id))
         }
         return EvictionPolicy.select(candidates).map { PeerID(rawValue: $0) }
     }

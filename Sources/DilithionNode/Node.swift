@@ -10,9 +10,11 @@ import Logging
 /// liveness, addresses, bans, slots), headers-first sync and serving, over a durable chain store.
 ///
 /// Threads: the engine's reactor and dispatcher, a block-serving worker (store reads never block the
-/// dispatcher), and the dialer (keeps outbound slots filled). `lock` guards the peer sessions and
-/// sync state; lock order is node `lock` → engine lock → chain lock, and no engine or chain code
-/// calls back into the node while holding its own lock.
+/// dispatcher), and the dialer (keeps outbound slots filled). `lock` guards the peer sessions; the
+/// ``SyncCoordinator`` guards the sync state with its own lock. Lock order: node `lock` → engine lock
+/// → chain lock; the sync coordinator's lock is a leaf (it calls nothing while holding it), and the
+/// node calls the coordinator with its own lock released. No engine or chain code calls back into
+/// the node while holding its own lock.
 public final class Node: @unchecked Sendable {
     public let configuration: NodeConfiguration
     public let parameters: NetworkParameters
@@ -33,15 +35,6 @@ public final class Node: @unchecked Sendable {
     let lock = PThreadMutex()
     // guarded by lock
     var sessions: [PeerID: PeerSession] = [:]
-    var scheduler: BlockDownloadScheduler<PeerID>
-    var headersSyncPeer: PeerID?
-    /// Headers sync stopped at the cap on headers above the stored tip; resumed as blocks arrive.
-    var headersSyncPaused = false
-    /// Since when blocks are missing with none in flight (see ``PeerTimeouts/unavailableBranch``).
-    var downloadBlockedSince: EngineInstant?
-    /// When `checkStalls` last ran: it scans every peer, so the per-peer ticks run it at most once
-    /// per `stallCheckInterval` node-wide (per peer it made 10,000 idle peers quadratic).
-    var lastStallCheck: EngineInstant?
     var handshakeDurations: [Double] = []
     var misbehaviourCounts: [String: Int] = [:]
     var ignoredCounts: [String: Int] = [:]
@@ -51,13 +44,11 @@ public final class Node: @unchecked Sendable {
     /// When the dialer must next send queued `addr` messages (engine seconds).
     var nextAddressFlushSeconds: Double?
     var addressRelayCounts: [String: Int] = [:]
-    var blockRate = RateMeter()
     var isStopping = false
-    /// The tip last announced to peers.
-    var lastAnnouncedTip: ChainTip
-    /// Bytes of peers that have left, as of their last keepalive tick (for `getnettotals`).
 
     let serving: BlockServer
+    /// Headers sync, block download, stalls, branch expiry, announcements (set once in `init`).
+    private(set) var sync: SyncCoordinator!
     var dialerThread: NativeThread?
     let dialerCondition = ConditionVariable()
 
@@ -85,6 +76,7 @@ public final class Node: @unchecked Sendable {
             chainConfiguration.legacyHasher = RandomXHasher()
         }
         if let ahead = configuration.maxHeadersAheadOfTip { chainConfiguration.maxHeadersAheadOfTip = max(ahead, Limits.maxHeaders) }
+        if let lifetime = configuration.unbackedBranchLifetimeSeconds { chainConfiguration.unbackedBranchLifetimeSeconds = lifetime }
         self.chain = try ChainState(
             directory: configuration.dataDirectory, configuration: chainConfiguration, reindex: configuration.reindex)
         let now = wallClock.now
@@ -96,10 +88,13 @@ public final class Node: @unchecked Sendable {
         self.addresses = try AddressBook(
             path: configuration.dataDirectory + "/peers.json", policy: AddressPolicy(routableSubnets: configuration.routableSubnets))
         self.localNonce = UInt64.random(in: 1...UInt64.max)
-        self.scheduler = BlockDownloadScheduler(configuration: BlockDownloadConfiguration(
-            maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer)))
         self.serving = BlockServer(chain: chain, logger: categoryLogger?("store") ?? logger)
-        self.lastAnnouncedTip = chain.tip
+        if let report = chain.reindexReport {
+            logger.info("reindex done", metadata: [
+                "kept": "\(report.keptBlocks)", "dropped": "\(report.droppedBlocks)",
+                "found_by_page_scan": "\(report.foundByPageScan)", "missing": "\(report.missingHeights)",
+                "highest": "\(report.highestKeptHeight)", "read_error": "\(report.readError ?? "none")"])
+        }
 
         var listen: [SocketAddress] = []
         for text in configuration.listen {
@@ -113,6 +108,17 @@ public final class Node: @unchecked Sendable {
             configuration: engineConfiguration, handlers: makeHandlers(), clock: self.clock,
             logger: categoryLogger?("net") ?? Logger(label: "dilithion.net"))
         serving.manager = manager
+        var syncSettings = SyncSettings()
+        syncSettings.download = BlockDownloadConfiguration(
+            maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer))
+        syncSettings.maintenanceInterval = min(.seconds(1), configuration.timeouts.tick)
+        // Prune often enough that a branch expires within about half a lifetime after its end.
+        let lifetime = Duration.seconds(chainConfiguration.unbackedBranchLifetimeSeconds)
+        syncSettings.pruneInterval = max(syncSettings.maintenanceInterval, min(.seconds(10), lifetime / 2))
+        let wallClock = self.wallClock
+        self.sync = SyncCoordinator(
+            chain: chain, network: NodeSyncLink(node: self), clock: self.clock, wallTime: { wallClock.now },
+            settings: syncSettings, logger: syncLogger)
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)
@@ -143,6 +149,7 @@ public final class Node: @unchecked Sendable {
         }
         guard first else { return }
         logger.info("shutdown: stopping dialer and engine")
+        sync.stop()
         dialerCondition.broadcast()
         dialerThread?.join()
         manager.stop()

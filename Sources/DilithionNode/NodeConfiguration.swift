@@ -31,9 +31,13 @@ public struct NodeConfiguration: Sendable {
     /// Regtest only: subnets whose addresses count as routable (``AddressPolicy``), so that address
     /// relay and outbound selection work inside an emulated network (`scripts/netsim`: 10.0.0.0/8).
     public var routableSubnets: [IPSubnet]
-    /// Headers kept above the stored tip at most (nil: the chain default, 100,000); headers sync
+    /// Headers kept above the active tip at most (nil: the chain default, 100,000); headers sync
     /// pauses there until blocks catch up.
     public var maxHeadersAheadOfTip: Int?
+    /// Seconds a branch may go without a block delivered before its headers are pruned and its
+    /// announcers get a withheld-branch strike (nil: the chain default, 120 s;
+    /// ``DilithionChain/ChainConfiguration/unbackedBranchLifetimeSeconds``).
+    public var unbackedBranchLifetimeSeconds: Int64?
 
     /// The version string of this implementation.
     public static let softwareVersion = "0.1.0"
@@ -57,6 +61,7 @@ public struct NodeConfiguration: Sendable {
         self.userAgent = "/dilithion-swift:\(Self.softwareVersion)/"
         self.maxHeadersAheadOfTip = nil
         self.routableSubnets = []
+        self.unbackedBranchLifetimeSeconds = nil
     }
 
     /// Inbound slots: what is left of the total after the outbound target.
@@ -79,10 +84,6 @@ public struct PeerTimeouts: Sendable {
     public var inactivity: Duration = .seconds(20 * 60)
     /// How often each peer's keepalive / stall check runs.
     public var tick: Duration = .seconds(5)
-    /// Blocks missing, none in flight and no peer able to deliver the next one for this long: that
-    /// header-only branch is demoted (``DilithionChain/HeaderStatus/unavailable``) and the best
-    /// header chain falls back to one that can be fetched.
-    public var unavailableBranch: Duration = .seconds(60)
 
     public init() {}
 }

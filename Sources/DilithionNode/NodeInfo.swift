@@ -155,4 +155,18 @@ public struct NodeMetricsSnapshot: Sendable {
     public var storeBytes: Int
     public var storeBlocks: Int
     public var uptimeSeconds: Int64
+    /// Active-chain switches of branch since start (VDF lottery replacements included).
+    public var reorgs: Int = 0
+    /// Blocks those switches disconnected.
+    public var reorgDisconnectedBlocks: Int = 0
+    /// The most blocks one switch disconnected.
+    public var deepestReorg: Int = 0
+    /// Headers in the header tree (all branches).
+    public var headerTreeHeaders: Int = 0
+    /// Headers on neither the best header chain nor the active chain.
+    public var sideBranchHeaders: Int = 0
+    /// Headers pruned (expired or stale branches) since start.
+    public var prunedHeaders: Int = 0
+    /// Headers evicted at the side-branch cap since start.
+    public var evictedHeaders: Int = 0
 }

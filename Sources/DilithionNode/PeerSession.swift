@@ -2,8 +2,9 @@ import DilithionNet
 import DilithionReactor
 import DilithionWire
 
-/// What the peer-protocol layer knows about one connection. Guarded by the node's lock; mutated
-/// by the dispatcher thread (handlers) and read by RPC.
+/// What the peer-protocol layer knows about one connection (its sync state lives in the
+/// ``SyncCoordinator``). Guarded by the node's lock; mutated by the dispatcher thread (handlers) and
+/// read by RPC.
 final class PeerSession: @unchecked Sendable {
     let id: PeerID
     let direction: PeerDirection
@@ -18,8 +19,8 @@ final class PeerSession: @unchecked Sendable {
     var version: VersionMessage? { handshake.receivedVersion }
     var isEstablished: Bool { handshake.isEstablished }
 
-    // Announcement preferences the peer asked for.
-    var wantsHeaders = false
+    /// The compact-block version the peer asked for (`sendcmpct`); we build none, and announce with
+    /// `headers` instead (the sync coordinator holds that preference).
     var compactVersion: UInt64?
 
     // Liveness.
@@ -31,17 +32,6 @@ final class PeerSession: @unchecked Sendable {
     // Misbehaviour (C++ point values; ban at 100).
     var misbehaviour = 0
     var preHandshakeIgnored = 0
-
-    // Sync.
-    var bestKnownHeight: Int32 = 0
-    /// The last header this peer sent that we hold: the branch it is on. A peer whose branch left
-    /// the best chain is asked only for blocks up to the fork.
-    var bestKnownHash: Hash256?
-    var headersRequestedAt: EngineInstant?
-    var blocksDelivered = 0
-    var lastBlockAt: EngineInstant?
-    var servedBlocks = Set<Hash256>()
-    var unknownBlockRequests = 0
 
     init(id: PeerID, direction: PeerDirection, address: SocketAddress, isManual: Bool,
          handshake: HandshakeMachine, now: EngineInstant, nowSeconds: Double) {

@@ -67,10 +67,10 @@ extension NodeMetricsSnapshot {
                    value: Double(outboxBytes))
         out.single("dilithion_dispatcher_queue_depth", type: .gauge, help: "Messages waiting for the dispatcher, all peers.",
                    value: Double(dispatcherQueueDepth))
-        out.single("dilithion_tip_height", type: .gauge, help: "Height of the best stored block.", value: Double(tipHeight))
+        out.single("dilithion_tip_height", type: .gauge, help: "Height of the active tip (best block with every block below it stored).", value: Double(tipHeight))
         out.single("dilithion_headers_height", type: .gauge, help: "Height of the best known header.",
                    value: Double(headersHeight))
-        out.single("dilithion_ibd_progress_ratio", type: .gauge, help: "Stored tip height over best header height (1 = synced).",
+        out.single("dilithion_ibd_progress_ratio", type: .gauge, help: "Active tip height over the height headers sync heads for (1 = synced).",
                    value: ibdProgress)
         out.single("dilithion_blocks_per_second", type: .gauge, help: "Blocks stored per second, recent average.",
                    value: blocksPerSecond)
@@ -78,6 +78,23 @@ extension NodeMetricsSnapshot {
         out.single("dilithion_store_blocks", type: .gauge, help: "Blocks in the block store.", value: Double(storeBlocks))
         out.single("dilithion_uptime_seconds", type: .gauge, help: "Seconds since the node started.",
                    value: Double(uptimeSeconds))
+        out.single("dilithion_reorgs_total", type: .counter,
+                   help: "Switches of branch of the active chain (reorgs, VDF lottery replacements included).",
+                   value: Double(reorgs))
+        out.single("dilithion_reorg_disconnected_blocks_total", type: .counter,
+                   help: "Blocks disconnected from the active chain by reorgs.", value: Double(reorgDisconnectedBlocks))
+        out.single("dilithion_reorg_depth_max", type: .gauge, help: "The most blocks one reorg disconnected since the start.",
+                   value: Double(deepestReorg))
+        out.single("dilithion_header_tree_headers", type: .gauge, help: "Headers in memory, all branches.",
+                   value: Double(headerTreeHeaders))
+        out.single("dilithion_side_branch_headers", type: .gauge,
+                   help: "Headers on neither the best header chain nor the active chain (capped).", value: Double(sideBranchHeaders))
+        out.single("dilithion_headers_pruned_total", type: .counter,
+                   help: "Headers pruned from memory: branches nobody delivered in time or that fell far behind.",
+                   value: Double(prunedHeaders))
+        out.single("dilithion_headers_evicted_total", type: .counter,
+                   help: "Side-branch headers evicted at the side-branch cap (oldest unbacked branches first).",
+                   value: Double(evictedHeaders))
         return out.text
     }
 }

@@ -83,13 +83,24 @@ public final class FakePeer {
     ///   - network: whose magic to frame with (regtest by default).
     ///   - receiveBufferBytes: when set, `SO_RCVBUF` before connecting, so the TCP window stays small
     ///     and a peer that stops reading backs the node up after a few kilobytes instead of megabytes.
+    ///   - sourceHost: when set, the loopback address to connect from (`127.0.0.2`, ...), so that a
+    ///     test can play several hosts: a node bans and counts per address.
     /// - Throws: ``FakePeerError`` for a non-loopback or malformed host, or a failed connect.
     public init(
-        host: String = "127.0.0.1", port: UInt16, network: Network = .regtest, receiveBufferBytes: Int? = nil
+        host: String = "127.0.0.1", port: UInt16, network: Network = .regtest, receiveBufferBytes: Int? = nil,
+        sourceHost: String? = nil
     ) throws(FakePeerError) {
         let address = try LoopbackAddress(host: host, port: port)
+        let source = try sourceHost.map { host throws(FakePeerError) in try LoopbackAddress(host: host, port: 0) }
         let socketDescriptor = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw .socketFailed(errno: errno) }
+        if let source {
+            guard source.family == address.family, source.withSocketAddress({ bind(socketDescriptor, $0, $1) }) == 0 else {
+                let code = source.family == address.family ? errno : EAFNOSUPPORT
+                Glibc.close(socketDescriptor)
+                throw .socketFailed(errno: code)
+            }
+        }
         if var size = receiveBufferBytes.map(Int32.init(clamping:)) {
             guard setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
                 let code = errno

@@ -22,6 +22,10 @@ struct FakePeerOptions {
 
     var host = "127.0.0.1"
     var port: UInt16 = 0
+    /// The loopback address to connect from (nil: the kernel's choice).
+    var sourceHost: String?
+    /// After the handshake: free headers forking at this height, this many (``FreeHeaderAttack``).
+    var freeHeaders: (forkHeight: Int, count: Int)?
     var network = Network.regtest
     var handshake = true
     var payloads: [Payload] = []
@@ -40,9 +44,13 @@ struct FakePeerOptions {
         A raw P2P peer for reliability tests. Connects only to loopback addresses (127.0.0.0/8, ::1).
           --connect HOST:PORT    the node to connect to (loopback only)
           --network NAME         magic of regtest (default), testnet, mainnet or dilv
+          --from HOST            connect from this loopback address (127.0.0.2, ...): the node counts and bans per address
           --no-handshake         send no version/verack (default: complete the handshake first)
           --send-hex HEX         raw bytes to send (repeatable, in order)
           --send-frame CMD:HEX   a well-formed frame with payload HEX (repeatable, in order)
+          --free-headers H:N     learn the node's headers up to height H, then send N free v4 headers forking
+                                 there (linked, valid bits and times, random merkle/VDF fields, no blocks;
+                                 block requests for them are never answered)
           --chunk N              write at most N bytes per write (default: all at once)
           --pace-ms M            sleep M ms between chunks and between pings
           --pings N              send N pings after the payloads, measuring the pong round trip
@@ -84,6 +92,15 @@ struct FakePeerOptions {
                     let text = try value(argument)
                     guard let network = Network(rawValue: text) else { throw FakePeerUsageError("--network: unknown \(text)") }
                     options.network = network
+                case "--from":
+                    options.sourceHost = try value(argument)
+                case "--free-headers":
+                    let text = try value(argument)
+                    let parts = text.split(separator: ":").map { Int($0) }
+                    guard parts.count == 2, let height = parts[0], let count = parts[1], height >= 0, count > 0 else {
+                        throw FakePeerUsageError("--free-headers: expected HEIGHT:COUNT, got \(text)")
+                    }
+                    options.freeHeaders = (height, count)
                 case "--no-handshake": options.handshake = false
                 case "--send-hex":
                     let text = try value(argument)
@@ -120,6 +137,12 @@ struct FakePeerOptions {
                 throw FakePeerUsageError("--connect: only loopback addresses (127.0.0.0/8, ::1), not \(options.host)")
             }
             if options.host == "localhost" { options.host = "127.0.0.1" }
+            if let source = options.sourceHost, !(source.hasPrefix("127.") || source == "::1") {
+                throw FakePeerUsageError("--from: only loopback addresses (127.0.0.0/8, ::1), not \(source)")
+            }
+            if options.freeHeaders != nil, !options.handshake {
+                throw FakePeerUsageError("--free-headers needs the handshake")
+            }
         } catch {
             return .failure(error)
         }

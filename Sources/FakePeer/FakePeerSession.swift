@@ -18,6 +18,11 @@ struct FakePeerSession {
         var roundTripsMilliseconds: [Double] = []
         var closedByNode = false
         var sendFailed = false
+        /// Free headers sent (``FreeHeaderAttack``), and why the attack stopped early.
+        var freeHeadersSent = 0
+        var freeHeadersFailure: String?
+        /// Blocks the node asked this peer for with `getdata` (answered by nothing).
+        var blocksRequested = 0
 
         var json: String {
             let sorted = roundTripsMilliseconds.sorted()
@@ -28,7 +33,9 @@ struct FakePeerSession {
             }
             return "{\"connected\":\(connected),\"handshake\":\(handshakeComplete),\"bytes_sent\":\(bytesSent)"
                 + ",\"frames_received\":\(framesReceived),\"pongs\":\(pongs),\"rtt_ms_p50\":\(percentile(0.5))"
-                + ",\"rtt_ms_p99\":\(percentile(0.99)),\"closed_by_node\":\(closedByNode),\"send_failed\":\(sendFailed)}"
+                + ",\"rtt_ms_p99\":\(percentile(0.99)),\"closed_by_node\":\(closedByNode),\"send_failed\":\(sendFailed)"
+                + ",\"free_headers_sent\":\(freeHeadersSent),\"blocks_requested\":\(blocksRequested)"
+                + ",\"free_headers_failure\":\(freeHeadersFailure.map { "\"\($0)\"" } ?? "null")}"
         }
 
         /// The peer's counters as they are now.
@@ -53,12 +60,17 @@ struct FakePeerSession {
 
     /// Runs the session; returns its report (or nil when the connection could not be made).
     func run() -> Report? {
-        guard let peer = try? FakePeer(host: options.host, port: options.port, network: options.network) else { return nil }
+        guard let peer = try? FakePeer(host: options.host, port: options.port, network: options.network, sourceHost: options.sourceHost)
+        else { return nil }
         peer.answersPings = true
         var handshakeComplete = false
         if options.handshake {
             let version = FakePeer.makeVersion(network: options.network, port: options.port, userAgent: "/fakepeer/")
             handshakeComplete = peer.handshake(version: version, timeout: 10).isComplete
+        }
+        var attack: FreeHeaderAttack.Outcome?
+        if let free = options.freeHeaders, handshakeComplete {
+            attack = FreeHeaderAttack(forkHeight: free.forkHeight, count: free.count).run(on: peer, network: options.network)
         }
         if options.stopReading { peer.stopReading() }
         let pace = Duration.milliseconds(options.paceMilliseconds)
@@ -74,21 +86,29 @@ struct FakePeerSession {
             let pause = options.pingIntervalMilliseconds > 0 ? options.pingIntervalMilliseconds : options.paceMilliseconds
             _ = peer.receive(for: Double(pause) / 1000)
         }
-        hold(peer)
-        end(peer, handshakeComplete: handshakeComplete)
-        return Report(peer, handshakeComplete: handshakeComplete)
+        let requested = hold(peer)
+        var report = Report(peer, handshakeComplete: handshakeComplete)
+        report.freeHeadersSent = attack?.sentHeaders ?? 0
+        report.freeHeadersFailure = attack?.failure
+        report.blocksRequested = requested
+        end(peer, report: report)
+        return report
     }
 
     /// Stays connected for the hold time (reading unless told not to), then waits briefly for the
-    /// late pongs of a flood.
-    private func hold(_ peer: FakePeer) {
-        _ = peer.receive(for: options.holdSeconds)
+    /// late pongs of a flood. Returns the blocks the node asked for meanwhile.
+    private func hold(_ peer: FakePeer) -> Int {
+        var frames = peer.receive(for: options.holdSeconds).frames
         if options.pings > 0 && peer.pongsReceived < options.pings && !peer.isClosedByRemote && peer.isReading {
-            _ = peer.receive(for: 0.5)
+            frames += peer.receive(for: 0.5).frames
+        }
+        return frames.reduce(0) { total, frame in
+            guard case .getdata(let items)? = try? Message.decode(frame) else { return total }
+            return total + items.filter { $0.kind == .block }.count
         }
     }
 
-    private func end(_ peer: FakePeer, handshakeComplete: Bool) {
+    private func end(_ peer: FakePeer, report: Report) {
         switch options.ending {
         case .close:
             peer.close()
@@ -100,7 +120,7 @@ struct FakePeerSession {
             peer.reset()
         case .exit:
             // Unbuffered: _exit skips stdio's flush; the kernel closes the socket as for a killed process.
-            let line = Report(peer, handshakeComplete: handshakeComplete).json + "\n"
+            let line = report.json + "\n"
             _ = line.withCString { write(1, $0, strlen($0)) }
             _exit(0)
         }

@@ -137,19 +137,29 @@ final class ChainStateTests: XCTestCase {
         XCTAssertEqual(try chain.statistics().store.blockCount, 4)
     }
 
+    /// A heavier branch's headers move the best header, never the active tip; its blocks switch the
+    /// active chain once they are all stored and have more work (a reorg, counted).
     func testStoredSideChainWithMoreWorkReorganisesTheTip() throws {
         let chain = try open()
         let main = genesisBlocks(3)
         for message in main { _ = try chain.acceptBlock(message, now: now) }
+        let mainTip = chain.tip
         let side = genesisBlocks(4, variant: 1)
         _ = chain.acceptHeaders(side.map(\.header), now: now)
         XCTAssertEqual(chain.bestHeader.hash, try side[3].header.hash())
-        XCTAssertEqual(chain.tip, ChainTip(hash: Fixtures.genesisHash, height: 0), "the side blocks are not stored yet")
-        for message in side.prefix(3) { _ = try chain.acceptBlock(message, now: now) }
-        XCTAssertEqual(chain.tip.height, 3)
-        XCTAssertEqual(chain.tip.hash, try side[2].header.hash())
-        _ = try chain.acceptBlock(side[3], now: now)
+        XCTAssertEqual(chain.tip, mainTip, "a header-only branch never moves the active tip")
+        for message in side.prefix(3) {
+            guard case .stored(_, _, nil) = try chain.acceptBlock(message, now: now) else { return XCTFail("stored, no move") }
+        }
+        XCTAssertEqual(chain.tip, mainTip, "equal work: the first stored keeps the tip")
+        guard case .stored(_, 4, let change?) = try chain.acceptBlock(side[3], now: now) else {
+            return XCTFail("the heavier branch, now stored, becomes the active chain")
+        }
+        XCTAssertEqual(change.disconnected, try main.reversed().map { try $0.header.hash() })
+        XCTAssertEqual(change.connected, try side.map { try $0.header.hash() })
+        XCTAssertEqual(change.oldTip, mainTip)
         XCTAssertEqual(chain.tip, chain.bestHeader)
+        XCTAssertEqual(try chain.statistics().reorgs, ReorgCounters(count: 1, disconnectedBlocks: 3, deepest: 3))
         // The stale blocks are still served.
         XCTAssertNotNil(try chain.blockPayload(hash: try main[2].header.hash()))
         // A locator naming the stale branch is answered from the fork point.
@@ -194,7 +204,8 @@ final class ChainStateTests: XCTestCase {
         mutated.blob = genesisBlocks(1, variant: 9)[0].blob
         XCTAssertEqual(try chain.acceptBlock(mutated, now: now, expectedHash: hash), .rejected(.merkleRootMismatch))
         XCTAssertEqual(chain.record(for: hash)?.status, .headerOnly)
-        XCTAssertEqual(try chain.acceptBlock(good, now: now, expectedHash: hash), .stored(hash: hash, height: 1, bestChainChange: nil))
+        let extension1 = ChainChange(forkHash: Fixtures.genesisHash, forkHeight: 0, disconnected: [], connected: [hash])
+        XCTAssertEqual(try chain.acceptBlock(good, now: now, expectedHash: hash), .stored(hash: hash, height: 1, activeChainChange: extension1))
     }
 
     func testVDFLotteryThroughBlocks() throws {
@@ -240,7 +251,9 @@ final class ChainStateTests: XCTestCase {
         let reindexed = try open(reindex: true)
         XCTAssertEqual(reindexed.tip, tipBefore)
         XCTAssertEqual(tipBefore, ChainTip(hash: hashes.last!, height: 40))
-        XCTAssertEqual(reindexed.reindexReport, ReindexReport(keptBlocks: 43, droppedBlocks: 1, readError: nil))
+        let report = try XCTUnwrap(reindexed.reindexReport)
+        XCTAssertEqual([report.keptBlocks, report.droppedBlocks, report.foundByPageScan, report.missingHeights], [42, 1, 0, 0])
+        XCTAssertNil(report.readError)
         XCTAssertNil(try reindexed.blockPayload(hash: corruptedHash))
         XCTAssertEqual(reindexed.record(for: try side[1].header.hash())?.status, .stored)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/" + BlockStore.fileName + ".reindex-old"))

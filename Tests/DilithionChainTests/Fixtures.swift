@@ -57,8 +57,8 @@ enum Fixtures {
     static func insertAll(
         _ links: [Link], into tree: inout HeaderTree, now: Int64 = farFuture, file: StaticString = #filePath,
         line: UInt = #line
-    ) -> BestChainChange? {
-        var last: BestChainChange?
+    ) -> ChainChange? {
+        var last: ChainChange?
         for link in links {
             do {
                 last = try tree.insert(link.header, hash: link.hash, now: now).bestChainChange ?? last
@@ -66,6 +66,14 @@ enum Fixtures {
                 XCTFail("header refused: \(error)", file: file, line: line)
             }
         }
+        return last
+    }
+
+    /// Marks the links' blocks stored (lowest first), as if their blocks had been committed.
+    @discardableResult
+    static func storeAll(_ links: [Link], in tree: inout HeaderTree, now: Int64 = farFuture) -> ChainChange? {
+        var last: ChainChange?
+        for link in links { last = tree.markStored(link.hash, now: now) ?? last }
         return last
     }
 

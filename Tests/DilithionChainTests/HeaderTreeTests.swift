@@ -49,7 +49,7 @@ final class HeaderTreeTests: XCTestCase {
             Fixtures.insertAll([link], into: &tree)
         }
         XCTAssertEqual(tree.bestTip.chainWork, expected)
-        XCTAssertEqual(tree.record(atHeight: 2)?.chainWork,
+        XCTAssertEqual(tree.bestRecord(atHeight: 2)?.chainWork,
             CompactTarget(bits: RegtestGenesis.bits).blockWork + CompactTarget(bits: 0x207F_FFFF).blockWork
                 + CompactTarget(bits: 0x1D00_FFFF).blockWork)
     }
@@ -93,51 +93,6 @@ final class HeaderTreeTests: XCTestCase {
         }
     }
 
-    /// A heavier header-only branch nobody serves is demoted: the best chain falls back to the
-    /// lighter one; the branch competes again when a header of it (or a child) is sent again.
-    func testAnUnavailableBranchIsDemotedAndReturnsWhenSentAgain() throws {
-        var tree = Fixtures.tree()
-        let honest = Fixtures.chain(from: Fixtures.genesisLink, count: 3)
-        Fixtures.insertAll(honest, into: &tree)
-        tree.markStored(honest[0].hash)
-        let fake = Fixtures.chain(from: honest[0], count: 5, variant: 9)
-        Fixtures.insertAll(fake, into: &tree)
-        XCTAssertEqual(tree.bestTip.hash, fake.last!.hash)
-
-        let change = try XCTUnwrap(tree.markUnavailable(fake[0].hash))
-        XCTAssertEqual(tree.bestTip.hash, honest.last!.hash)
-        XCTAssertEqual(change.forkHeight, 1)
-        XCTAssertEqual(Set(change.connected), Set(honest[1...].map(\.hash)))
-        XCTAssertTrue(fake.allSatisfy { tree.record(for: $0.hash)?.status == .unavailable })
-        XCTAssertEqual(tree.sideBranchCount, 5)
-
-        // The middle of the branch sent again (height 4, more work than the honest 3): it and its
-        // ancestors compete again.
-        let again = try tree.insert(fake[2].header, hash: fake[2].hash, now: Fixtures.farFuture)
-        XCTAssertFalse(again.isNew)
-        XCTAssertEqual(tree.bestTip.hash, fake[2].hash)
-        XCTAssertEqual(tree.record(for: fake[3].hash)?.status, .unavailable, "descendants were not claimed")
-        // A child of an unavailable header reactivates its ancestors as well.
-        _ = tree.markUnavailable(fake[0].hash)
-        XCTAssertEqual(tree.bestTip.hash, honest.last!.hash)
-        let child = Fixtures.child(of: fake.last!, variant: 1)
-        _ = try tree.insert(child.header, hash: child.hash, now: Fixtures.farFuture)
-        XCTAssertEqual(tree.bestTip.hash, child.hash)
-        XCTAssertTrue(fake.allSatisfy { tree.record(for: $0.hash)?.status == .headerOnly })
-    }
-
-    func testABranchWithAStoredBlockOrAStoredHeaderIsNotDemoted() {
-        var tree = Fixtures.tree()
-        let chain = Fixtures.chain(from: Fixtures.genesisLink, count: 3)
-        Fixtures.insertAll(chain, into: &tree)
-        tree.markStored(chain[2].hash)
-        XCTAssertNil(tree.markUnavailable(chain[0].hash), "a block below it is stored: somebody served it")
-        XCTAssertNil(tree.markUnavailable(chain[2].hash), "a stored block is not header-only")
-        XCTAssertNil(tree.markUnavailable(Fixtures.genesisHash))
-        XCTAssertEqual(tree.bestTip.hash, chain[2].hash)
-        XCTAssertTrue(chain.allSatisfy { tree.record(for: $0.hash)?.status != .unavailable })
-    }
-
     func testLongerSideChainWinsAndReportsReorg() throws {
         var tree = Fixtures.tree()
         let main = Fixtures.chain(from: Fixtures.genesisLink, count: 5)
@@ -155,7 +110,7 @@ final class HeaderTreeTests: XCTestCase {
         XCTAssertEqual(change.disconnected, [main[4].hash, main[3].hash, main[2].hash])
         XCTAssertEqual(change.connected, side.map(\.hash))
         XCTAssertEqual(tree.bestHeight, 6)
-        XCTAssertEqual(tree.record(atHeight: 3)?.hash, side[0].hash)
+        XCTAssertEqual(tree.bestRecord(atHeight: 3)?.hash, side[0].hash)
         XCTAssertFalse(tree.isOnBestChain(main[2].hash))
         XCTAssertTrue(tree.isOnBestChain(main[1].hash))
         XCTAssertEqual(tree.sideBranchCount, 3)
@@ -257,13 +212,28 @@ final class HeaderTreeTests: XCTestCase {
 
     // MARK: Serving getheaders
 
+    /// 30 stored blocks (the active chain) and a stored side branch at heights 11…14.
     private func servingTree() -> (HeaderTree, main: [Fixtures.Link], side: [Fixtures.Link]) {
         var tree = Fixtures.tree()
         let main = Fixtures.chain(from: Fixtures.genesisLink, count: 30)
         Fixtures.insertAll(main, into: &tree)
+        Fixtures.storeAll(main, in: &tree)
         let side = Fixtures.chain(from: main[9], count: 4, variant: 5)  // heights 11…14
         Fixtures.insertAll(side, into: &tree)
+        Fixtures.storeAll(side, in: &tree)
         return (tree, main, side)
+    }
+
+    /// Only blocks we hold are served: a heavier branch of headers without blocks (the best header
+    /// chain here) is never answered, whether the locator names it or not.
+    func testServingIgnoresAHeavierHeaderOnlyBranch() {
+        var (tree, main, _) = servingTree()
+        let phantom = Fixtures.chain(from: main[19], count: 40, variant: 8)  // heights 21…60, no blocks
+        Fixtures.insertAll(phantom, into: &tree)
+        XCTAssertEqual(tree.bestTip.hash, phantom.last!.hash)
+        XCTAssertEqual(tree.activeTip.hash, main.last!.hash)
+        XCTAssertEqual(tree.headers(after: [Fixtures.genesisHash], stop: .zero), main.map(\.header))
+        XCTAssertEqual(tree.headers(after: [phantom[30].hash], stop: .zero), main[20...].map(\.header))
     }
 
     func testServingFromActiveChainLocator() {
@@ -294,6 +264,7 @@ final class HeaderTreeTests: XCTestCase {
         var tree = Fixtures.tree()
         let main = Fixtures.chain(from: Fixtures.genesisLink, count: 2_005)
         Fixtures.insertAll(main, into: &tree)
+        Fixtures.storeAll(main, in: &tree)
         let served = tree.headers(after: [Fixtures.genesisHash], stop: .zero)
         XCTAssertEqual(served.count, 2_000)
         XCTAssertEqual(served.first, main[0].header)

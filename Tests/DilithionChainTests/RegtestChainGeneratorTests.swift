@@ -69,15 +69,29 @@ final class RegtestChainGeneratorTests: XCTestCase {
         XCTAssertEqual(BlockSizePattern.constant(5).size(atHeight: 7), 5)
     }
 
+    /// A refused block stops generation with the chain's reason (here: a checkpoint at height 1
+    /// names another block).
     func testGenerationReportsARefusedBlock() throws {
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }
+        var configuration = ChainConfiguration(network: .regtest)
+        configuration.checkpoints = Checkpoints([1: Hash256(w0: 1, w1: 2, w2: 3, w3: 4)])
+        let chain = try ChainState(directory: directory, configuration: configuration)
+        XCTAssertThrowsError(try generator.generate(count: 1, onto: chain)) { error in
+            XCTAssertEqual(error as? RegtestGeneratorError, .refused(height: 1, outcome: .rejected(.checkpointMismatch(height: 1))))
+        }
+    }
+
+    /// Generation builds on the active tip even while a heavier chain of headers nobody backs with
+    /// blocks is the best header: such a chain never stands in the way of stored blocks.
+    func testGenerationExtendsTheActiveTipUnderAHeavierHeaderChain() throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
         let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .regtest))
-        // A heavier header chain that is not stored: the generator's block on the stored tip loses on work.
         let headers = Fixtures.chain(from: Fixtures.genesisLink, count: 3, variant: 99).map(\.header)
         _ = chain.acceptHeaders(headers, now: Fixtures.farFuture)
-        XCTAssertThrowsError(try generator.generate(count: 1, onto: chain)) { error in
-            XCTAssertEqual(error as? RegtestGeneratorError, .refused(height: 1, outcome: .rejected(.lowWorkBlock)))
-        }
+        let hashes = try generator.generate(count: 2, onto: chain)
+        XCTAssertEqual(chain.tip, ChainTip(hash: hashes[1], height: 2))
+        XCTAssertEqual(chain.bestHeader.hash, try headers[2].hash())
     }
 }

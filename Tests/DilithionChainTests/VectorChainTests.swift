@@ -75,6 +75,53 @@ final class VectorChainTests: XCTestCase {
         XCTAssertEqual(chain.downloadCandidates(limit: 100).map(\.height), Array(1...8))
     }
 
+    /// A competing testnet block 8: the captured block 8's parent, bits and time, a coinbase whose
+    /// VDF commitment (a made-up 200-byte proof: a relay checks the commitment, not the proof) gives
+    /// a `vdfOutput` below the captured one's.
+    private func lowerOutputSibling(of captured: BlockMessage) throws -> BlockMessage {
+        var random = SplitMix64(seed: 8)
+        for _ in 0..<64 {
+            let commitment = VDFCommitment(proof: random.bytes(200))
+            guard commitment.output < captured.header.vdfOutput else { continue }
+            let coinbase = Transaction(
+                version: 1, inputs: [.init(previousOutput: .null, scriptSig: [0x01, 0x08] + commitment.scriptBytes, sequence: .max)],
+                outputs: [.init(value: 0, scriptPubKey: [0x6A])], lockTime: 0)
+            let header = BlockHeader(
+                version: 4, previousBlockHash: captured.header.previousBlockHash, merkleRoot: Merkle.root([coinbase.txid]),
+                time: captured.header.time, bits: captured.header.bits, nonce: 1,
+                vdfOutput: commitment.output, vdfProofHash: commitment.proofHash)
+            return Block(header: header, transactions: [coinbase]).message
+        }
+        throw XCTSkip("no lower output in 64 tries")
+    }
+
+    /// The VDF lottery (PROTOCOL.md §4.6) on the captured testnet chain: with genesis → 8 stored,
+    /// block 8 stored at its own time, a sibling with a lower `vdfOutput` replaces it on the active
+    /// chain when it is stored within testnet's 45 s grace period, and not a second later (it is
+    /// stored and served either way).
+    func testALowerOutputSiblingOfTheCapturedTipWinsWithinTheGracePeriodOnly() throws {
+        let blocks = try testnetBlocks()
+        let captured = blocks[7]
+        let sibling = try lowerOutputSibling(of: captured)
+        let siblingHash = try sibling.header.hash()
+        XCTAssertEqual(ChainConfiguration(network: .testnet).vdfLotteryGracePeriodSeconds, 45)
+        for (delay, wins) in [(Int64(45), true), (46, false)] {
+            Fixtures.remove(directory)
+            directory = Fixtures.temporaryDirectory()
+            let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .testnet))
+            for block in blocks {
+                guard case .stored = try chain.acceptBlock(block, now: Int64(block.header.time)) else { return XCTFail("refused") }
+            }
+            let storedAt = Int64(captured.header.time)
+            guard case .stored(_, 8, let change) = try chain.acceptBlock(sibling, now: storedAt + delay) else {
+                return XCTFail("the sibling is stored either way")
+            }
+            XCTAssertEqual(change?.disconnected, wins ? [try captured.header.hash()] : nil, "after \(delay) s")
+            XCTAssertEqual(chain.tip.hash, wins ? siblingHash : try captured.header.hash(), "after \(delay) s")
+            XCTAssertNotNil(try chain.blockPayload(hash: siblingHash))
+        }
+    }
+
     func testAlteredMerkleRootFails() throws {
         let (chain, captured) = try chainUpToSeven()
         var block = captured

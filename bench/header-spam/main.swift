@@ -8,7 +8,8 @@
 //   non-connecting  messages of 2,000 headers whose first parent is unknown
 //   deep forks      messages of 2,000 headers forking from the first tenth of the honest chain
 //   small batches   messages of 1-16 headers forking a little below the tip, never out-working it
-// Then two probes on fresh chains, for shapes that the side-branch cap does not cover:
+// Then a pruning pass past the branches' lifetime (what is left, and the memory returned), and two
+// probes on fresh chains, for shapes that the side-branch cap does not cover:
 //   tip extension   v4 headers extending the best chain (a header-only relay cannot check their VDF
 //                   proof), timestamps as low as the median-time-past rule allows
 //   high nBits      one v4 header on genesis whose nBits claims almost 2^256 work
@@ -279,6 +280,18 @@ func run(_ options: Options) {
     print("phase=penalties rejections=\(feeder.rejectionText) bans=\(feeder.bans)")
     print(String(format: "phase=throughput accept_seconds=%.3f headers_per_second=%.0f wall_seconds=%.3f", feeder.acceptSeconds, Double(feeder.sent) / max(feeder.acceptSeconds, 1e-9), mixSeconds))
     print("phase=growth tree_growth=\(after.headers - before.headers) per_spam_header=\(String(format: "%.4f", Double(after.headers - before.headers) / Double(max(1, feeder.sent)))) bytes_per_kept_header=\(after.headers > before.headers ? String((heapAfter - heapBefore) / (after.headers - before.headers)) : "n/a")")
+
+    // MARK: Pruning: once their lifetime has passed, every branch nobody delivered goes
+
+    do {
+        let heapBeforePrune = heapBytes()
+        let rssBeforePrune = residentKilobytes()
+        let pruneStart = monotonicSeconds()
+        let report = state.pruneSideBranches(now: now + state.configuration.unbackedBranchLifetimeSeconds + 1)
+        let pruneSeconds = monotonicSeconds() - pruneStart
+        let pruned = counts(state)
+        print("phase=prune removed=\(report.removedHeaders) expired=\(report.expiredBranches) stale=\(report.staleBranches) tree=\(pruned.headers) best=\(pruned.best) tip=\(pruned.tip) anon_before_mb=\(megabytes(heapBeforePrune)) anon_after_mb=\(megabytes(heapBytes())) rss_before_kb=\(rssBeforePrune) rss_after_kb=\(residentKilobytes()) seconds=\(String(format: "%.3f", pruneSeconds))")
+    }
 
     // MARK: Probe: tip extension
 

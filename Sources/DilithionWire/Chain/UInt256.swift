@@ -1,26 +1,51 @@
 /// Minimal unsigned 256-bit arithmetic for targets and chain work (little-endian words).
+///
+/// The four words are stored inline, not in an array: the header tree keeps a chain work per header,
+/// and a heap allocation per value cost ~100 bytes each and left the heap fragmented when branches
+/// were pruned (HeaderSpamBench's pruning pass returned a third of the memory; now all of it).
 public struct UInt256: Hashable, Sendable, Comparable {
-    /// Little-endian 64-bit words: `words[0]` is the least significant.
-    public var words: [UInt64]
+    private var w0: UInt64
+    private var w1: UInt64
+    private var w2: UInt64
+    private var w3: UInt64
 
-    public init(_ value: UInt64) { words = [value, 0, 0, 0] }
-    public init(_ hash: Hash256) { words = [hash.w0, hash.w1, hash.w2, hash.w3] }
+    /// Little-endian 64-bit words: `words[0]` is the least significant.
+    public var words: [UInt64] {
+        get { [w0, w1, w2, w3] }
+        set {
+            precondition(newValue.count == 4)
+            (w0, w1, w2, w3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
+    public init(_ value: UInt64) { (w0, w1, w2, w3) = (value, 0, 0, 0) }
+    public init(_ hash: Hash256) { (w0, w1, w2, w3) = (hash.w0, hash.w1, hash.w2, hash.w3) }
     public init(words: [UInt64]) {
         precondition(words.count == 4)
-        self.words = words
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
     }
 
     public static let zero = UInt256(0)
     public static let max = UInt256(words: [.max, .max, .max, .max])
 
-    public var hash: Hash256 { Hash256(w0: words[0], w1: words[1], w2: words[2], w3: words[3]) }
-    public var isZero: Bool { words.allSatisfy { $0 == 0 } }
-    public var low64: UInt64 { words[0] }
+    /// Word `index` (0 least significant).
+    private func word(_ index: Int) -> UInt64 {
+        switch index {
+        case 0: return w0
+        case 1: return w1
+        case 2: return w2
+        default: return w3
+        }
+    }
+
+    public var hash: Hash256 { Hash256(w0: w0, w1: w1, w2: w2, w3: w3) }
+    public var isZero: Bool { w0 == 0 && w1 == 0 && w2 == 0 && w3 == 0 }
+    public var low64: UInt64 { w0 }
 
     /// Number of bytes needed to represent the value (0 for zero).
     public var significantBytes: Int {
-        for index in stride(from: 3, through: 0, by: -1) where words[index] != 0 {
-            return index * 8 + (64 - words[index].leadingZeroBitCount + 7) / 8
+        for index in stride(from: 3, through: 0, by: -1) where word(index) != 0 {
+            return index * 8 + (64 - word(index).leadingZeroBitCount + 7) / 8
         }
         return 0
     }
@@ -32,38 +57,42 @@ public struct UInt256: Hashable, Sendable, Comparable {
     public func shiftedRight(bytes: Int) -> UInt256 { shifted(bits: -bytes * 8) }
 
     private func shifted(bits: Int) -> UInt256 {
-        var out = [UInt64](repeating: 0, count: 4)
+        var out: [UInt64] = [0, 0, 0, 0]
         for bit in 0..<256 {
             let source = bit - bits
             guard source >= 0, source < 256 else { continue }
-            if (words[source / 64] >> UInt64(source % 64)) & 1 == 1 { out[bit / 64] |= 1 << UInt64(bit % 64) }
+            if (word(source / 64) >> UInt64(source % 64)) & 1 == 1 { out[bit / 64] |= 1 << UInt64(bit % 64) }
         }
         return UInt256(words: out)
     }
 
     /// Addition that reports overflow.
     public func addingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
-        var out = [UInt64](repeating: 0, count: 4)
+        var result = UInt256(0)
         var carry: UInt64 = 0
-        for index in 0..<4 {
-            let (sum1, overflow1) = words[index].addingReportingOverflow(other.words[index])
+        func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let (sum1, overflow1) = a.addingReportingOverflow(b)
             let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-            out[index] = sum2
             carry = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
+            return sum2
         }
-        return (UInt256(words: out), carry != 0)
+        result.w0 = add(w0, other.w0)
+        result.w1 = add(w1, other.w1)
+        result.w2 = add(w2, other.w2)
+        result.w3 = add(w3, other.w3)
+        return (result, carry != 0)
     }
 
     public static func < (lhs: UInt256, rhs: UInt256) -> Bool {
-        for index in stride(from: 3, through: 0, by: -1) where lhs.words[index] != rhs.words[index] {
-            return lhs.words[index] < rhs.words[index]
-        }
-        return false
+        if lhs.w3 != rhs.w3 { return lhs.w3 < rhs.w3 }
+        if lhs.w2 != rhs.w2 { return lhs.w2 < rhs.w2 }
+        if lhs.w1 != rhs.w1 { return lhs.w1 < rhs.w1 }
+        return lhs.w0 < rhs.w0
     }
 
     /// Lower-case hex, most significant first, without leading zeros ("0" for zero).
     public var hex: String {
-        let text = words.reversed().map { word -> String in
+        let text = [w3, w2, w1, w0].map { word -> String in
             let digits = String(word, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }.joined()

@@ -1,0 +1,178 @@
+import DilithionChain
+import DilithionNet
+import DilithionWire
+
+/// Headers: the headers-sync peer, `headers` and `inv` from peers, and `getheaders` answers.
+extension SyncCoordinator {
+    /// Makes `peer` the headers-sync peer and asks it for headers when it claims more than we have
+    /// (``ChainState/headersSyncHeight``), or when we have nothing yet. A peer that claims more
+    /// replaces a sync peer that claims no more than we have (it may never answer, and would hold
+    /// headers sync until the silent-peer check).
+    func startSync(with peer: PeerID, claimedHeight: Int32) {
+        let syncHeight = chain.headersSyncHeight
+        let nothingYet = chain.tip.height == 0
+        let (ask, replaced): (Bool, (PeerID, Int32)?) = lock.withLock {
+            let claimsMore = Int(claimedHeight) > syncHeight
+            guard claimsMore || nothingYet else { return (false, nil) }
+            var replaced: (PeerID, Int32)?
+            if let current = headersSyncPeer, current != peer {
+                let currentClaim = peers[current]?.knownHeight ?? 0
+                guard claimsMore, Int(currentClaim) <= syncHeight else { return (false, nil) }
+                replaced = (current, currentClaim)
+            }
+            headersSyncPeer = peer
+            return (true, replaced)
+        }
+        if let (old, oldClaim) = replaced {
+            logger.info("headers sync peer replaced", metadata: [
+                "old": "\(old.rawValue)", "old_height": "\(oldClaim)", "peer": "\(peer.rawValue)",
+                "height": "\(claimedHeight)"])
+        }
+        if ask { requestHeaders(from: peer) }
+        requestWork()
+    }
+
+    /// Sends `getheaders` with a locator from `hash` (the last header of a full batch), or from the
+    /// best header.
+    func requestHeaders(from peer: PeerID, after hash: Hash256? = nil) {
+        lock.withLock { peers[peer]?.headersRequestedAt = clock.now }
+        let locator = hash.map { chain.locator(from: $0) } ?? chain.locator()
+        network.send(.getheaders(GetHeadersMessage(locator: locator)), to: peer)
+    }
+
+    /// A peer's `getheaders`: answered from the active chain (PROTOCOL.md §3.6), always, even empty.
+    func receivedGetHeaders(_ request: GetHeadersMessage, from peer: PeerID) {
+        network.send(.headers(chain.headersForPeer(locator: request.locator, stop: request.hashStop)), to: peer)
+    }
+
+    /// A peer's `headers`: added to the tree in order; the sender's branch is remembered (it is
+    /// asked for that branch's blocks); a full batch is continued from its last header while the
+    /// cap on headers above the active tip leaves room, else headers sync pauses until blocks
+    /// catch up.
+    func receivedHeaders(_ headers: [BlockHeader], from peer: PeerID) {
+        if headers.isEmpty {
+            // Nothing past our locator: whatever height the peer claimed, it has nothing for us now,
+            // so it is not chosen for headers sync again (a peer that claims a high start height and
+            // answers empty would otherwise starve headers sync) and is asked for no blocks above it.
+            let best = Int32(clamping: chain.bestHeader.height)
+            lock.withLock {
+                if headersSyncPeer == peer { headersSyncPeer = nil }
+                if let known = peers[peer]?.knownHeight { peers[peer]?.knownHeight = min(known, best) }
+            }
+            requestWork()
+            return
+        }
+        let batch = withinBudget(headers, from: peer)
+        guard !batch.isEmpty else { return }
+        let truncated = batch.count < headers.count
+        let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())
+        var pausedAtCap = false
+        if case .tooFarAheadOfTip? = result.rejection {
+            // Not the peer's fault: we hold as many headers above our blocks as we keep.
+            pausedAtCap = true
+            network.countIgnored("headers-ahead-of-blocks")
+        } else if let rejection = result.rejection {
+            network.penalize(peer, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
+        }
+        if let change = result.activeChainChange {
+            // Blocks kept by a salvaging reindex joined the active chain as their headers came back.
+            activeChainMoved(change)
+            announceTipIfMoved(except: peer)
+        }
+        let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
+        // A batch cut by the budget is not continued now: headers sync asks again as it refills.
+        let full = batch.count == Limits.maxHeaders && !truncated
+        lock.withLock {
+            guard var state = peers[peer] else { return }
+            if let last = result.lastHeader { state.knownHash = last.hash }
+            // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
+            state.knownHeight = !full && !truncated && lastHeight > 0 ? lastHeight : max(state.knownHeight, lastHeight)
+            peers[peer] = state
+        }
+        if full, result.rejection == nil || pausedAtCap, let last = result.lastHeader, hasRoomForHeaders(above: last.height) {
+            requestHeaders(from: peer, after: last.hash)
+        } else if pausedAtCap || (full && result.rejection == nil) {
+            // Paused at the headers cap: resumed as blocks are stored (receivedBlock), or by the tick.
+            lock.withLock {
+                if headersSyncPeer == peer { headersSyncPeer = nil }
+                headersSyncPaused = true
+            }
+            logger.debug("headers sync paused until blocks catch up", metadata: [
+                "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
+        } else {
+            lock.withLock { if headersSyncPeer == peer { headersSyncPeer = nil } }
+            if result.acceptedCount > 0 || result.rejection == nil {
+                logger.info("headers synced", metadata: [
+                    "peer": "\(peer.rawValue)", "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
+            }
+        }
+        requestWork()
+    }
+
+    /// The part of `headers` the sender's address may make us process (``HeadersBudget``); all of
+    /// them during initial block download. What is cut is counted, not penalised.
+    private func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
+        guard !isInitialBlockDownload else { return headers[...] }
+        let nowSeconds = Double(clock.now.nanoseconds) / 1e9
+        let allowed: Int = lock.withLock {
+            guard let host = peers[peer]?.host else { return headers.count }
+            return headersBudget.take(
+                headers.count, host: host, nowSeconds: nowSeconds, rate: settings.headersPerSecond,
+                burst: Double(settings.headersBurst))
+        }
+        if allowed < headers.count {
+            network.countIgnored("headers-over-budget")
+            logger.debug("headers over budget", metadata: [
+                "peer": "\(peer.rawValue)", "sent": "\(headers.count)", "processed": "\(allowed)"])
+        }
+        return headers.prefix(allowed)
+    }
+
+    /// A peer's `inv`: an unknown block triggers `getheaders` to it (C++ behaviour: block `inv`s
+    /// never cause a direct `getdata`); a known one updates what it is known to have.
+    func receivedInventory(_ items: [InventoryItem], from peer: PeerID) {
+        var unknownBlock = false
+        for item in items {
+            switch item.kind {
+            case .block, .compactBlock:
+                if let record = chain.record(for: item.hash) {
+                    noteAnnounced(record, by: peer)
+                } else {
+                    unknownBlock = true
+                }
+            case .transaction, .filteredBlock:
+                network.countIgnored("inv-\(item.kind == .transaction ? "tx" : "filtered")")
+            case nil:
+                network.penalize(peer, points: 10, reason: "bad-inv-type", detail: "inventory type \(item.type)")
+            }
+        }
+        if unknownBlock { requestHeaders(from: peer) }
+    }
+
+    /// Remembers that `peer` has `record` when it has more work than what the peer was known for.
+    func noteAnnounced(_ record: HeaderRecord, by peer: PeerID) {
+        let current = lock.withLock { peers[peer]?.knownHash }
+        if let current, let known = chain.record(for: current), !(known.chainWork < record.chainWork) { return }
+        lock.withLock {
+            guard peers[peer] != nil else { return }
+            peers[peer]?.knownHash = record.hash
+            if let height = peers[peer]?.knownHeight { peers[peer]?.knownHeight = max(height, Int32(clamping: record.height)) }
+        }
+    }
+
+    /// Starts headers sync with the established peer known to have the most headers beyond ours.
+    func startHeadersSyncWithBestCandidate() {
+        let syncHeight = chain.headersSyncHeight
+        let candidate: (PeerID, Int32)? = lock.withLock {
+            peers.values.filter { Int($0.knownHeight) > syncHeight }
+                .max { ($0.knownHeight, $1.id.rawValue) < ($1.knownHeight, $0.id.rawValue) }.map { ($0.id, $0.knownHeight) }
+        }
+        if let candidate { startSync(with: candidate.0, claimedHeight: candidate.1) }
+    }
+
+    /// Whether a full batch of headers above `height` still fits under the cap on headers above the
+    /// active tip.
+    func hasRoomForHeaders(above height: Int) -> Bool {
+        height + Limits.maxHeaders <= chain.tip.height + chain.configuration.maxHeadersAheadOfTip
+    }
+}

@@ -1,0 +1,162 @@
+import DilithionChain
+import DilithionNet
+import DilithionReactor
+import DilithionWire
+import Logging
+
+/// Headers-first sync, block download, stall handling, branch expiry and block announcements
+/// (DESIGN.md "Components of the node").
+///
+/// - One headers-sync peer at a time asks `getheaders` with our locator and continues from the
+///   last header of every full (2,000) reply; announcements (`inv`, one-header `headers`) from any
+///   peer trigger `getheaders` to that peer, as on the C++ node. `getheaders` is answered from the
+///   active chain only.
+/// - Blocks are downloaded in parallel by the ``BlockDownloadScheduler``: each peer is asked for the
+///   blocks toward the best header it is known to have, if that has more work than the active tip
+///   (``ChainState/downloadTarget(knownHash:knownHeight:)``).
+/// - A block counts only after the store committed it; when the active tip moves it is announced
+///   (`headers` to peers that asked with `sendheaders`/`sendcmpct`, `inv` otherwise), out of
+///   initial block download, to peers that do not have it. A switch of branch is logged and counted.
+/// - Maintenance (``tick(now:)``): stallers are disconnected; a silent headers-sync peer is
+///   replaced; side branches are pruned, and peers that announced a branch nobody delivered are
+///   penalised (``WithheldBranchStrikes``).
+/// - Out of initial block download, each address may make us process only so many headers
+///   (``HeadersBudget``): free headers cannot buy our CPU either.
+///
+/// Threads: called on the dispatcher thread (messages, peer events, ticks) and from RPC threads
+/// (`generate`, statistics). All mutable state is guarded by ``lock``, which is never held while
+/// calling the chain, the network or the logger: the coordinator's lock is a leaf, and the node may
+/// call it with its own lock released.
+final class SyncCoordinator: @unchecked Sendable {
+    let chain: ChainState
+    let network: any SyncNetwork
+    let clock: any EngineClock
+    /// Unix seconds, mock-aware (chain times, branch expiry, strikes).
+    let wallTime: @Sendable () -> Int64
+    let settings: SyncSettings
+    let logger: Logger
+
+    let lock = PThreadMutex()
+    // guarded by lock
+    var peers: [PeerID: SyncPeer] = [:]
+    var scheduler: BlockDownloadScheduler<PeerID>
+    var headersSyncPeer: PeerID?
+    /// Headers sync stopped at the cap on headers above the active tip; resumed as blocks arrive.
+    var headersSyncPaused = false
+    var lastMaintenance: EngineInstant?
+    var lastPrune: EngineInstant?
+    var blockRate = RateMeter()
+    /// The active tip last announced to peers.
+    var lastAnnouncedTip: ChainTip
+    var isStopping = false
+    /// Branch claims of peers that left (their withholding is judged when the branch expires).
+    var departedClaims = DepartedClaims()
+    var strikes = WithheldBranchStrikes()
+    var headersBudget = HeadersBudget()
+
+    init(
+        chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,
+        settings: SyncSettings = SyncSettings(), logger: Logger
+    ) {
+        self.chain = chain
+        self.network = network
+        self.clock = clock
+        self.wallTime = wallTime
+        self.settings = settings
+        self.logger = logger
+        scheduler = BlockDownloadScheduler(configuration: settings.download)
+        lastAnnouncedTip = chain.tip
+    }
+
+    var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
+
+    /// Whether a peer with this user agent serves more than the C++ node's 32 blocks in flight:
+    /// this implementation does (its block server streams requests in order under the send cap),
+    /// so its pipeline may grow to fill a long link. Every other peer is held to 32 (PROTOCOL.md §6).
+    /// A peer that claims this and then sits on requests is a staller like any other.
+    static func pipelinesDeeply(userAgent: String) -> Bool {
+        userAgent.hasPrefix("/dilithion-swift:")
+    }
+
+    // MARK: Peer lifecycle
+
+    /// A peer completed the handshake: track it for downloads and start headers sync if it claims
+    /// more than we have.
+    func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String) {
+        let deep = Self.pipelinesDeeply(userAgent: version.userAgent)
+        let downloads = scheduler.configuration
+        lock.withLock {
+            peers[peer] = SyncPeer(id: peer, host: host, pipelinesDeeply: deep, knownHeight: version.startHeight)
+            scheduler.peerConnected(
+                peer,
+                inFlightCeiling: deep ? downloads.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer,
+                initialInFlight: deep ? downloads.pipelinedInitialInFlightPerPeer : downloads.maxInFlightPerPeer)
+        }
+        startSync(with: peer, claimedHeight: version.startHeight)
+    }
+
+    /// A peer left: its requests go back to the pool; a branch it claimed is remembered until it
+    /// is either delivered or expires.
+    func peerLeft(_ peer: PeerID) {
+        let claim: (host: String, hash: Hash256)? = lock.withLock {
+            scheduler.peerDisconnected(peer)
+            if headersSyncPeer == peer { headersSyncPeer = nil }
+            guard let left = peers.removeValue(forKey: peer), let hash = left.knownHash else { return nil }
+            return (left.host, hash)
+        }
+        if let claim, !chain.isOnActiveChain(claim.hash) {
+            let now = wallTime()
+            lock.withLock { departedClaims.add(peer: peer, host: claim.host, hash: claim.hash, at: now) }
+        }
+        requestWork()
+    }
+
+    /// The peer asked for `headers` announcements (`sendheaders`, or `sendcmpct` in any mode: we
+    /// build no compact blocks, and the C++ node treats a `headers` announcement like a
+    /// low-bandwidth compact one).
+    func peerWantsHeaders(_ peer: PeerID) {
+        lock.withLock { peers[peer]?.wantsHeaders = true }
+    }
+
+    /// Stops handing out requests (shutdown).
+    func stop() { lock.withLock { isStopping = true } }
+
+    // MARK: Queries (any thread)
+
+    /// What `getpeerinfo` and eviction read about `peer`; nil before its handshake.
+    func facts(for peer: PeerID) -> SyncPeerFacts? {
+        lock.withLock {
+            peers[peer].map {
+                SyncPeerFacts(
+                    knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: peer),
+                    blocksInFlightLimit: scheduler.inFlightLimit(for: peer), lastBlockAt: $0.lastBlockAt)
+            }
+        }
+    }
+
+    /// What `getpeerinfo` reads, for every established peer.
+    func allFacts() -> [PeerID: SyncPeerFacts] {
+        lock.withLock {
+            peers.mapValues {
+                SyncPeerFacts(
+                    knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: $0.id),
+                    blocksInFlightLimit: scheduler.inFlightLimit(for: $0.id), lastBlockAt: $0.lastBlockAt)
+            }
+        }
+    }
+
+    /// Peers that delivered a block within `window` before `now` (eviction protects them).
+    func peersThatDeliveredBlocks(since now: EngineInstant, within window: Duration) -> Set<PeerID> {
+        lock.withLock {
+            Set(peers.values.filter { $0.lastBlockAt.map { now.duration(since: $0) < window } ?? false }.map(\.id))
+        }
+    }
+
+    /// Blocks stored per second, recent average.
+    var blocksPerSecond: Double {
+        lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds).blocksPerSecond }
+    }
+
+    /// True while the active tip is older than a day (``ChainState/isInitialBlockDownload(now:)``).
+    var isInitialBlockDownload: Bool { chain.isInitialBlockDownload(now: wallTime()) }
+}

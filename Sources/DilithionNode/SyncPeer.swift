@@ -1,0 +1,31 @@
+import DilithionNet
+import DilithionWire
+
+/// What the ``SyncCoordinator`` knows about one established peer. Guarded by the coordinator's lock.
+struct SyncPeer: Sendable {
+    let id: PeerID
+    /// The peer's address host (withheld-branch strikes outlive the connection).
+    let host: String
+    /// Whether it serves deeper download pipelines than the C++ node's 32 blocks.
+    let pipelinesDeeply: Bool
+    /// The height it claims (its `version` start height, then what its headers showed).
+    var knownHeight: Int32
+    /// The last header it sent that we hold: the branch it is on.
+    var knownHash: Hash256?
+    /// It asked for `headers` announcements (`sendheaders` or `sendcmpct`).
+    var wantsHeaders = false
+    /// When we last asked it for headers.
+    var headersRequestedAt: EngineInstant?
+    /// Blocks it delivered on this connection.
+    var blocksDelivered = 0
+    /// When it last delivered a block.
+    var lastBlockAt: EngineInstant?
+}
+
+/// What `getpeerinfo` and eviction read about a peer's sync.
+struct SyncPeerFacts: Sendable {
+    let knownHeight: Int32
+    let blocksInFlight: Int
+    let blocksInFlightLimit: Int
+    let lastBlockAt: EngineInstant?
+}
