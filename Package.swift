@@ -1,6 +1,5 @@
 // swift-tools-version:6.1
-// The Dilithion P2P node in Swift. Layout and dependency direction: ../shared/DESIGN.md and
-// docs/architecture.md. Dependencies point strictly downward:
+// The Dilithion P2P node in Swift. Layout and dependency direction: docs/architecture.md. Dependencies point strictly downward:
 //   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
 import PackageDescription
 
@@ -175,7 +174,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        // Loads ../shared/vectors for the test targets that use the golden frames.
+        // Loads the golden frames in Tests/Fixtures/vectors for the test targets that use them.
         .target(
             name: "VectorSupport",
             dependencies: ["DilithionWire"],
@@ -189,7 +188,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionOpsTests",
-            dependencies: ["DilithionOps", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DilithionOps", "DilithionNode", "DilithionWire", "DilithionTestKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "DilithionWireTests",
@@ -206,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "DilithionNetTests",
             dependencies: [
-                "DilithionNet", "DilithionReactor", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+                "DilithionNet", "DilithionReactor", "DilithionWire", "DilithionTestKit",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

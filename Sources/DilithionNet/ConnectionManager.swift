@@ -94,7 +94,7 @@ public final class ConnectionManager: @unchecked Sendable {
             throw error
         }
         clockObserverToken = clock.addAdvanceObserver { [weak self] in self?.clockDidAdvance() }
-        let thread = NativeThread { [self] in runDispatcher() }
+        let thread = NativeThread(name: "dln-dispatcher") { [self] in runDispatcher() }
         lock.withLock { dispatcherThread = thread }
         logger.info("engine started", metadata: ["listen": "\(addresses.map(\.description))"])
         return addresses

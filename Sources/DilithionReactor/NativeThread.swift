@@ -11,10 +11,18 @@ public final class NativeThread: @unchecked Sendable {
     private let joinLock = PThreadMutex()
     private var isJoined = false  // guarded by joinLock
 
-    /// Starts a thread running `body`.
-    public init(_ body: @escaping @Sendable () -> Void) {
+    /// Starts a thread running `body`. `name` (at most 15 bytes are kept, the kernel's limit) shows
+    /// in `top -H`, debuggers and `/proc/<pid>/task/<tid>/comm`.
+    public init(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
         // Retained here, released by `nativeThreadEntry` (Trampolines.swift) when the thread starts.
-        let box = Unmanaged.passRetained(NativeThreadBody(body)).toOpaque()
+        var run = body
+        if let name {
+            run = {
+                Self.nameCurrentThread(name)
+                body()
+            }
+        }
+        let box = Unmanaged.passRetained(NativeThreadBody(run)).toOpaque()
         #if os(Linux)
         var thread = pthread_t()
         #else
@@ -26,6 +34,18 @@ public final class NativeThread: @unchecked Sendable {
         handle = thread
         #else
         handle = thread!
+        #endif
+    }
+
+    /// Names the calling thread. Through `/proc/thread-self/comm` because `pthread_setname_np` is a
+    /// GNU extension the Glibc module does not import; a failure leaves the thread unnamed.
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
         #endif
     }
 

@@ -5,8 +5,8 @@ import DilithionReactor
 final class Gate: @unchecked Sendable {
     private let lock = PThreadMutex()
     private let condition = ConditionVariable()
-    private var isOpen = false
-    private var waiters = 0
+    private var isOpen = false  // guarded by lock
+    private var waiters = 0  // guarded by lock
 
     func open() {
         lock.withLock {
@@ -27,6 +27,15 @@ final class Gate: @unchecked Sendable {
         }
     }
 
-    /// Whether a thread is waiting in (or went through) `pass()`.
-    var hasWaiter: Bool { lock.withLock { waiters > 0 } }
+    /// Waits until a thread is blocked in (or went through) `pass()`; false after `timeout` seconds.
+    func waitForWaiter(timeout: Double = 30) -> Bool {
+        let deadline = UInt64((monotonicSeconds() + timeout) * 1e9)
+        return lock.withLock {
+            while waiters == 0 {
+                if UInt64(monotonicSeconds() * 1e9) >= deadline { return false }
+                condition.wait(lock, untilMonotonicNanoseconds: deadline)
+            }
+            return true
+        }
+    }
 }

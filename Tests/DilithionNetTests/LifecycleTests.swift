@@ -1,5 +1,6 @@
 import DilithionNet
 import DilithionReactor
+import DilithionTestKit
 import DilithionWire
 import XCTest
 
@@ -319,7 +320,7 @@ final class LifecycleTests: XCTestCase {
         let engine = harness.engine
         let clients = try (0..<3).map { _ in try harness.client() }
         clients[0].send(command: "block")
-        XCTAssertTrue(eventually { gate.hasWaiter })
+        XCTAssertTrue(gate.waitForWaiter())
         for client in clients {
             for sequence in 0..<10 { client.send(command: "queued", payload: sequencePayload(sequence)) }
         }

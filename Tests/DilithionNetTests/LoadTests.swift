@@ -1,5 +1,6 @@
 import DilithionNet
 import DilithionReactor
+import DilithionTestKit
 import DilithionWire
 import XCTest
 
@@ -115,28 +116,48 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(harness.engine.statistics.reactor.accepted, sockets.count)
     }
 
-    /// An idle engine with 100 connected peers does nothing: over a quiet period the reactor runs no
-    /// callback and the dispatcher does no pass (counts, not CPU time, so the test is not flaky).
-    func testIdleEngineWith100PeersRunsNoCallbacks() throws {
+    /// An idle engine with 100 connected peers does nothing, and will do nothing until a peer or
+    /// another thread wakes it: its reactor thread sleeps in `epoll_wait` (or `poll`) and its
+    /// dispatcher in a futex wait, both with no timeout (read from /proc, see ``ThreadWait``), and no
+    /// counter moved while that was observed. No quiet period is watched: a thread with a timer or a
+    /// spinning loop never shows such a wait, whatever the scheduling.
+    func testIdleEngineWith100PeersSleepsWithoutATimeout() throws {
+        #if os(Linux)
         let recorder = Recorder()
         let handlers = recorder.handlers { handlers in
             handlers.register("ping") { context, _ in context.send(command: "pong", payload: []) }
         }
+        let reactorsBefore = ThreadWait.threads(named: "dln-reactor")
+        let dispatchersBefore = ThreadWait.threads(named: "dln-dispatcher")
         let harness = try EngineHarness(handlers: handlers)
         defer { harness.engine.stop() }
+        // A thread names itself when it starts running, so its name can show a moment after start().
+        var reactors: Set<Int> = []
+        var dispatchers: Set<Int> = []
+        XCTAssertTrue(eventually {
+            reactors = ThreadWait.threads(named: "dln-reactor").subtracting(reactorsBefore)
+            dispatchers = ThreadWait.threads(named: "dln-dispatcher").subtracting(dispatchersBefore)
+            return reactors.count == 1 && dispatchers.count == 1
+        }, "this engine's reactor and dispatcher threads: \(reactors), \(dispatchers)")
+        let engineThreads = reactors.union(dispatchers)
         let clients = try (0..<100).map { _ in try harness.client() }
         XCTAssertTrue(recorder.wait { $0.connects.count == 100 })
         for client in clients { client.send(command: "ping") }
         for client in clients { XCTAssertEqual(client.readFrame()?.command, "pong") }
-        XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
-        let before = harness.engine.statistics
-        usleep(500_000)  // the quiet period being observed, not a synchronization
-        let after = harness.engine.statistics
-        XCTAssertEqual(after.reactor.callbacks, before.reactor.callbacks)
-        XCTAssertEqual(after.reactor.wakeups, before.reactor.wakeups)
+        var quiet: (before: EngineStatistics, after: EngineStatistics)?
+        XCTAssertTrue(eventually {
+            let before = harness.engine.statistics
+            guard engineThreads.allSatisfy({ ThreadWait.current(ofThread: $0)?.waitsWithoutTimeout == true }) else { return false }
+            quiet = (before, harness.engine.statistics)
+            return quiet!.before.reactor == quiet!.after.reactor && quiet!.before.dispatcherPasses == quiet!.after.dispatcherPasses
+        }, "the engine's threads never slept without a timeout")
+        let (before, after) = try XCTUnwrap(quiet)
+        XCTAssertEqual(after.reactor, before.reactor)
         XCTAssertEqual(after.dispatcherPasses, before.dispatcherPasses)
         XCTAssertEqual(after.dispatcherSleeps, before.dispatcherSleeps)
         XCTAssertTrue(after.dispatcherIsAsleep)
+        XCTAssertEqual(after.reactor.timerCallbacks, 0)
+        #endif
     }
 
     /// Disconnects racing the dispatcher: handlers send to and disconnect peers while those peers

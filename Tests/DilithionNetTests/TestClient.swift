@@ -106,15 +106,24 @@ func monotonicSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-/// Polls `condition` every millisecond for at most `timeout` seconds (test-side waiting only; the
-/// engine itself never polls). Returns whether it became true.
-func eventually(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicSeconds() + timeout
-    while monotonicSeconds() < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
+/// A reply burst (in bytes) that keeps a non-reading peer's outbox over `cap` for good: more than
+/// the cap plus everything the kernel can hold for one loopback connection. The sender's buffer
+/// autotunes up to `tcp_wmem`'s maximum (counted twice: the kernel accounts buffer memory, not
+/// payload, and a `sendmsg` may overshoot); the receiver holds its small `SO_RCVBUF` (the 1 MiB
+/// margin covers it). Sized from this machine's sysctl, so the claim holds wherever the test runs.
+func unreadableBurstBytes(overCap cap: Int) -> Int {
+    cap + 2 * kernelSendBufferCeiling() + 1 << 20
+}
+
+/// `net.ipv4.tcp_wmem`'s maximum: the most a TCP socket's send buffer autotunes to.
+func kernelSendBufferCeiling() -> Int {
+    guard let file = fopen("/proc/sys/net/ipv4/tcp_wmem", "r") else { preconditionFailure("no /proc/sys/net/ipv4/tcp_wmem") }
+    defer { fclose(file) }
+    var text = [UInt8](repeating: 0, count: 128)
+    let count = fread(&text, 1, text.count, file)
+    let fields = String(decoding: text[0..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+    guard fields.count == 3, let maximum = Int(fields[2]) else { preconditionFailure("unexpected tcp_wmem: \(fields)") }
+    return maximum
 }
 
 /// Open descriptors of this process (entries of /proc/self/fd, minus the one used to list it).
