@@ -1,6 +1,16 @@
 // swift-tools-version:6.1
-// The Dilithion P2P node in Swift. Layout and dependency direction: docs/architecture.md. Dependencies point strictly downward:
-//   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
+// The Dilithion P2P node in Swift. Layout and the full module table: docs/architecture.md.
+// Dependencies point strictly downward; only the modules that run the event loop see the reactor:
+//
+//   dilithion-node ─► DilithionNodeOps ─┬─► DilithionNode ─┬─► DilithionNet ─► DilithionReactor ─► CLibevent
+//                                       │                  └─► DilithionChain, DilithionRandomX
+//                                       └─► DilithionOps
+//   dilithion-cli  ─► DilithionOps
+//   below them all:   DilithionSystem (locks, threads, addresses, limits, clock), DilithionWire (codec)
+//
+// DilithionSystem (locks, condition variable, threads, process limits, socket addresses, the
+// monotonic clock) depends on nothing of ours; DilithionWire (the pure codec) on nothing but crypto.
+// DilithionOps and dilithion-cli never link libevent.
 import PackageDescription
 
 // scripts/fuzz sets DILITHION_FUZZ=1 to build WireFuzz as a libFuzzer binary (no `main` of its own).
@@ -10,6 +20,7 @@ let package = Package(
     name: "dilithion-swift",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DilithionSystem", targets: ["DilithionSystem"]),
         .library(name: "DilithionWire", targets: ["DilithionWire"]),
         .library(name: "DilithionNode", targets: ["DilithionNode"]),
         .library(name: "DilithionTestKit", targets: ["DilithionTestKit"]),
@@ -46,6 +57,9 @@ let package = Package(
         ),
 
         // MARK: Libraries
+        // Locks, condition variable, native threads, process limits, socket addresses, the one
+        // monotonic clock: what every threaded module needs, with no event loop attached.
+        .target(name: "DilithionSystem"),
         .target(
             name: "DilithionWire",
             dependencies: ["COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
@@ -57,13 +71,14 @@ let package = Package(
         // The only importer of CLibevent: event base, listeners, connections, wakeup (issue 8).
         .target(
             name: "DilithionReactor",
-            dependencies: ["DilithionWire", "CLibevent"]
+            dependencies: ["DilithionSystem", "DilithionWire", "CLibevent"]
         ),
         // Connection manager, dispatcher thread, peer table, injected clock (issue 8).
         .target(
             name: "DilithionNet",
             dependencies: [
                 "DilithionReactor",
+                "DilithionSystem",
                 "DilithionWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,22 +96,32 @@ let package = Package(
             dependencies: [
                 "DilithionWire",
                 "DilithionRandomX",
-                "DilithionReactor",
+                "DilithionSystem",
                 "DilithionNet",
                 "DilithionChain",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // Operations surface: config, JSON-RPC server and methods, cookie, logging, Prometheus text,
-        // lock file, signals (issue 5). POSIX sockets on its own threads; never imports CLibevent.
+        // Operations surface: config, JSON-RPC server and client, cookie, logging, Prometheus text,
+        // lock file, signals (issue 5). POSIX sockets on its own threads; knows nothing of the node
+        // or the event loop, so dilithion-cli does not link libevent.
         .target(
             name: "DilithionOps",
             dependencies: [
                 "DilithionWire",
-                "DilithionReactor",
-                "DilithionNode",
+                "DilithionSystem",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The operations surface bound to a running Node: its RPC methods, its metrics as
+        // Prometheus text, and node options turned into a NodeConfiguration.
+        .target(
+            name: "DilithionNodeOps",
+            dependencies: [
+                "DilithionWire",
+                "DilithionNode",
+                "DilithionOps",
             ]
         ),
 
@@ -104,7 +129,7 @@ let package = Package(
         // (RELIABILITY.md §5).
         .target(
             name: "DilithionTestKit",
-            dependencies: ["DilithionWire"]
+            dependencies: ["DilithionSystem", "DilithionWire"]
         ),
 
         // MARK: Executables
@@ -113,9 +138,11 @@ let package = Package(
             dependencies: [
                 "DilithionWire",
                 "DilithionRandomX",
+                "DilithionSystem",
                 "DilithionChain",
                 "DilithionNode",
                 "DilithionOps",
+                "DilithionNodeOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -132,24 +159,26 @@ let package = Package(
         // Codec micro-benchmarks (scripts/bench-wire builds it in release).
         .executableTarget(
             name: "WireBench",
-            dependencies: ["DilithionWire"]
+            dependencies: ["DilithionSystem", "DilithionWire"]
         ),
         // Engine benchmark server, driven by scripts/bench-engine against bench/c-reference (issue 8).
         .executableTarget(
             name: "EngineBench",
-            dependencies: ["DilithionNet", "DilithionReactor", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DilithionNet", "DilithionReactor", "DilithionSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "bench/engine-bench"
         ),
         // Node-level benchmark client, driven by scripts/bench against a release dilithion-node (issue 6).
         .executableTarget(
             name: "NodeBench",
-            dependencies: ["DilithionWire"],
+            dependencies: ["DilithionSystem", "DilithionWire"],
             path: "bench/node-bench"
         ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
         .executableTarget(
             name: "HeaderSpamBench",
-            dependencies: ["DilithionChain", "DilithionWire"],
+            dependencies: ["DilithionChain", "DilithionSystem", "DilithionWire"],
             path: "bench/header-spam"
         ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
@@ -183,13 +212,13 @@ let package = Package(
         .testTarget(
             name: "DilithionNodeTests",
             dependencies: [
-                "DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire", "DilithionTestKit",
+                "DilithionNode", "DilithionNet", "DilithionSystem", "DilithionChain", "DilithionWire", "DilithionTestKit",
             ]
         ),
         .testTarget(
             name: "DilithionOpsTests",
             dependencies: [
-                "DilithionOps", "DilithionNode", "DilithionWire", "DilithionTestKit",
+                "DilithionOps", "DilithionNodeOps", "DilithionNode", "DilithionSystem", "DilithionWire", "DilithionTestKit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -203,12 +232,12 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionReactorTests",
-            dependencies: ["DilithionReactor", "DilithionWire"]
+            dependencies: ["DilithionReactor", "DilithionSystem", "DilithionWire", "DilithionTestKit"]
         ),
         .testTarget(
             name: "DilithionNetTests",
             dependencies: [
-                "DilithionNet", "DilithionReactor", "DilithionWire", "DilithionTestKit",
+                "DilithionNet", "DilithionReactor", "DilithionSystem", "DilithionWire", "DilithionTestKit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// The advance observers of a clock that can jump (``ManualClock``, ``OffsetClock``): registration
 /// by token, and a snapshot to call after the jump with no lock held.

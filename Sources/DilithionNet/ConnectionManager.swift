@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 

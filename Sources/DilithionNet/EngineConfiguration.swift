@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// Settings of the connection manager and dispatcher. Defaults follow `DESIGN.md`.

@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 
 /// Engine-wide counters: disconnects by reason, dispatcher activity and the reactor's event counts.
 public struct EngineStatistics: Sendable {

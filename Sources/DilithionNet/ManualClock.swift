@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// A clock that moves only when ``advance(by:)`` is called: deadline tests run instantly and
 /// deterministically.

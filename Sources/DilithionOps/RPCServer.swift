@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import Logging
 
 /// JSON-RPC over HTTP POST: authentication, request parsing (single calls and batches; JSON-RPC

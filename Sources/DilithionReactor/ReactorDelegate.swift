@@ -1,3 +1,4 @@
+import DilithionSystem
 import DilithionWire
 
 /// What the reactor reports to the layer above (the connection manager). Every method is called on

@@ -1,4 +1,5 @@
 import CLibevent
+import DilithionSystem
 
 /// One listening socket and its accept event, plus the back-off timer used when descriptors run out
 /// (reactor thread only).

@@ -1,3 +1,5 @@
+import DilithionSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

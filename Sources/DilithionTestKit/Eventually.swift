@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import DilithionSystem
 
 /// Waits until `condition` holds, re-checking it every `interval` (a millisecond unless the check is
 /// costly, like a connection attempt), for at most `timeout` seconds of monotonic time; returns

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DilithionChain
+import DilithionNodeOps
 import DilithionOps
 import DilithionWire
 

@@ -1,6 +1,7 @@
 import DilithionNode
+import DilithionNodeOps
 import DilithionOps
-import DilithionReactor
+import DilithionSystem
 import Foundation
 import Logging
 

@@ -1,4 +1,5 @@
 @testable import DilithionReactor
+import DilithionSystem
 import DilithionWire
 #if canImport(Glibc)
 import Glibc
@@ -60,7 +61,7 @@ final class TestClient: @unchecked Sendable {
 
     /// The next frame, or nil if none arrives within `timeout` seconds or the socket closed.
     func readFrame(timeout: Double = 30) -> Frame? {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = MonotonicClock.now() + timeout
         while true {
             if let frame = try? decoder.nextFrame() { return frame }
             guard waitReadable(until: deadline) else { return nil }
@@ -73,7 +74,7 @@ final class TestClient: @unchecked Sendable {
 
     /// Reads until end-of-file; true if EOF (or reset) came within `timeout` seconds.
     func waitForClose(timeout: Double = 30) -> Bool {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = MonotonicClock.now() + timeout
         var buffer = [UInt8](repeating: 0, count: 65536)
         while waitReadable(until: deadline) {
             let count = recv(fd, &buffer, buffer.count, 0)
@@ -85,7 +86,7 @@ final class TestClient: @unchecked Sendable {
 
     private func waitReadable(until deadline: Double) -> Bool {
         while true {
-            let remaining = deadline - monotonicSeconds()
+            let remaining = deadline - MonotonicClock.now()
             if remaining <= 0 { return false }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 1000)) + 1)
@@ -98,12 +99,6 @@ final class TestClient: @unchecked Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// A reply burst (in bytes) that keeps a non-reading peer's outbox over `cap` for good: more than

@@ -1,6 +1,6 @@
 import DilithionNet
 import DilithionNode
-import DilithionReactor
+import DilithionSystem
 import DilithionTestKit
 import DilithionWire
 import Foundation

@@ -1,5 +1,6 @@
 @testable import DilithionNode
 import Testing
+@testable import DilithionNodeOps
 @testable import DilithionOps
 
 @Suite struct PrometheusTests {

@@ -1,4 +1,5 @@
 @testable import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 import XCTest
@@ -16,10 +17,10 @@ final class ReactorWakeupTests: XCTestCase {
 
         /// Waits until `predicate(wakes, interrupts)` holds (bounded).
         func waitFor(_ predicate: (Int, Int) -> Bool) -> Bool {
-            let deadline = UInt64((monotonicNow() + 30) * 1e9)
+            let deadline = MonotonicClock.nanoseconds(afterSeconds: 30)
             return lock.withLock {
                 while !predicate(_wakes, _interrupts) {
-                    if UInt64(monotonicNow() * 1e9) >= deadline { return false }
+                    if MonotonicClock.nanoseconds() >= deadline { return false }
                     changed.wait(lock, untilMonotonicNanoseconds: deadline)
                 }
                 return true
@@ -45,8 +46,8 @@ final class ReactorWakeupTests: XCTestCase {
                 _wakes += 1
                 changed.broadcast()
                 if _wakes == 1, holdsFirstWake {
-                    let deadline = UInt64((monotonicNow() + 60) * 1e9)
-                    while !firstWakeReleased, UInt64(monotonicNow() * 1e9) < deadline {
+                    let deadline = MonotonicClock.nanoseconds(afterSeconds: 60)
+                    while !firstWakeReleased, MonotonicClock.nanoseconds() < deadline {
                         changed.wait(lock, untilMonotonicNanoseconds: deadline)
                     }
                 }
@@ -136,10 +137,4 @@ final class ReactorWakeupTests: XCTestCase {
         XCTAssertEqual(SocketAddress(host: "::1", port: 1)?.description, "[::1]:1")
         XCTAssertNil(SocketAddress(host: "localhost", port: 1))
     }
-}
-
-private func monotonicNow() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

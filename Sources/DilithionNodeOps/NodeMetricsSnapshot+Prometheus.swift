@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 
 /// The `/metrics` page for a node snapshot.
 extension NodeMetricsSnapshot {
