@@ -125,11 +125,12 @@ let package = Package(
             ]
         ),
 
-        // Test kit: the raw loopback `FakePeer` (and listener) shared by the tests and `fakepeer`
-        // (RELIABILITY.md §5).
+        // Test kit, test-only: the raw loopback `FakePeer` (and listener) shared by the tests and
+        // `fakepeer` (RELIABILITY.md §5), the manual engine clock, bounded waits, and the replay
+        // `main` of the fuzz targets. The node never links it.
         .target(
             name: "DilithionTestKit",
-            dependencies: ["DilithionSystem", "DilithionWire"]
+            dependencies: ["DilithionNet", "DilithionSystem", "DilithionWire"]
         ),
 
         // MARK: Executables
@@ -159,7 +160,8 @@ let package = Package(
         // Codec micro-benchmarks (scripts/bench-wire builds it in release).
         .executableTarget(
             name: "WireBench",
-            dependencies: ["DilithionSystem", "DilithionWire"]
+            dependencies: ["DilithionSystem", "DilithionWire"],
+            path: "bench/wire-bench"
         ),
         // Engine benchmark server, driven by scripts/bench-engine against bench/c-reference (issue 8).
         .executableTarget(
@@ -183,9 +185,11 @@ let package = Package(
         ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
+        // Its oracle (WireFuzzHarness) lives in its folder; the Wire tests replay the golden frames
+        // through it.
         .executableTarget(
             name: "WireFuzz",
-            dependencies: ["DilithionWire"],
+            dependencies: ["DilithionTestKit", "DilithionWire"],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
 
@@ -193,7 +197,9 @@ let package = Package(
         // loopback); built like WireFuzz by `scripts/fuzz --target NodeFuzz`.
         .executableTarget(
             name: "NodeFuzz",
-            dependencies: ["DilithionNode", "DilithionNet", "DilithionWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DilithionNode", "DilithionNet", "DilithionTestKit", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
         // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).
@@ -224,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionWireTests",
-            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport"]
+            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport", "WireFuzz"]
         ),
         .testTarget(
             name: "DilithionChainTests",

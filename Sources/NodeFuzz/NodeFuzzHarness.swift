@@ -1,5 +1,6 @@
 import DilithionNet
 import DilithionNode
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import Logging
