@@ -46,6 +46,17 @@ extension ConnectionManager: ReactorDelegate {
         }
     }
 
+    public func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure) {
+        lock.withLock { counters.acceptFailures[failure, default: 0] += 1 }
+        guard let failures = acceptFailureLog.record(at: clock.now) else { return }
+        logger.warning(
+            "accept failed: connections wait in the backlog",
+            metadata: [
+                "reason": "\(failure.reasonCode)", "errno": "\(failure.errnoName)", "failures": "\(failures)",
+                "retry_ms": "\(configuration.acceptBackoff.engineNanoseconds / 1_000_000)",
+            ])
+    }
+
     public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {
         logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
     }

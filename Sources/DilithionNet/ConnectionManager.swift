@@ -63,6 +63,9 @@ public final class ConnectionManager: @unchecked Sendable {
     // dispatcher thread only: sends made by handlers wake the reactor once, after the pass
     @exclusivity(unchecked) var deferredReactorWake = false
 
+    // reactor thread only: when the next line about failing accepts may be logged
+    var acceptFailureLog: AcceptFailureLog
+
     /// Creates a stopped engine. `handlers` are fixed here, before any thread exists.
     public init(
         configuration: EngineConfiguration, handlers: MessageHandlers, clock: EngineClock = SystemClock(),
@@ -73,6 +76,7 @@ public final class ConnectionManager: @unchecked Sendable {
         self.clock = clock
         self.logger = logger
         self.magic = configuration.network.magic
+        self.acceptFailureLog = AcceptFailureLog(interval: configuration.acceptFailureLogInterval)
         self.reactor = try Reactor(configuration: configuration.reactorConfiguration)
     }
 
@@ -257,7 +261,7 @@ public final class ConnectionManager: @unchecked Sendable {
                 messagesDispatched: counters.messagesDispatched,
                 messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
                 dispatcherSleeps: counters.dispatcherSleeps, dispatcherIsAsleep: dispatcherSleeping,
-                sendsToUnavailablePeers: counters.sendsToUnavailablePeers,
+                sendsToUnavailablePeers: counters.sendsToUnavailablePeers, acceptFailures: counters.acceptFailures,
                 reactor: reactorStatistics)
         }
     }

@@ -14,6 +14,11 @@ public protocol ReactorDelegate: AnyObject {
     /// socket is closed at once).
     func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64?
 
+    /// `accept` failed for lack of a resource (`failure`); the listener pauses for the back-off and
+    /// retries. Called once per failed attempt, so a storm calls it many times: count, and log
+    /// sparingly.
+    func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure)
+
     /// The connection admitted by the previous call is open and reading.
     func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection)
 

@@ -116,6 +116,61 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(harness.engine.statistics.reactor.accepted, sockets.count)
     }
 
+    /// A connection storm at the descriptor limit leaves a trace for the operator: every failed
+    /// `accept` is counted by kind, and the log gets the first failure at once and then at most one
+    /// line per interval of engine time, each line saying how many failures it stands for. The
+    /// interval runs on the manual clock, so "no second line yet" and "a line after the interval"
+    /// are decided by the test, not by how fast the back-off timer fires.
+    func testAcceptFailuresAreCountedAndLoggedAtMostOncePerInterval() throws {
+        let recorder = Recorder()
+        let capture = LogCapture()
+        let harness = try EngineHarness(handlers: recorder.handlers(), logger: capture.logger) {
+            $0.acceptBackoff = .milliseconds(20)
+            $0.acceptFailureLogInterval = .seconds(10)
+        }
+        defer { harness.engine.stop() }
+        func failureLines() -> [LogCapture.Line] { capture.lines.filter { $0.message.hasPrefix("accept failed") } }
+        func failures() -> Int { harness.engine.statistics.acceptFailures[.processDescriptorLimit] ?? 0 }
+        let originalLimit = ProcessLimits.fileDescriptorSoftLimit
+        defer { ProcessLimits.setFileDescriptorSoftLimit(originalLimit) }
+        let sockets = (0..<5).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+        defer { sockets.forEach { close($0) } }
+        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(openDescriptorCount() + 8))
+        var fillers: [Int32] = []
+        while true {
+            let fd = open("/dev/null", O_RDONLY)
+            if fd < 0 { break }
+            fillers.append(fd)
+        }
+        defer { fillers.forEach { close($0) } }
+        for fd in sockets {
+            XCTAssertEqual(harness.address.withSockAddrForTests { connect(fd, $0, $1) }, 0)
+        }
+        XCTAssertTrue(eventually { failures() >= 3 })
+        // The first failure was logged before the second one happened (both on the reactor thread).
+        XCTAssertEqual(failureLines().count, 1, "one line for the first failures: \(failureLines().map(\.metadata))")
+        let first = try XCTUnwrap(failureLines().first)
+        XCTAssertEqual(first.metadata["reason"], "process-fd-limit")
+        XCTAssertEqual(first.metadata["errno"], "EMFILE")
+        XCTAssertEqual(first.metadata["failures"], "1")
+        XCTAssertEqual(first.metadata["retry_ms"], "20")
+        harness.clock.advance(by: .seconds(10))
+        XCTAssertTrue(eventually { failureLines().count == 2 }, "the next failure after the interval is logged")
+        // Recover, so that no failure follows the counts read below.
+        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(originalLimit))
+        fillers.forEach { close($0) }
+        fillers.removeAll()
+        XCTAssertTrue(recorder.wait { $0.connects.count == sockets.count })
+        let lines = failureLines()
+        XCTAssertEqual(lines.count, 2, "nothing more within the interval")
+        let reported = lines.compactMap { $0.metadata["failures"].flatMap(Int.init) }
+        XCTAssertEqual(reported.count, 2)
+        XCTAssertGreaterThanOrEqual(reported.last ?? 0, 2, "the second line counts the failures held back")
+        XCTAssertLessThanOrEqual(reported.reduce(0, +), failures(), "lines never report more than happened")
+        XCTAssertEqual(harness.engine.statistics.acceptFailures.keys.sorted { $0.reasonCode < $1.reasonCode }, [.processDescriptorLimit])
+        XCTAssertEqual(failures(), harness.engine.statistics.reactor.acceptBackoffs, "one count per back-off")
+    }
+
     /// An idle engine with 100 connected peers does nothing, and will do nothing until a peer or
     /// another thread wakes it: its reactor thread sleeps in `epoll_wait` (or `poll`) and its
     /// dispatcher in a futex wait, both with no timeout (read from /proc, see ``ThreadWait``), and no

@@ -58,6 +58,7 @@ final class ReactorWakeupTests: XCTestCase {
         }
         func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64? { nil }
         func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {}
+        func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure) {}
         func connectionDidConnect(_ connection: ReactorConnection) {}
         func connection(_ connection: ReactorConnection, didReceive frames: inout [Frame], byteCount: Int, hasPartialFrame: Bool) -> Bool { true }
         func connection(_ connection: ReactorConnection, didDropFrame error: FrameError) {}
