@@ -103,7 +103,7 @@ final class LifecycleTests: XCTestCase {
     func testConnectThatNeverCompletesTimesOutOnTheInjectedClock() throws {
         let blackHole = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(blackHole) }
-        let bound = SocketAddress.ipv4Loopback().withSockAddrForTests { bind(blackHole, $0, $1) }
+        let bound = SocketAddress.ipv4Loopback().withSockAddr { bind(blackHole, $0, $1) }
         XCTAssertEqual(bound, 0)
         XCTAssertEqual(listen(blackHole, 0), 0)
         let port = try XCTUnwrap(localPort(blackHole))

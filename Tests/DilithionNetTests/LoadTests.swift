@@ -82,38 +82,18 @@ final class LoadTests: XCTestCase {
         let recorder = Recorder()
         let harness = try EngineHarness(handlers: recorder.handlers()) { $0.acceptBackoff = .milliseconds(20) }
         defer { harness.engine.stop() }
-        let originalLimit = ProcessLimits.fileDescriptorSoftLimit
-        defer { ProcessLimits.setFileDescriptorSoftLimit(originalLimit) }
-        // The client sockets exist before the limit drops to exactly what is open; connecting them
-        // needs no new descriptor, but the engine's accept does, and gets EMFILE.
-        let sockets = (0..<5).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { sockets.forEach { close($0) } }
-        XCTAssertTrue(sockets.allSatisfy { $0 >= 0 })
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(openDescriptorCount() + 8))
-        // Fill every free descriptor number below the limit (there can be holes in the table).
-        var fillers: [Int32] = []
-        while true {
-            let fd = open("/dev/null", O_RDONLY)
-            if fd < 0 { break }
-            fillers.append(fd)
-        }
-        defer { fillers.forEach { close($0) } }
-        for fd in sockets {
-            XCTAssertEqual(harness.address.withSockAddrForTests { connect(fd, $0, $1) }, 0)
-        }
+        let exhaustion = DescriptorExhaustion(connecting: 5, to: harness.address)
         XCTAssertTrue(eventually { harness.engine.statistics.reactor.acceptBackoffs >= 3 })
         let exhausted = harness.engine.statistics.reactor
         // Each EMFILE turned into one back-off; the listener is not called in between (no spin).
         XCTAssertLessThanOrEqual(exhausted.acceptCallbacks, exhausted.acceptBackoffs + 1)
         XCTAssertEqual(exhausted.accepted, 0)
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(originalLimit))
-        fillers.forEach { close($0) }
-        fillers.removeAll()
-        XCTAssertTrue(recorder.wait { $0.connects.count == sockets.count })
+        exhaustion.release()
+        XCTAssertTrue(recorder.wait { $0.connects.count == exhaustion.sockets.count })
         // As in the 1,100-connection test: the connect event is posted at admission, a moment
         // before the reactor counts the connection as accepted.
-        XCTAssertTrue(eventually { harness.engine.statistics.reactor.accepted == sockets.count })
-        XCTAssertEqual(harness.engine.statistics.reactor.accepted, sockets.count)
+        XCTAssertTrue(eventually { harness.engine.statistics.reactor.accepted == exhaustion.sockets.count })
+        XCTAssertEqual(harness.engine.statistics.reactor.accepted, exhaustion.sockets.count)
     }
 
     /// A connection storm at the descriptor limit leaves a trace for the operator: every failed
@@ -131,21 +111,7 @@ final class LoadTests: XCTestCase {
         defer { harness.engine.stop() }
         func failureLines() -> [LogCapture.Line] { capture.lines.filter { $0.message.hasPrefix("accept failed") } }
         func failures() -> Int { harness.engine.statistics.acceptFailures[.processDescriptorLimit] ?? 0 }
-        let originalLimit = ProcessLimits.fileDescriptorSoftLimit
-        defer { ProcessLimits.setFileDescriptorSoftLimit(originalLimit) }
-        let sockets = (0..<5).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { sockets.forEach { close($0) } }
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(openDescriptorCount() + 8))
-        var fillers: [Int32] = []
-        while true {
-            let fd = open("/dev/null", O_RDONLY)
-            if fd < 0 { break }
-            fillers.append(fd)
-        }
-        defer { fillers.forEach { close($0) } }
-        for fd in sockets {
-            XCTAssertEqual(harness.address.withSockAddrForTests { connect(fd, $0, $1) }, 0)
-        }
+        let exhaustion = DescriptorExhaustion(connecting: 5, to: harness.address)
         XCTAssertTrue(eventually { failures() >= 3 })
         // The first failure was logged before the second one happened (both on the reactor thread).
         XCTAssertEqual(failureLines().count, 1, "one line for the first failures: \(failureLines().map(\.metadata))")
@@ -157,10 +123,8 @@ final class LoadTests: XCTestCase {
         harness.clock.advance(by: .seconds(10))
         XCTAssertTrue(eventually { failureLines().count == 2 }, "the next failure after the interval is logged")
         // Recover, so that no failure follows the counts read below.
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(originalLimit))
-        fillers.forEach { close($0) }
-        fillers.removeAll()
-        XCTAssertTrue(recorder.wait { $0.connects.count == sockets.count })
+        exhaustion.release()
+        XCTAssertTrue(recorder.wait { $0.connects.count == exhaustion.sockets.count })
         let lines = failureLines()
         XCTAssertEqual(lines.count, 2, "nothing more within the interval")
         let reported = lines.compactMap { $0.metadata["failures"].flatMap(Int.init) }

@@ -144,9 +144,3 @@ func sequenceNumber(_ payload: [UInt8]) -> Int {
     guard payload.count >= 4 else { return -1 }
     return Int(payload[0]) << 24 | Int(payload[1]) << 16 | Int(payload[2]) << 8 | Int(payload[3])
 }
-
-extension SocketAddress {
-    func withSockAddrForTests<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
-        withSockAddr(body)
-    }
-}
