@@ -13,6 +13,7 @@ final class LoadTests: XCTestCase {
         let harness = try EngineHarness(handlers: recorder.handlers())
         defer { harness.engine.stop() }
         let baseline = openDescriptorCount()
+        let baselineTargets = openDescriptorTargets()
         let cycles = 1_000
         let batch = 50
         var cycle = 0
@@ -39,7 +40,7 @@ final class LoadTests: XCTestCase {
         }
         XCTAssertEqual(harness.engine.peerIDs.count, 0)
         XCTAssertEqual(harness.engine.statistics.reactor.openConnections, 0)
-        XCTAssertEqual(openDescriptorCount(), baseline)
+        XCTAssertEqual(openDescriptorCount(), baseline, "before: \(baselineTargets), now: \(openDescriptorTargets())")
         let disconnects = harness.engine.statistics.disconnects
         XCTAssertEqual(disconnects.values.reduce(0, +), cycles)
         XCTAssertEqual(Set(disconnects.keys), [.peerClosed, .localRequest])
@@ -192,6 +193,7 @@ final class LoadTests: XCTestCase {
         let harness = try EngineHarness(handlers: handlers)
         defer { harness.engine.stop() }
         let baseline = openDescriptorCount()
+        let baselineTargets = openDescriptorTargets()
         let rounds = 200
         for round in 0..<rounds {
             let client = try harness.client()
@@ -200,7 +202,7 @@ final class LoadTests: XCTestCase {
         }
         XCTAssertTrue(recorder.wait { $0.disconnects.count == rounds })
         XCTAssertEqual(harness.engine.peerIDs.count, 0)
-        XCTAssertEqual(openDescriptorCount(), baseline)
+        XCTAssertEqual(openDescriptorCount(), baseline, "before: \(baselineTargets), now: \(openDescriptorTargets())")
         let disconnects = harness.engine.statistics.disconnects
         XCTAssertEqual(disconnects.values.reduce(0, +), rounds)
     }

@@ -130,6 +130,23 @@ func openDescriptorCount() -> Int {
     return count - 3  // ".", "..", and the directory's own descriptor
 }
 
+/// What each open descriptor of this process points at (`/proc/self/fd` links), for a failure message.
+func openDescriptorTargets() -> [String] {
+    guard let directory = opendir("/proc/self/fd") else { return [] }
+    defer { closedir(directory) }
+    var targets: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        guard Int(name) != nil else { continue }
+        var buffer = [CChar](repeating: 0, count: 512)
+        let count = readlink("/proc/self/fd/" + name, &buffer, buffer.count - 1)
+        targets.append(name + "->" + (count > 0 ? String(cString: buffer) : "?"))
+    }
+    return targets
+}
+
 /// A 4-byte big-endian sequence number payload.
 func sequencePayload(_ value: Int, padTo size: Int = 4) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: max(size, 4))
