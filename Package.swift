@@ -1,7 +1,16 @@
 // swift-tools-version:6.1
-// The Dilithion P2P node in Swift. Layout and dependency direction: ../shared/DESIGN.md and
-// docs/architecture.md. Dependencies point strictly downward:
-//   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
+// The Dilithion P2P node in Swift. Layout and the full module table: docs/architecture.md.
+// Dependencies point strictly downward; only the modules that run the event loop see the reactor:
+//
+//   dilithion-node ─► DilithionNodeOps ─┬─► DilithionNode ─┬─► DilithionNet ─► DilithionReactor ─► CLibevent
+//                                       │                  └─► DilithionChain, DilithionRandomX
+//                                       └─► DilithionOps
+//   dilithion-cli  ─► DilithionOps
+//   below them all:   DilithionSystem (locks, threads, addresses, limits, clock), DilithionWire (codec)
+//
+// DilithionSystem (locks, condition variable, threads, process limits, socket addresses, the
+// monotonic clock) depends on nothing of ours; DilithionWire (the pure codec) on nothing but crypto.
+// DilithionOps and dilithion-cli never link libevent.
 import PackageDescription
 
 // scripts/fuzz sets DILITHION_FUZZ=1 to build WireFuzz as a libFuzzer binary (no `main` of its own).
@@ -11,6 +20,7 @@ let package = Package(
     name: "dilithion-swift",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DilithionSystem", targets: ["DilithionSystem"]),
         .library(name: "DilithionWire", targets: ["DilithionWire"]),
         .library(name: "DilithionNode", targets: ["DilithionNode"]),
         .library(name: "DilithionTestKit", targets: ["DilithionTestKit"]),
@@ -48,6 +58,9 @@ let package = Package(
         ),
 
         // MARK: Libraries
+        // Locks, condition variable, native threads, process limits, socket addresses, the one
+        // monotonic clock: what every threaded module needs, with no event loop attached.
+        .target(name: "DilithionSystem"),
         .target(
             name: "DilithionWire",
             dependencies: ["COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
@@ -59,13 +72,14 @@ let package = Package(
         // The only importer of CLibevent: event base, listeners, connections, wakeup (issue 8).
         .target(
             name: "DilithionReactor",
-            dependencies: ["DilithionWire", "CLibevent"]
+            dependencies: ["DilithionSystem", "DilithionWire", "CLibevent"]
         ),
         // Connection manager, dispatcher thread, peer table, injected clock (issue 8).
         .target(
             name: "DilithionNet",
             dependencies: [
                 "DilithionReactor",
+                "DilithionSystem",
                 "DilithionWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,32 +105,44 @@ let package = Package(
             dependencies: [
                 "DilithionWire",
                 "DilithionRandomX",
-                "DilithionReactor",
+                "DilithionSystem",
                 "DilithionNet",
                 "DilithionChain",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // Operations surface: config, JSON-RPC server and methods, cookie, logging, Prometheus text,
+        // Operations surface: config, JSON-RPC server and client, cookie, logging, Prometheus text,
         // lock file, signals (issue 5), the public attestation endpoint (issue 18). POSIX sockets on
-        // its own threads; never imports CLibevent.
+        // its own threads; knows nothing of the node or the event loop, so dilithion-cli does not
+        // link libevent.
         .target(
             name: "DilithionOps",
             dependencies: [
                 "DilithionWire",
                 "DilithionAttestation",
-                "DilithionReactor",
-                "DilithionNode",
+                "DilithionSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The operations surface bound to a running Node: its RPC methods, its metrics as
+        // Prometheus text, and node options turned into a NodeConfiguration.
+        .target(
+            name: "DilithionNodeOps",
+            dependencies: [
+                "DilithionWire",
+                "DilithionAttestation",
+                "DilithionNode",
+                "DilithionOps",
+            ]
+        ),
 
-        // Test kit: the raw loopback `FakePeer` (and listener) shared by the tests and `fakepeer`
-        // (RELIABILITY.md §5).
+        // Test kit, test-only: the raw loopback `FakePeer` (and listener) shared by the tests and
+        // `fakepeer` (RELIABILITY.md §5), the manual engine clock, bounded waits, and the replay
+        // `main` of the fuzz targets. The node never links it.
         .target(
             name: "DilithionTestKit",
-            dependencies: ["DilithionWire"]
+            dependencies: ["DilithionNet", "DilithionSystem", "DilithionWire"]
         ),
 
         // MARK: Executables
@@ -126,9 +152,11 @@ let package = Package(
                 "DilithionWire",
                 "DilithionAttestation",
                 "DilithionRandomX",
+                "DilithionSystem",
                 "DilithionChain",
                 "DilithionNode",
                 "DilithionOps",
+                "DilithionNodeOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,31 +173,36 @@ let package = Package(
         // Codec micro-benchmarks (scripts/bench-wire builds it in release).
         .executableTarget(
             name: "WireBench",
-            dependencies: ["DilithionWire"]
+            dependencies: ["DilithionSystem", "DilithionWire"],
+            path: "bench/wire-bench"
         ),
         // Engine benchmark server, driven by scripts/bench-engine against bench/c-reference (issue 8).
         .executableTarget(
             name: "EngineBench",
-            dependencies: ["DilithionNet", "DilithionReactor", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DilithionNet", "DilithionReactor", "DilithionSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "bench/engine-bench"
         ),
         // Node-level benchmark client, driven by scripts/bench against a release dilithion-node (issue 6).
         .executableTarget(
             name: "NodeBench",
-            dependencies: ["DilithionWire"],
+            dependencies: ["DilithionSystem", "DilithionWire"],
             path: "bench/node-bench"
         ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
         .executableTarget(
             name: "HeaderSpamBench",
-            dependencies: ["DilithionChain", "DilithionWire"],
+            dependencies: ["DilithionChain", "DilithionSystem", "DilithionWire"],
             path: "bench/header-spam"
         ),
         // libFuzzer entry point: build with `swift build --product WireFuzz -c debug
         // --sanitize=fuzzer --sanitize=address` (scripts/fuzz does it).
+        // Its oracle (WireFuzzHarness) lives in its folder; the Wire tests replay the golden frames
+        // through it.
         .executableTarget(
             name: "WireFuzz",
-            dependencies: ["DilithionWire"],
+            dependencies: ["DilithionTestKit", "DilithionWire"],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
 
@@ -177,14 +210,18 @@ let package = Package(
         // loopback); built like WireFuzz by `scripts/fuzz --target NodeFuzz`.
         .executableTarget(
             name: "NodeFuzz",
-            dependencies: ["DilithionNode", "DilithionNet", "DilithionWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DilithionNode", "DilithionNet", "DilithionTestKit", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
         // The public HTTP surface's libFuzzer entry (request parser → attestation endpoint), harness in
         // its own folder; built like WireFuzz by `scripts/fuzz --target HTTPFuzz`.
         .executableTarget(
             name: "HTTPFuzz",
-            dependencies: ["DilithionOps", "DilithionAttestation", "DilithionWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DilithionOps", "DilithionAttestation", "DilithionTestKit", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: fuzzing ? [.define("DILITHION_LIBFUZZER")] : []
         ),
         // Raw loopback P2P peer for scripts/reliability (handshake or not, raw bytes, pacing, RST, ...).
@@ -194,7 +231,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        // Loads ../shared/vectors for the test targets that use the golden frames.
+        // Loads the golden frames in Tests/Fixtures/vectors for the test targets that use them.
         .target(
             name: "VectorSupport",
             dependencies: ["DilithionWire"],
@@ -203,12 +240,15 @@ let package = Package(
         .testTarget(
             name: "DilithionNodeTests",
             dependencies: [
-                "DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire", "DilithionTestKit",
+                "DilithionNode", "DilithionNet", "DilithionSystem", "DilithionChain", "DilithionWire", "DilithionTestKit",
             ]
         ),
         .testTarget(
             name: "DilithionOpsTests",
-            dependencies: ["DilithionOps", "DilithionAttestation", "DilithionNode", "DilithionWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DilithionOps", "DilithionNodeOps", "DilithionAttestation", "DilithionNode", "DilithionSystem", "DilithionWire",
+                "DilithionTestKit", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "DilithionAttestationTests",
@@ -217,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionWireTests",
-            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport"]
+            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport", "WireFuzz"]
         ),
         .testTarget(
             name: "DilithionChainTests",
@@ -225,12 +265,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionReactorTests",
-            dependencies: ["DilithionReactor", "DilithionWire"]
+            dependencies: ["DilithionReactor", "DilithionSystem", "DilithionWire", "DilithionTestKit"]
         ),
         .testTarget(
             name: "DilithionNetTests",
             dependencies: [
-                "DilithionNet", "DilithionReactor", "DilithionWire", .product(name: "Logging", package: "swift-log"),
+                "DilithionNet", "DilithionReactor", "DilithionSystem", "DilithionWire", "DilithionTestKit",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

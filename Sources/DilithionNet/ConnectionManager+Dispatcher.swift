@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// The dispatcher thread: lifecycle events first, then due deadlines, then one message from each

@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 
@@ -43,6 +44,17 @@ extension ConnectionManager: ReactorDelegate {
             signalDispatcherLocked()
             return id.rawValue
         }
+    }
+
+    public func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure) {
+        lock.withLock { counters.acceptFailures[failure, default: 0] += 1 }
+        guard let failures = acceptFailureLog.record(at: clock.now) else { return }
+        logger.warning(
+            "accept failed: connections wait in the backlog",
+            metadata: [
+                "reason": "\(failure.reasonCode)", "errno": "\(failure.errnoName)", "failures": "\(failures)",
+                "retry_ms": "\(configuration.acceptBackoff.engineNanoseconds / 1_000_000)",
+            ])
     }
 
     public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {

@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 
@@ -62,6 +63,9 @@ public final class ConnectionManager: @unchecked Sendable {
     // dispatcher thread only: sends made by handlers wake the reactor once, after the pass
     @exclusivity(unchecked) var deferredReactorWake = false
 
+    // reactor thread only: when the next line about failing accepts may be logged
+    var acceptFailureLog: AcceptFailureLog
+
     /// Creates a stopped engine. `handlers` are fixed here, before any thread exists.
     public init(
         configuration: EngineConfiguration, handlers: MessageHandlers, clock: EngineClock = SystemClock(),
@@ -72,6 +76,7 @@ public final class ConnectionManager: @unchecked Sendable {
         self.clock = clock
         self.logger = logger
         self.magic = configuration.network.magic
+        self.acceptFailureLog = AcceptFailureLog(interval: configuration.acceptFailureLogInterval)
         self.reactor = try Reactor(configuration: configuration.reactorConfiguration)
     }
 
@@ -94,7 +99,7 @@ public final class ConnectionManager: @unchecked Sendable {
             throw error
         }
         clockObserverToken = clock.addAdvanceObserver { [weak self] in self?.clockDidAdvance() }
-        let thread = NativeThread { [self] in runDispatcher() }
+        let thread = NativeThread(name: "dln-dispatcher") { [self] in runDispatcher() }
         lock.withLock { dispatcherThread = thread }
         logger.info("engine started", metadata: ["listen": "\(addresses.map(\.description))"])
         return addresses
@@ -256,7 +261,7 @@ public final class ConnectionManager: @unchecked Sendable {
                 messagesDispatched: counters.messagesDispatched,
                 messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
                 dispatcherSleeps: counters.dispatcherSleeps, dispatcherIsAsleep: dispatcherSleeping,
-                sendsToUnavailablePeers: counters.sendsToUnavailablePeers,
+                sendsToUnavailablePeers: counters.sendsToUnavailablePeers, acceptFailures: counters.acceptFailures,
                 reactor: reactorStatistics)
         }
     }

@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// The one reason attached to every disconnect. The raw value is the stable text used in the log

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// A peer lifecycle event for the dispatcher, queued in order with the peer's messages: a peer's
 /// `connected` event is always handled before its first message.

@@ -1,6 +1,6 @@
 /// The time source behind every engine deadline (connect, partial frame, send cap, protocol timers).
 ///
-/// Production uses ``SystemClock``; tests use ``ManualClock`` and move time by hand, so timeouts are
+/// Production uses ``SystemClock``; tests use the test kit's `ManualClock` and move time by hand, so timeouts are
 /// tested in microseconds without sleeping.
 public protocol EngineClock: AnyObject, Sendable {
     /// The current instant.

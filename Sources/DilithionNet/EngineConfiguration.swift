@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// Settings of the connection manager and dispatcher. Defaults follow `DESIGN.md`.
@@ -27,6 +28,9 @@ public struct EngineConfiguration: Sendable {
     public var outboxCoalesceBytes: Int
     /// Listener pause after `EMFILE`/`ENFILE`.
     public var acceptBackoff: Duration
+    /// At most one log line per this interval about failing `accept`s (each line counts the
+    /// failures it stands for; the `/metrics` counter counts every one).
+    public var acceptFailureLogInterval: Duration
 
     /// A configuration with the defaults.
     public init(
@@ -39,7 +43,8 @@ public struct EngineConfiguration: Sendable {
         connectTimeout: Duration = .seconds(5),
         maxPayload: Int = Limits.maxMessagePayload,
         outboxCoalesceBytes: Int = 16 * 1024,
-        acceptBackoff: Duration = .milliseconds(100)
+        acceptBackoff: Duration = .milliseconds(100),
+        acceptFailureLogInterval: Duration = .seconds(10)
     ) {
         self.network = network
         self.listenAddresses = listenAddresses
@@ -51,6 +56,7 @@ public struct EngineConfiguration: Sendable {
         self.maxPayload = maxPayload
         self.outboxCoalesceBytes = outboxCoalesceBytes
         self.acceptBackoff = acceptBackoff
+        self.acceptFailureLogInterval = acceptFailureLogInterval
     }
 
     var reactorConfiguration: ReactorConfiguration {

@@ -1,3 +1,5 @@
+import DilithionReactor
+
 /// Engine-wide counters, guarded by the engine lock.
 struct EngineCounters {
     var disconnects: [DisconnectReason: Int] = [:]
@@ -9,6 +11,8 @@ struct EngineCounters {
     var dispatcherPasses = 0
     var dispatcherSleeps = 0
     var sendsToUnavailablePeers = 0
+    /// `accept` calls that failed for lack of a resource, by kind.
+    var acceptFailures: [AcceptFailure: Int] = [:]
     /// Traffic of the peers that left the table (added when each is finalized).
     var departedTraffic = TrafficTotals()
 }

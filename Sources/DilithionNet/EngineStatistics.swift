@@ -1,4 +1,5 @@
 import DilithionReactor
+import DilithionSystem
 
 /// Engine-wide counters: disconnects by reason, dispatcher activity and the reactor's event counts.
 public struct EngineStatistics: Sendable {
@@ -26,6 +27,8 @@ public struct EngineStatistics: Sendable {
     public var dispatcherIsAsleep: Bool
     /// Sends refused because the peer was gone or not connected.
     public var sendsToUnavailablePeers: Int
+    /// `accept` calls that failed for lack of a resource (the listener paused each time), by kind.
+    public var acceptFailures: [AcceptFailure: Int]
     /// The reactor's counters.
     public var reactor: ReactorStatistics
 

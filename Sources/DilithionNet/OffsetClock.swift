@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// `CLOCK_MONOTONIC` plus an offset that can only grow: it runs with real time, and a test or a
 /// regtest operator can jump it forward (`setmocktime`) to make timeouts come due without waiting.

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// Everything the engine knows about one peer that more than one thread touches. Every stored

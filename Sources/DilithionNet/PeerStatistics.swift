@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// A consistent snapshot of one peer's state and counters (taken under the engine lock).
 public struct PeerStatistics: Sendable {

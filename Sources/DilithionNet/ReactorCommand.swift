@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// Work other threads hand to the reactor thread (through the engine lock and one wakeup).
 enum ReactorCommand {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DilithionSystem
 
 /// `CLOCK_MONOTONIC`: never jumps with wall-clock changes.
 public final class SystemClock: EngineClock {
@@ -11,9 +7,7 @@ public final class SystemClock: EngineClock {
 
     /// The current monotonic time.
     public var now: EngineInstant {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return EngineInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
+        EngineInstant(nanoseconds: MonotonicClock.nanoseconds())
     }
 
     /// Always true.

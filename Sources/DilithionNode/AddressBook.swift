@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import Foundation
 
 /// Banned addresses (by IP), with expiry, persisted to `banlist.json` in the data directory.

@@ -1,5 +1,5 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// Which outbound connections the node wants and when to try each again.

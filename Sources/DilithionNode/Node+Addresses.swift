@@ -1,5 +1,5 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 

@@ -1,6 +1,6 @@
 import DilithionChain
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 
@@ -219,7 +219,9 @@ extension Node {
             messagesReceivedTotalByCommand: traffic.received.mapValues(\.messages),
             messagesSentTotalByCommand: traffic.sent.mapValues(\.messages), handshakeSeconds: durations,
             disconnectsByReason: Dictionary(uniqueKeysWithValues: engine.disconnects.map { ($0.key.rawValue, $0.value) }),
-            misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored, bans: bans.list(now: wallClock.now).count,
+            misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored,
+            acceptFailuresByReason: Dictionary(uniqueKeysWithValues: engine.acceptFailures.map { ($0.key.reasonCode, $0.value) }),
+            bans: bans.list(now: wallClock.now).count,
             inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },
             dispatcherQueueDepth: peers.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
             headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: blocksPerSecond,

@@ -1,6 +1,6 @@
 import DilithionChain
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 

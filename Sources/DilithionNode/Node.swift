@@ -1,7 +1,7 @@
 import DilithionChain
 import DilithionNet
 import DilithionRandomX
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 import Logging

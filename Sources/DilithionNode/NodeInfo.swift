@@ -144,6 +144,9 @@ public struct NodeMetricsSnapshot: Sendable {
     public var frameErrorsByKind: [String: Int]
     /// Messages ignored by policy, by reason (`unknown-command`, `pre-handshake`, `addr-rate-limited`, …).
     public var ignoredByReason: [String: Int]
+    /// Failed `accept`s (the listener paused each time), by the engine's `AcceptFailure.reasonCode`
+    /// (`process-fd-limit` for EMFILE, `system-fd-limit` for ENFILE, ...).
+    public var acceptFailuresByReason: [String: Int]
     public var bans: Int
     public var inboxBytes: Int
     public var outboxBytes: Int

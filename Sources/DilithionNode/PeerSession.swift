@@ -1,5 +1,5 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// What the peer-protocol layer knows about one connection (its sync state lives in the

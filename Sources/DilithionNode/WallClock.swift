@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 #if canImport(Glibc)
 import Glibc

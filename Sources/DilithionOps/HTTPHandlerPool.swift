@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// The threads that run an ``HTTPServer``'s request handler: the I/O thread submits a request, a
 /// free thread runs the handler, and the result is passed to `complete` (which queues it for the

@@ -1,3 +1,4 @@
+import DilithionSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ extension HTTPServer {
             takeCompletions(stopping: stopping)
             if stopping && connections.isEmpty { return }
 
-            let now = Self.monotonicSeconds()
+            let now = MonotonicClock.now()
             let acceptsOpen = listening && now >= acceptPausedUntil
             var pollFDs: [pollfd] = []
             if acceptsOpen { pollFDs += listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
@@ -64,7 +65,7 @@ extension HTTPServer {
             }
             // After the reads: bytes that arrived in time are parsed before their deadline is judged,
             // however late this thread got to run.
-            expireDeadlines(now: Self.monotonicSeconds())
+            expireDeadlines(now: MonotonicClock.now())
         }
     }
 
@@ -80,7 +81,7 @@ extension HTTPServer {
                     // EMFILE/ENFILE (out of descriptors), ENOBUFS/ENOMEM: the connection waits in the
                     // backlog; rest the listeners briefly so the loop does not spin on them.
                     count("accept-error")
-                    let now = Self.monotonicSeconds()
+                    let now = MonotonicClock.now()
                     acceptPausedUntil = now + Self.acceptPauseSeconds
                     if now - lastAcceptErrorLog >= 10 {
                         lastAcceptErrorLog = now
@@ -113,7 +114,7 @@ extension HTTPServer {
         }
         nextConnectionID += 1
         let connection = HTTPConnection(id: nextConnectionID, fd: fd, address: address,
-                                        parser: HTTPRequestParser(configuration: configuration), now: Self.monotonicSeconds())
+                                        parser: HTTPRequestParser(configuration: configuration), now: MonotonicClock.now())
         connections[connection.id] = connection
         connectionsPerAddress[address, default: 0] += 1
         lock.withLock { counters.openConnections = connections.count }
@@ -179,7 +180,7 @@ extension HTTPServer {
             respondAndClose(connection, status: error.status, reason: error.message)
             return
         }
-        let now = Self.monotonicSeconds()
+        let now = MonotonicClock.now()
         if requestLimiter?.admit(connection.address, now: now) == false {
             count("rate-limited")
             respondAndClose(connection, status: 429, reason: "too many requests from \(connection.address); try again in a minute")
@@ -215,7 +216,7 @@ extension HTTPServer {
 
     private func startResponse(_ connection: HTTPConnection, bytes: [UInt8], closeAfter: Bool) {
         connection.phase = .responding(bytes: bytes, offset: 0, closeAfter: closeAfter)
-        connection.phaseStart = Self.monotonicSeconds()
+        connection.phaseStart = MonotonicClock.now()
         writePending(connection)
     }
 
@@ -245,11 +246,11 @@ extension HTTPServer {
             }
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .lingering(dropped: 0)
-            connection.phaseStart = Self.monotonicSeconds()
+            connection.phaseStart = MonotonicClock.now()
             return
         }
         connection.phase = .awaitingRequest
-        connection.phaseStart = Self.monotonicSeconds()
+        connection.phaseStart = MonotonicClock.now()
         dispatchNext(connection)
     }
 

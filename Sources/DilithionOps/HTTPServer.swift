@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DilithionReactor
+import DilithionSystem
 import Logging
 
 /// A small HTTP/1.1 server on POSIX sockets, for JSON-RPC, `/metrics` and the public attestation

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DilithionReactor
+import DilithionSystem
 
 /// Where log lines go: standard error or an append-only file (`debug.log`), one `write(2)` per
 /// line under a lock so lines from different threads never interleave. `O_APPEND` keeps it correct

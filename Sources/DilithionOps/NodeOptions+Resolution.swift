@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DilithionNode
 import DilithionWire
 
 /// Merging and validating the command line and the configuration file.

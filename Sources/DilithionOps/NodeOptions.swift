@@ -1,4 +1,3 @@
-import DilithionNode
 import DilithionWire
 
 /// Every operator setting of `dilithion-node`, validated: the command line merged over the

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import Logging
 
 /// The admin JSON-RPC over HTTP POST: authentication (cookie or configured user), warm-up, then a

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DilithionReactor
+import DilithionSystem
 
 /// A one-way latch: set once (by a signal, the `stop` RPC, or a failure), waited on by the main
 /// thread. The first reason wins; later requests are ignored.
@@ -34,14 +34,11 @@ public final class ShutdownLatch: @unchecked Sendable {
 
     /// Blocks until the latch is set or `seconds` pass; returns the reason, nil on timeout.
     public func wait(seconds: Double) -> String? {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        let deadline = UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec) + UInt64(max(0, seconds) * 1e9)
+        let deadline = MonotonicClock.nanoseconds(afterSeconds: seconds)
         mutex.lock()
         defer { mutex.unlock() }
         while reason == nil {
-            clock_gettime(CLOCK_MONOTONIC, &spec)
-            if UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec) >= deadline { return nil }
+            if MonotonicClock.nanoseconds() >= deadline { return nil }
             condition.wait(mutex, untilMonotonicNanoseconds: deadline)
         }
         return reason

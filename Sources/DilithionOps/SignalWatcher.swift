@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DilithionReactor
+import DilithionSystem
 
 /// Write end of the self-pipe, read by the async-signal handler. Set once, before any handler is
 /// installed, and never changed; the handler only reads it.

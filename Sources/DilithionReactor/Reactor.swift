@@ -1,4 +1,5 @@
 import CLibevent
+import DilithionSystem
 import DilithionWire
 #if canImport(Glibc)
 import Glibc
@@ -75,7 +76,7 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
     @discardableResult
     public func start(delegate: ReactorDelegate) throws(ReactorError) -> [SocketAddress] {
         let delegateBox = UncheckedSendableBox(delegate)
-        let newThread = NativeThread { [self] in
+        let newThread = NativeThread(name: "dln-reactor") { [self] in
             run(delegate: delegateBox.value)
         }
         let result: Result<[SocketAddress], ReactorError> = startLock.withLock {

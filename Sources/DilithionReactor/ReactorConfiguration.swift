@@ -1,3 +1,4 @@
+import DilithionSystem
 import DilithionWire
 
 /// Settings of the reactor: where it listens and how it frames bytes.

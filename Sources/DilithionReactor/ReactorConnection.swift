@@ -1,4 +1,5 @@
 import CLibevent
+import DilithionSystem
 import DilithionWire
 #if canImport(Glibc)
 import Glibc

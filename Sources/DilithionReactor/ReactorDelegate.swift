@@ -1,3 +1,4 @@
+import DilithionSystem
 import DilithionWire
 
 /// What the reactor reports to the layer above (the connection manager). Every method is called on
@@ -12,6 +13,11 @@ public protocol ReactorDelegate: AnyObject {
     /// A connection was accepted from `remote`. Return the id to give it, or nil to refuse it (the
     /// socket is closed at once).
     func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64?
+
+    /// `accept` failed for lack of a resource (`failure`); the listener pauses for the back-off and
+    /// retries. Called once per failed attempt, so a storm calls it many times: count, and log
+    /// sparingly.
+    func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure)
 
     /// The connection admitted by the previous call is open and reading.
     func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection)

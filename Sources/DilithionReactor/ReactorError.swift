@@ -1,3 +1,5 @@
+import DilithionSystem
+
 /// Why the reactor could not start or could not set up a socket.
 public enum ReactorError: Error, Sendable, Equatable {
     /// `event_base_new` failed.

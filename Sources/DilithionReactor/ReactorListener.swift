@@ -1,4 +1,5 @@
 import CLibevent
+import DilithionSystem
 
 /// One listening socket and its accept event, plus the back-off timer used when descriptors run out
 /// (reactor thread only).
@@ -58,12 +59,13 @@ final class ReactorListener: ReactorEventHandler {
                 if fd < 0 { return }  // the delegate stopped listening meanwhile
             case .wouldBlock:
                 return
-            case .outOfResources:
+            case .outOfResources(let failure):
                 // Level-triggered readiness stays set while the connection waits in the backlog, so
                 // the listener must go quiet until the timer, or the loop spins at 100 % CPU.
                 ReactorCounters.bump(counters.acceptBackoffs)
                 acceptEvent.remove()
                 backoffTimer.add(timeoutMicroseconds: reactor.configuration.acceptBackoffMicroseconds)
+                reactor.delegate?.reactor(reactor, acceptFailed: failure)
                 return
             case .skipped:
                 continue

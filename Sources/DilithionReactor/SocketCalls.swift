@@ -1,3 +1,5 @@
+import DilithionSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +30,7 @@ enum SocketCalls {
         case accepted(Int32, SocketAddress?)
         case wouldBlock
         /// `EMFILE`/`ENFILE`/`ENOBUFS`/`ENOMEM`: the listener must back off or it will spin.
-        case outOfResources(Int32)
+        case outOfResources(AcceptFailure)
         /// The connection died in the backlog (`ECONNABORTED`, ...): try the next one.
         case skipped(Int32)
     }
@@ -98,8 +100,8 @@ enum SocketCalls {
             switch error {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .outOfResources(error)
             default:
+                if let failure = AcceptFailure(errno: error) { return .outOfResources(failure) }
                 checkNotBug(error, "accept4")
                 return .skipped(error)
             }

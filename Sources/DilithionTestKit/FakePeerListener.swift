@@ -1,3 +1,4 @@
+import DilithionSystem
 import DilithionWire
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 /// Every size and count limit of the wire protocol, in one place, each with the reason for its value.
 ///
-/// Values come from `../shared/PROTOCOL.md` §1, §3.1 and §7 (the C++ node's limits) unless the line
+/// Values come from the protocol reference (PROTOCOL.md) §1, §3.1 and §7 (the C++ node's limits) unless the line
 /// says we are deliberately stricter.
 public enum Limits {
     /// Largest payload a frame header may claim (C++ `MAX_MESSAGE_SIZE`, 32 MiB). Checked on the

@@ -3,6 +3,7 @@
 // - DILITHION_FUZZ=1 with `--sanitize=fuzzer --sanitize=address`: a libFuzzer binary
 //   (`scripts/fuzz --target HTTPFuzz`); libFuzzer supplies `main` and calls LLVMFuzzerTestOneInput.
 // - otherwise: a replay tool that runs the same oracle over files (a corpus or a crash input).
+import DilithionTestKit
 import DilithionWire
 
 #if DILITHION_LIBFUZZER

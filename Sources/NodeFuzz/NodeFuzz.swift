@@ -9,6 +9,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 #else
+import DilithionTestKit
 import DilithionWire
 
 @main

@@ -1,5 +1,6 @@
 import DilithionNet
 import DilithionNode
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import Logging
@@ -20,7 +21,7 @@ import Glibc
 /// - `0xA0..0xBF`: the manual clock moves `(next byte) * 2` seconds (handshake, ping and stall
 ///   deadlines fire during the script);
 /// - `0xC0..0xDF`: raw bytes: a 2-byte little-endian length and that many bytes, sent as they are
-///   (whole frames from ../shared/vectors seed the corpus this way, with the regtest magic);
+///   (whole frames from Tests/Fixtures/vectors seed the corpus this way, with the regtest magic);
 /// - `0xE0..0xEF`: the connection is closed and a new one opened (state of a previous peer
 ///   must be freed);
 /// - `0xF0..0xFF`: a valid `version`, then `verack` (a fresh handshake on this connection).

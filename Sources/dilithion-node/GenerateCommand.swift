@@ -1,5 +1,6 @@
 import ArgumentParser
 import DilithionChain
+import DilithionNodeOps
 import DilithionOps
 import DilithionWire
 
@@ -20,6 +21,8 @@ struct GenerateCommand: ParsableCommand {
             """
     )
 
+    @Option(help: "Network: regtest, the only one whose chain is generated (accepted so that the flags of `run` work here too).")
+    var network: String = "regtest"
     @Option(help: "Data directory (default ~/.dilithion-swift/regtest).")
     var datadir: String?
     @Option(help: "Number of blocks to append.")
@@ -38,6 +41,9 @@ struct GenerateCommand: ParsableCommand {
         func usage(_ message: String) throws -> Never {
             printError("dilithion-node generate: \(message)")
             throw ExitCode(ConfigurationError.exitCode)
+        }
+        guard network == "regtest" else {
+            try usage("--network: \"\(network)\" has no generated chain (only regtest)")
         }
         guard (1...1_000_000).contains(blocks) else { try usage("--blocks: \"\(blocks)\" is not 1-1000000") }
         guard (1...Limits.maxBlockBlob).contains(blocksize) else {

@@ -1,7 +1,8 @@
 import DilithionAttestation
 import DilithionNode
+import DilithionNodeOps
 import DilithionOps
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DilithionNodeOps
 import DilithionOps
 
 #if canImport(Glibc)

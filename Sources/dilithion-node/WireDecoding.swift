@@ -1,3 +1,4 @@
+import DilithionNodeOps
 import DilithionOps
 import DilithionRandomX
 import DilithionWire

@@ -1,5 +1,6 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 import XCTest
 
@@ -7,6 +8,11 @@ import XCTest
 final class BackpressureTests: XCTestCase {
     /// With the dispatcher held, a flooding peer fills its inbox to the receive cap; reading pauses
     /// (TCP pushes back), then resumes as the inbox drains, and every frame is delivered.
+    ///
+    /// The dispatcher is held by a `hold` message *before* the flood starts, so it takes no flood
+    /// frame until the gate opens: the inbox seen once reading paused is exactly what the reactor
+    /// read. (Holding it inside the first flood frame raced: when the dispatcher took that frame
+    /// only after the pause, the inbox was one frame smaller, 31 frames = 254,696 bytes, under the cap.)
     func testReadingPausesAtTheReceiveCapAndResumesAsTheInboxDrains() throws {
         let cap = 256 * 1024
         let frameCount = 400
@@ -15,16 +21,16 @@ final class BackpressureTests: XCTestCase {
         let gate = Gate()
         let delivered = Counter()
         let handlers = recorder.handlers { handlers in
-            handlers.register("flood") { _, _ in
-                gate.pass()
-                delivered.increment()
-            }
+            handlers.register("hold") { _, _ in gate.pass() }
+            handlers.register("flood") { _, _ in delivered.increment() }
         }
         let harness = try EngineHarness(handlers: handlers) { $0.receiveCapBytes = cap }
         defer { harness.engine.stop() }
         let client = try harness.client()
         XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
         let peer = recorder.connects[0].0
+        client.send(command: "hold")
+        XCTAssertTrue(gate.waitForWaiter())
         let frame = FrameEncoder.encode(magic: Network.regtest.magic, command: "flood", payload: [UInt8](repeating: 9, count: payloadSize))
         let sender = NativeThread {
             for _ in 0..<frameCount { client.sendRaw(frame) }
@@ -108,34 +114,43 @@ final class BackpressureTests: XCTestCase {
         XCTAssertEqual(harness.engine.statistics.disconnectCount(.sendBufferFull), 0)
     }
 
+    /// A peer that asks for more than the send cap plus everything the kernel can buffer and never
+    /// reads stays over the cap from the moment the reply was queued (clock time 0): it is kept
+    /// until the send-cap timeout and disconnected `send-buffer-full` once it passed.
     func testAPeerThatStaysOverTheSendCapIsDisconnectedAfterTheDeadline() throws {
         let recorder = Recorder()
+        let sendCap = 256 * 1024
         let reply = [UInt8](repeating: 1, count: 256 * 1024)
+        let replies = unreadableBurstBytes(overCap: sendCap) / reply.count + 1
         let handlers = recorder.handlers { handlers in
-            handlers.register("get") { context, _ in context.send(command: "data", payload: reply) }
+            handlers.register("get") { context, _ in
+                for _ in 0..<replies { context.send(command: "data", payload: reply) }
+            }
         }
         let harness = try EngineHarness(handlers: handlers) {
-            $0.sendCapBytes = 256 * 1024
+            $0.sendCapBytes = sendCap
             $0.sendCapTimeout = .seconds(20)
         }
         defer { harness.engine.stop() }
         let slow = try harness.client(receiveBufferBytes: 4096)
         XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
         let peer = recorder.connects[0].0
-        // 100 replies of 256 KiB are far more than the kernel's socket buffers can absorb.
-        for _ in 0..<100 { slow.send(command: "get") }
-        // Wait until the kernel buffers are full: the outbox is over the cap and no longer moving.
-        var lastSent = -1
-        XCTAssertTrue(eventually {
-            guard let stats = harness.engine.statistics(for: peer), stats.isSendPaused else { return false }
-            defer { lastSent = stats.bytesSent }
-            usleep(50_000)
-            return stats.bytesSent == lastSent
-        })
-        harness.clock.advance(by: .seconds(19))
+        slow.send(command: "get")
+        XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.isSendPaused == true })
+        // A second peer's message, sent after each advance, is handled only after every deadline
+        // that was due: the checks below see the dispatcher's decision, not a race with it.
+        let probe = try harness.client()
+        func advance(by duration: Duration, probes: Int) {
+            harness.clock.advance(by: duration)
+            probe.send(command: "probe")
+            XCTAssertTrue(recorder.wait { $0.messages.filter { $0.frame.command == "probe" }.count == probes })
+        }
+        advance(by: .seconds(19), probes: 1)
         XCTAssertTrue(recorder.disconnects.isEmpty)
-        harness.clock.advance(by: .seconds(2))
+        XCTAssertEqual(harness.engine.statistics(for: peer)?.sendPauses, 1, "the outbox never went back under the cap")
+        advance(by: .seconds(2), probes: 2)
         XCTAssertTrue(recorder.wait { $0.disconnects.count == 1 })
+        XCTAssertEqual(recorder.disconnects.first?.0, peer)
         XCTAssertEqual(recorder.disconnects.first?.1, .sendBufferFull)
         XCTAssertEqual(harness.engine.statistics.disconnectCount(.sendBufferFull), 1)
     }
@@ -160,7 +175,7 @@ final class BackpressureTests: XCTestCase {
         let honest = try harness.client()
         XCTAssertTrue(recorder.wait { $0.connects.count == 2 })
         flooder.send(command: "hold")
-        XCTAssertTrue(eventually { gate.hasWaiter })
+        XCTAssertTrue(gate.waitForWaiter())
         let floodCount = 5_000
         var burst: [UInt8] = []
         for _ in 0..<floodCount {

@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// A counter shared with handlers.
 final class Counter: @unchecked Sendable {

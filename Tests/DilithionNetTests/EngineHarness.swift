@@ -1,5 +1,6 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 import Logging
 

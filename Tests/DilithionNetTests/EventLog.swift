@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 
 /// An ordered log of handler calls.
 final class EventLog: @unchecked Sendable {

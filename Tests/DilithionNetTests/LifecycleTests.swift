@@ -1,5 +1,6 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 import XCTest
 
@@ -102,7 +103,7 @@ final class LifecycleTests: XCTestCase {
     func testConnectThatNeverCompletesTimesOutOnTheInjectedClock() throws {
         let blackHole = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(blackHole) }
-        let bound = SocketAddress.ipv4Loopback().withSockAddrForTests { bind(blackHole, $0, $1) }
+        let bound = SocketAddress.ipv4Loopback().withSockAddr { bind(blackHole, $0, $1) }
         XCTAssertEqual(bound, 0)
         XCTAssertEqual(listen(blackHole, 0), 0)
         let port = try XCTUnwrap(localPort(blackHole))
@@ -319,7 +320,7 @@ final class LifecycleTests: XCTestCase {
         let engine = harness.engine
         let clients = try (0..<3).map { _ in try harness.client() }
         clients[0].send(command: "block")
-        XCTAssertTrue(eventually { gate.hasWaiter })
+        XCTAssertTrue(gate.waitForWaiter())
         for client in clients {
             for sequence in 0..<10 { client.send(command: "queued", payload: sequencePayload(sequence)) }
         }

@@ -1,5 +1,6 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 import XCTest
 
@@ -12,6 +13,7 @@ final class LoadTests: XCTestCase {
         let harness = try EngineHarness(handlers: recorder.handlers())
         defer { harness.engine.stop() }
         let baseline = openDescriptorCount()
+        let baselineTargets = openDescriptorTargets()
         let cycles = 1_000
         let batch = 50
         var cycle = 0
@@ -38,7 +40,7 @@ final class LoadTests: XCTestCase {
         }
         XCTAssertEqual(harness.engine.peerIDs.count, 0)
         XCTAssertEqual(harness.engine.statistics.reactor.openConnections, 0)
-        XCTAssertEqual(openDescriptorCount(), baseline)
+        XCTAssertEqual(openDescriptorCount(), baseline, "before: \(baselineTargets), now: \(openDescriptorTargets())")
         let disconnects = harness.engine.statistics.disconnects
         XCTAssertEqual(disconnects.values.reduce(0, +), cycles)
         XCTAssertEqual(Set(disconnects.keys), [.peerClosed, .localRequest])
@@ -81,62 +83,101 @@ final class LoadTests: XCTestCase {
         let recorder = Recorder()
         let harness = try EngineHarness(handlers: recorder.handlers()) { $0.acceptBackoff = .milliseconds(20) }
         defer { harness.engine.stop() }
-        let originalLimit = ProcessLimits.fileDescriptorSoftLimit
-        defer { ProcessLimits.setFileDescriptorSoftLimit(originalLimit) }
-        // The client sockets exist before the limit drops to exactly what is open; connecting them
-        // needs no new descriptor, but the engine's accept does, and gets EMFILE.
-        let sockets = (0..<5).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { sockets.forEach { close($0) } }
-        XCTAssertTrue(sockets.allSatisfy { $0 >= 0 })
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(openDescriptorCount() + 8))
-        // Fill every free descriptor number below the limit (there can be holes in the table).
-        var fillers: [Int32] = []
-        while true {
-            let fd = open("/dev/null", O_RDONLY)
-            if fd < 0 { break }
-            fillers.append(fd)
-        }
-        defer { fillers.forEach { close($0) } }
-        for fd in sockets {
-            XCTAssertEqual(harness.address.withSockAddrForTests { connect(fd, $0, $1) }, 0)
-        }
+        let exhaustion = DescriptorExhaustion(connecting: 5, to: harness.address)
         XCTAssertTrue(eventually { harness.engine.statistics.reactor.acceptBackoffs >= 3 })
         let exhausted = harness.engine.statistics.reactor
         // Each EMFILE turned into one back-off; the listener is not called in between (no spin).
         XCTAssertLessThanOrEqual(exhausted.acceptCallbacks, exhausted.acceptBackoffs + 1)
         XCTAssertEqual(exhausted.accepted, 0)
-        XCTAssertTrue(ProcessLimits.setFileDescriptorSoftLimit(originalLimit))
-        fillers.forEach { close($0) }
-        fillers.removeAll()
-        XCTAssertTrue(recorder.wait { $0.connects.count == sockets.count })
+        exhaustion.release()
+        XCTAssertTrue(recorder.wait { $0.connects.count == exhaustion.sockets.count })
         // As in the 1,100-connection test: the connect event is posted at admission, a moment
         // before the reactor counts the connection as accepted.
-        XCTAssertTrue(eventually { harness.engine.statistics.reactor.accepted == sockets.count })
-        XCTAssertEqual(harness.engine.statistics.reactor.accepted, sockets.count)
+        XCTAssertTrue(eventually { harness.engine.statistics.reactor.accepted == exhaustion.sockets.count })
+        XCTAssertEqual(harness.engine.statistics.reactor.accepted, exhaustion.sockets.count)
     }
 
-    /// An idle engine with 100 connected peers does nothing: over a quiet period the reactor runs no
-    /// callback and the dispatcher does no pass (counts, not CPU time, so the test is not flaky).
-    func testIdleEngineWith100PeersRunsNoCallbacks() throws {
+    /// A connection storm at the descriptor limit leaves a trace for the operator: every failed
+    /// `accept` is counted by kind, and the log gets the first failure at once and then at most one
+    /// line per interval of engine time, each line saying how many failures it stands for. The
+    /// interval runs on the manual clock, so "no second line yet" and "a line after the interval"
+    /// are decided by the test, not by how fast the back-off timer fires.
+    func testAcceptFailuresAreCountedAndLoggedAtMostOncePerInterval() throws {
+        let recorder = Recorder()
+        let capture = LogCapture()
+        let harness = try EngineHarness(handlers: recorder.handlers(), logger: capture.logger) {
+            $0.acceptBackoff = .milliseconds(20)
+            $0.acceptFailureLogInterval = .seconds(10)
+        }
+        defer { harness.engine.stop() }
+        func failureLines() -> [LogCapture.Line] { capture.lines.filter { $0.message.hasPrefix("accept failed") } }
+        func failures() -> Int { harness.engine.statistics.acceptFailures[.processDescriptorLimit] ?? 0 }
+        let exhaustion = DescriptorExhaustion(connecting: 5, to: harness.address)
+        XCTAssertTrue(eventually { failures() >= 3 })
+        // The first failure was logged before the second one happened (both on the reactor thread).
+        XCTAssertEqual(failureLines().count, 1, "one line for the first failures: \(failureLines().map(\.metadata))")
+        let first = try XCTUnwrap(failureLines().first)
+        XCTAssertEqual(first.metadata["reason"], "process-fd-limit")
+        XCTAssertEqual(first.metadata["errno"], "EMFILE")
+        XCTAssertEqual(first.metadata["failures"], "1")
+        XCTAssertEqual(first.metadata["retry_ms"], "20")
+        harness.clock.advance(by: .seconds(10))
+        XCTAssertTrue(eventually { failureLines().count == 2 }, "the next failure after the interval is logged")
+        // Recover, so that no failure follows the counts read below.
+        exhaustion.release()
+        XCTAssertTrue(recorder.wait { $0.connects.count == exhaustion.sockets.count })
+        let lines = failureLines()
+        XCTAssertEqual(lines.count, 2, "nothing more within the interval")
+        let reported = lines.compactMap { $0.metadata["failures"].flatMap(Int.init) }
+        XCTAssertEqual(reported.count, 2)
+        XCTAssertGreaterThanOrEqual(reported.last ?? 0, 2, "the second line counts the failures held back")
+        XCTAssertLessThanOrEqual(reported.reduce(0, +), failures(), "lines never report more than happened")
+        XCTAssertEqual(harness.engine.statistics.acceptFailures.keys.sorted { $0.reasonCode < $1.reasonCode }, [.processDescriptorLimit])
+        XCTAssertEqual(failures(), harness.engine.statistics.reactor.acceptBackoffs, "one count per back-off")
+    }
+
+    /// An idle engine with 100 connected peers does nothing, and will do nothing until a peer or
+    /// another thread wakes it: its reactor thread sleeps in `epoll_wait` (or `poll`) and its
+    /// dispatcher in a futex wait, both with no timeout (read from /proc, see ``ThreadWait``), and no
+    /// counter moved while that was observed. No quiet period is watched: a thread with a timer or a
+    /// spinning loop never shows such a wait, whatever the scheduling.
+    func testIdleEngineWith100PeersSleepsWithoutATimeout() throws {
+        #if os(Linux)
         let recorder = Recorder()
         let handlers = recorder.handlers { handlers in
             handlers.register("ping") { context, _ in context.send(command: "pong", payload: []) }
         }
+        let reactorsBefore = ThreadWait.threads(named: "dln-reactor")
+        let dispatchersBefore = ThreadWait.threads(named: "dln-dispatcher")
         let harness = try EngineHarness(handlers: handlers)
         defer { harness.engine.stop() }
+        // A thread names itself when it starts running, so its name can show a moment after start().
+        var reactors: Set<Int> = []
+        var dispatchers: Set<Int> = []
+        XCTAssertTrue(eventually {
+            reactors = ThreadWait.threads(named: "dln-reactor").subtracting(reactorsBefore)
+            dispatchers = ThreadWait.threads(named: "dln-dispatcher").subtracting(dispatchersBefore)
+            return reactors.count == 1 && dispatchers.count == 1
+        }, "this engine's reactor and dispatcher threads: \(reactors), \(dispatchers)")
+        let engineThreads = reactors.union(dispatchers)
         let clients = try (0..<100).map { _ in try harness.client() }
         XCTAssertTrue(recorder.wait { $0.connects.count == 100 })
         for client in clients { client.send(command: "ping") }
         for client in clients { XCTAssertEqual(client.readFrame()?.command, "pong") }
-        XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
-        let before = harness.engine.statistics
-        usleep(500_000)  // the quiet period being observed, not a synchronization
-        let after = harness.engine.statistics
-        XCTAssertEqual(after.reactor.callbacks, before.reactor.callbacks)
-        XCTAssertEqual(after.reactor.wakeups, before.reactor.wakeups)
+        var quiet: (before: EngineStatistics, after: EngineStatistics)?
+        XCTAssertTrue(eventually {
+            let before = harness.engine.statistics
+            guard engineThreads.allSatisfy({ ThreadWait.current(ofThread: $0)?.waitsWithoutTimeout == true }) else { return false }
+            quiet = (before, harness.engine.statistics)
+            return quiet!.before.reactor == quiet!.after.reactor && quiet!.before.dispatcherPasses == quiet!.after.dispatcherPasses
+        }, "the engine's threads never slept without a timeout")
+        let (before, after) = try XCTUnwrap(quiet)
+        XCTAssertEqual(after.reactor, before.reactor)
         XCTAssertEqual(after.dispatcherPasses, before.dispatcherPasses)
         XCTAssertEqual(after.dispatcherSleeps, before.dispatcherSleeps)
         XCTAssertTrue(after.dispatcherIsAsleep)
+        XCTAssertEqual(after.reactor.timerCallbacks, 0)
+        #endif
     }
 
     /// Disconnects racing the dispatcher: handlers send to and disconnect peers while those peers
@@ -152,6 +193,7 @@ final class LoadTests: XCTestCase {
         let harness = try EngineHarness(handlers: handlers)
         defer { harness.engine.stop() }
         let baseline = openDescriptorCount()
+        let baselineTargets = openDescriptorTargets()
         let rounds = 200
         for round in 0..<rounds {
             let client = try harness.client()
@@ -160,7 +202,7 @@ final class LoadTests: XCTestCase {
         }
         XCTAssertTrue(recorder.wait { $0.disconnects.count == rounds })
         XCTAssertEqual(harness.engine.peerIDs.count, 0)
-        XCTAssertEqual(openDescriptorCount(), baseline)
+        XCTAssertEqual(openDescriptorCount(), baseline, "before: \(baselineTargets), now: \(openDescriptorTargets())")
         let disconnects = harness.engine.statistics.disconnects
         XCTAssertEqual(disconnects.values.reduce(0, +), rounds)
     }

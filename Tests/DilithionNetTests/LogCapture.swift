@@ -1,4 +1,4 @@
-import DilithionReactor
+import DilithionSystem
 import Logging
 
 /// A log handler that keeps every line with its metadata, to assert on the stable disconnect line.

@@ -1,5 +1,5 @@
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// Records what the handlers saw, and lets the test wait for a condition on it (condition variable,
@@ -47,10 +47,10 @@ final class Recorder: @unchecked Sendable {
 
     /// Waits (at most `timeout` seconds) until `predicate` holds; returns whether it did.
     func wait(timeout: Double = 30, _ predicate: (Recorder.State) -> Bool) -> Bool {
-        let deadline = UInt64((monotonicSeconds() + timeout) * 1e9)
+        let deadline = MonotonicClock.nanoseconds(afterSeconds: timeout)
         return lock.withLock {
             while !predicate(State(messages: _messages, connects: _connects, disconnects: _disconnects)) {
-                if UInt64(monotonicSeconds() * 1e9) >= deadline { return false }
+                if MonotonicClock.nanoseconds() >= deadline { return false }
                 changed.wait(lock, untilMonotonicNanoseconds: deadline)
             }
             return true

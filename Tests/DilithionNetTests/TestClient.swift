@@ -1,4 +1,5 @@
 @testable import DilithionReactor
+import DilithionSystem
 import DilithionWire
 #if canImport(Glibc)
 import Glibc
@@ -60,7 +61,7 @@ final class TestClient: @unchecked Sendable {
 
     /// The next frame, or nil if none arrives within `timeout` seconds or the socket closed.
     func readFrame(timeout: Double = 30) -> Frame? {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = MonotonicClock.now() + timeout
         while true {
             if let frame = try? decoder.nextFrame() { return frame }
             guard waitReadable(until: deadline) else { return nil }
@@ -73,7 +74,7 @@ final class TestClient: @unchecked Sendable {
 
     /// Reads until end-of-file; true if EOF (or reset) came within `timeout` seconds.
     func waitForClose(timeout: Double = 30) -> Bool {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = MonotonicClock.now() + timeout
         var buffer = [UInt8](repeating: 0, count: 65536)
         while waitReadable(until: deadline) {
             let count = recv(fd, &buffer, buffer.count, 0)
@@ -85,7 +86,7 @@ final class TestClient: @unchecked Sendable {
 
     private func waitReadable(until deadline: Double) -> Bool {
         while true {
-            let remaining = deadline - monotonicSeconds()
+            let remaining = deadline - MonotonicClock.now()
             if remaining <= 0 { return false }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 1000)) + 1)
@@ -100,21 +101,24 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+/// A reply burst (in bytes) that keeps a non-reading peer's outbox over `cap` for good: more than
+/// the cap plus everything the kernel can hold for one loopback connection. The sender's buffer
+/// autotunes up to `tcp_wmem`'s maximum (counted twice: the kernel accounts buffer memory, not
+/// payload, and a `sendmsg` may overshoot); the receiver holds its small `SO_RCVBUF` (the 1 MiB
+/// margin covers it). Sized from this machine's sysctl, so the claim holds wherever the test runs.
+func unreadableBurstBytes(overCap cap: Int) -> Int {
+    cap + 2 * kernelSendBufferCeiling() + 1 << 20
 }
 
-/// Polls `condition` every millisecond for at most `timeout` seconds (test-side waiting only; the
-/// engine itself never polls). Returns whether it became true.
-func eventually(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicSeconds() + timeout
-    while monotonicSeconds() < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
+/// `net.ipv4.tcp_wmem`'s maximum: the most a TCP socket's send buffer autotunes to.
+func kernelSendBufferCeiling() -> Int {
+    guard let file = fopen("/proc/sys/net/ipv4/tcp_wmem", "r") else { preconditionFailure("no /proc/sys/net/ipv4/tcp_wmem") }
+    defer { fclose(file) }
+    var text = [UInt8](repeating: 0, count: 128)
+    let count = fread(&text, 1, text.count, file)
+    let fields = String(decoding: text[0..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+    guard fields.count == 3, let maximum = Int(fields[2]) else { preconditionFailure("unexpected tcp_wmem: \(fields)") }
+    return maximum
 }
 
 /// Open descriptors of this process (entries of /proc/self/fd, minus the one used to list it).
@@ -124,6 +128,23 @@ func openDescriptorCount() -> Int {
     while readdir(directory) != nil { count += 1 }
     closedir(directory)
     return count - 3  // ".", "..", and the directory's own descriptor
+}
+
+/// What each open descriptor of this process points at (`/proc/self/fd` links), for a failure message.
+func openDescriptorTargets() -> [String] {
+    guard let directory = opendir("/proc/self/fd") else { return [] }
+    defer { closedir(directory) }
+    var targets: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        guard Int(name) != nil else { continue }
+        var buffer = [CChar](repeating: 0, count: 512)
+        let count = readlink("/proc/self/fd/" + name, &buffer, buffer.count - 1)
+        targets.append(name + "->" + (count > 0 ? String(cString: buffer) : "?"))
+    }
+    return targets
 }
 
 /// A 4-byte big-endian sequence number payload.
@@ -139,10 +160,4 @@ func sequencePayload(_ value: Int, padTo size: Int = 4) -> [UInt8] {
 func sequenceNumber(_ payload: [UInt8]) -> Int {
     guard payload.count >= 4 else { return -1 }
     return Int(payload[0]) << 24 | Int(payload[1]) << 16 | Int(payload[2]) << 8 | Int(payload[3])
-}
-
-extension SocketAddress {
-    func withSockAddrForTests<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
-        withSockAddr(body)
-    }
 }

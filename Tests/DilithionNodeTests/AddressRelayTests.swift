@@ -1,7 +1,7 @@
 import DilithionChain
 import DilithionNet
 @testable import DilithionNode
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import XCTest
 

@@ -1,6 +1,7 @@
 import DilithionNet
 import DilithionNode
-import DilithionReactor
+import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 import Foundation
 import Logging
@@ -38,15 +39,11 @@ final class NodeHarness {
         directories.removeAll()
     }
 
-    /// Waits (bounded) for a condition; never asserts on how long it took.
+    /// Waits (bounded, on the monotonic clock) for a condition; never asserts on how long it took.
     @discardableResult
     static func wait(_ what: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line,
                      _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(5_000)
-        }
+        if eventually(timeout: timeout, condition) { return true }
         XCTFail("timed out waiting for \(what)", file: file, line: line)
         return false
     }

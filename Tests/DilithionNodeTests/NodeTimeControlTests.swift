@@ -29,7 +29,12 @@ final class NodeTimeControlTests: XCTestCase {
     func testSetMockTimeMovesThePingDeadlinesOfARealTimeNode() throws {
         let node = try harness.makeNode(clock: OffsetClock())
         let peer = try establishedPeer(on: node)
-        XCTAssertFalse(peer.receive(for: 0.3).frames.contains { $0.command == "ping" }, "no ping before 60 s of silence")
+        let barrier = try DispatcherBarrier(port: harness.port(of: node))
+        barrier.pass()
+        XCTAssertFalse(peer.receive(for: 0).frames.contains { $0.command == "ping" }, "no ping before 60 s of silence")
+        // The barrier leaves before the clock jumps: it would be a second silent peer.
+        barrier.close()
+        NodeHarness.wait("the barrier left") { node.peerInfo().count == 1 }
         try node.setMockTime(node.now + 61)
         let ping = peer.receive(for: 30) { $0.contains { $0.command == "ping" } }
         XCTAssertTrue(ping.frames.contains { $0.command == "ping" }, "a ping once the clock says 61 s of silence passed")

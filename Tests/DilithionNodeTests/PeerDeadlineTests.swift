@@ -23,7 +23,11 @@ final class PeerDeadlineTests: XCTestCase {
             relay: true, genesisHash: Network.regtest.parameters.genesisHash))
     }
 
-    /// A node on the manual clock with one raw peer that has completed the handshake.
+    /// Orders the checks after the node's dispatcher (see ``DispatcherBarrier``); set by the tests
+    /// that move the clock, once their raw peer is in place.
+    var barrier: DispatcherBarrier?
+
+    /// A node on the manual clock with one raw peer that has completed the handshake, and a barrier.
     func establishedPeer() throws -> (Node, FakePeer) {
         let node = try harness.makeNode(clock: clock)
         let raw = try FakePeer(port: harness.port(of: node))
@@ -31,29 +35,29 @@ final class PeerDeadlineTests: XCTestCase {
         _ = raw.receive(for: 5) { $0.count >= 2 }
         raw.send(.verack)
         NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        barrier = try DispatcherBarrier(port: harness.port(of: node))
         return (node, raw)
     }
 
-    /// Advances the manual clock in 1-second steps (the keepalive tick is 5 s).
+    /// Advances the manual clock in 1-second steps (the keepalive tick is 5 s), each followed by a
+    /// barrier pass, so every tick runs at its own time and no check races the dispatcher.
     func advance(seconds: Int) {
-        for _ in 0..<seconds { clock.advance(by: .seconds(1)) }
+        for _ in 0..<seconds {
+            clock.advance(by: .seconds(1))
+            barrier?.pass()
+        }
     }
 
-    /// Waits for a disconnect once its deadline has passed. The clock keeps creeping forward by
-    /// 100 ms per poll so that a tick the dispatcher handled late is followed by another one.
+    /// Waits for a disconnect the node has already decided (its deadline passed before a barrier).
     func waitForDisconnect(_ node: Node, _ reason: String, count: Int = 1, file: StaticString = #filePath, line: UInt = #line) {
-        NodeHarness.wait(reason, file: file, line: line) {
-            if disconnectCount(node, reason) >= count { return true }
-            clock.advance(by: .milliseconds(100))
-            return false
-        }
+        NodeHarness.wait(reason, file: file, line: line) { disconnectCount(node, reason) >= count }
     }
 
     /// Moves the clock 1 s at a time (up to `limit` s) until the peer receives a `ping`; returns it.
     func creepUntilPing(_ raw: FakePeer, limit: Int = 30) -> Frame? {
         for _ in 0..<limit {
-            clock.advance(by: .seconds(1))
-            if let ping = raw.receive(for: 0.2) { $0.contains { $0.command == "ping" } }.frames.last(where: { $0.command == "ping" }) {
+            advance(seconds: 1)
+            if let ping = raw.receive(for: 0).frames.last(where: { $0.command == "ping" }) {
                 return ping
             }
         }
@@ -68,11 +72,13 @@ final class PeerDeadlineTests: XCTestCase {
         let node = try harness.makeNode(clock: clock)
         let raw = try FakePeer(port: harness.port(of: node))
         NodeHarness.wait("peer registered") { node.peerInfo().count == 1 }
+        barrier = try DispatcherBarrier(port: harness.port(of: node))
         advance(seconds: 29)
-        XCTAssertEqual(raw.receive(for: 0.3).closed, false, "still connected before 30 s")
+        XCTAssertEqual(raw.receive(for: 0).closed, false, "still connected before 30 s")
+        XCTAssertEqual(disconnectCount(node, "handshake-timeout"), 0)
         advance(seconds: 1)
         waitForDisconnect(node, "handshake-timeout")
-        XCTAssertTrue(raw.receive(for: 2).closed)
+        XCTAssertTrue(raw.receive(for: 5).closed)
     }
 
     func testVersionWithoutVerackIsDisconnectedAtTheHandshakeDeadline() throws {
@@ -80,9 +86,16 @@ final class PeerDeadlineTests: XCTestCase {
         let raw = try FakePeer(port: harness.port(of: node))
         raw.send(version())
         XCTAssertEqual(raw.receive(for: 5) { $0.count >= 2 }.frames.map(\.command), ["version", "verack"])
+        barrier = try DispatcherBarrier(port: harness.port(of: node))
         advance(seconds: 59)
         raw.send(.ping(nonce: 1))  // baiting: nothing may be answered before the handshake
-        XCTAssertTrue(raw.receive(for: 0.3).frames.isEmpty)
+        // Once the node has read the bait, the barrier's pass comes after the bait's handler.
+        NodeHarness.wait("the bait arrived") {
+            node.peerInfo().contains { !$0.handshakeComplete && $0.bytesReceivedPerMessage["ping"] != nil }
+        }
+        barrier?.pass()
+        XCTAssertTrue(raw.receive(for: 0).frames.isEmpty)
+        XCTAssertEqual(disconnectCount(node, "handshake-timeout"), 0)
         advance(seconds: 1)
         waitForDisconnect(node, "handshake-timeout")
     }
@@ -91,7 +104,7 @@ final class PeerDeadlineTests: XCTestCase {
         let (node, raw) = try establishedPeer()
         // No ping before 60 s of silence; one at a keepalive tick (every 5 s) after it.
         advance(seconds: 55)
-        XCTAssertFalse(raw.receive(for: 0.3).frames.contains { $0.command == "ping" })
+        XCTAssertFalse(raw.receive(for: 0).frames.contains { $0.command == "ping" })
         XCTAssertNotNil(creepUntilPing(raw), "a ping after 60 s of silence")
         advance(seconds: 50)
         XCTAssertEqual(disconnectCount(node, "ping-timeout"), 0, "the pong timeout is 60 s")
@@ -112,7 +125,7 @@ final class PeerDeadlineTests: XCTestCase {
                 return info.pingWaitSeconds == nil && info.pingSeconds != nil
             }
         }
-        XCTAssertEqual(node.peerInfo().count, 1)
+        XCTAssertEqual(node.peerInfo().count, 2, "the raw peer and the barrier")
         XCTAssertEqual(disconnectCount(node, "ping-timeout"), 0)
     }
 

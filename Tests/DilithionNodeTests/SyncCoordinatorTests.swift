@@ -1,3 +1,4 @@
+import DilithionTestKit
 import DilithionChain
 import DilithionNet
 import DilithionWire

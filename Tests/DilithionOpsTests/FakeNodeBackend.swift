@@ -1,6 +1,7 @@
 @testable import DilithionNode
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
+@testable import DilithionNodeOps
 @testable import DilithionOps
 
 /// A node with a fixed three-block chain and scripted control results, for the RPC method table.

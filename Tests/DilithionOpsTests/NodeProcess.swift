@@ -1,3 +1,4 @@
+import DilithionTestKit
 import Foundation
 import Logging
 @testable import DilithionOps
@@ -60,34 +61,29 @@ final class NodeProcess {
     /// Sends `signal` to the node.
     func send(_ signal: Int32) { kill(pid, signal) }
 
-    /// Waits up to `seconds` for the process to exit; returns its exit status (128 + n when killed
-    /// by signal n), nil if still running.
+    /// Waits up to `seconds` (monotonic) for the process to exit; returns its exit status (128 + n
+    /// when killed by signal n), nil if still running.
     func waitForExit(seconds: Double) -> Int32? {
         if let exitStatus { return exitStatus }
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
+        _ = eventually(timeout: seconds, interval: .milliseconds(20)) {
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                let signal = status & 0x7F
-                exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-                return exitStatus
-            }
-            if Date() >= deadline { return nil }
-            usleep(20_000)
+            guard waitpid(pid, &status, WNOHANG) == pid else { return false }
+            let signal = status & 0x7F
+            exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+            return true
         }
+        return exitStatus
     }
 
-    /// Retries `call` until it succeeds or `seconds` pass (the node is starting).
+    /// Retries `call` until it succeeds or `seconds` (monotonic) pass (the node is starting).
     static func retry<T>(seconds: Double, _ call: () throws -> T) throws -> T {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            do {
-                return try call()
-            } catch {
-                if Date() >= deadline { throw error }
-                usleep(50_000)
-            }
+        var outcome: Result<T, any Error>?
+        _ = eventually(timeout: seconds, interval: .milliseconds(50)) {
+            outcome = Result { try call() }
+            if case .success = outcome { return true }
+            return false
         }
+        return try outcome!.get()
     }
 
     deinit {

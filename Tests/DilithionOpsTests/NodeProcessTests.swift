@@ -47,6 +47,26 @@ import Testing
         for suffix in [".first.log", ".second.log", ".third.log"] { try? FileManager.default.removeItem(atPath: directory + suffix) }
     }
 
+    /// `generate` takes `--network regtest` like `run` does, and refuses any other network in one line.
+    @Test func generateAcceptsTheRegtestNetworkFlag() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcess.binary.path))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ops-generate-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            for suffix in [".log", ".mainnet.log"] { try? FileManager.default.removeItem(atPath: directory + suffix) }
+        }
+        let generate = try NodeProcess(
+            arguments: ["generate", "--network", "regtest", "--datadir", directory, "--blocks", "3", "--blocksize", "200"],
+            outputPath: directory + ".log")
+        #expect(generate.waitForExit(seconds: 60) == 0, "output:\n\(generate.output)")
+        #expect(generate.output.contains("\"tip_height\":3"), "output:\n\(generate.output)")
+        let mainnet = try NodeProcess(
+            arguments: ["generate", "--network", "mainnet", "--datadir", directory, "--blocks", "3"],
+            outputPath: directory + ".mainnet.log")
+        #expect(mainnet.waitForExit(seconds: 60) == 2)
+        #expect(mainnet.output == "dilithion-node generate: --network: \"mainnet\" has no generated chain (only regtest)\n")
+    }
+
     @Test func aBadOptionIsOneLineAndExitStatusTwo() throws {
         try #require(FileManager.default.isExecutableFile(atPath: NodeProcess.binary.path))
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("ops-bad-\(UUID().uuidString).log").path

@@ -1,6 +1,7 @@
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Testing
+@testable import DilithionNodeOps
 @testable import DilithionOps
 
 /// The node methods' parameter handling, results and Core error codes, against a fake node.

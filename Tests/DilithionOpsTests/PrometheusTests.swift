@@ -1,5 +1,6 @@
 @testable import DilithionNode
 import Testing
+@testable import DilithionNodeOps
 @testable import DilithionOps
 
 @Suite struct PrometheusTests {
@@ -32,7 +33,8 @@ import Testing
             bytesReceivedTotalByCommand: ["block": 5000], bytesSentTotalByCommand: ["pong": 64],
             messagesReceivedTotalByCommand: ["block": 5], messagesSentTotalByCommand: ["pong": 2], handshakeSeconds: [0.002, 0.3],
             disconnectsByReason: ["timeout": 4], misbehaviourByReason: ["bad-header": 1],
-            frameErrorsByKind: ["bad-command/non-printable": 2, "bad-checksum": 5], ignoredByReason: ["unknown-command": 7], bans: 1, inboxBytes: 10,
+            frameErrorsByKind: ["bad-command/non-printable": 2, "bad-checksum": 5], ignoredByReason: ["unknown-command": 7],
+            acceptFailuresByReason: ["process-fd-limit": 3], bans: 1, inboxBytes: 10,
             outboxBytes: 20, dispatcherQueueDepth: 3, tipHeight: 100, headersHeight: 200, ibdProgress: 0.5,
             blocksPerSecond: 12.5, storeBytes: 4096, storeBlocks: 101, uptimeSeconds: 60)
         let text = snapshot.prometheusText
@@ -45,6 +47,7 @@ import Testing
         #expect(text.contains("dilithion_messages_sent_total{command=\"pong\"} 2\n"))
         #expect(text.contains("dilithion_frame_errors_total{kind=\"bad-command/non-printable\"} 2\n"))
         #expect(text.contains("dilithion_messages_ignored_total{reason=\"unknown-command\"} 7\n"))
+        #expect(text.contains("# TYPE dilithion_accept_failures_total counter\ndilithion_accept_failures_total{reason=\"process-fd-limit\"} 3\n"))
         #expect(text.contains("dilithion_handshake_duration_seconds_bucket{le=\"0.005\"} 1\n"))
         #expect(text.contains("dilithion_handshake_duration_seconds_count 2\n"))
         #expect(text.contains("dilithion_ibd_progress_ratio 0.5\n"))

@@ -1,4 +1,5 @@
 @testable import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Foundation
 import XCTest
@@ -16,25 +17,48 @@ final class ReactorWakeupTests: XCTestCase {
 
         /// Waits until `predicate(wakes, interrupts)` holds (bounded).
         func waitFor(_ predicate: (Int, Int) -> Bool) -> Bool {
-            let deadline = UInt64((monotonicNow() + 30) * 1e9)
+            let deadline = MonotonicClock.nanoseconds(afterSeconds: 30)
             return lock.withLock {
                 while !predicate(_wakes, _interrupts) {
-                    if UInt64(monotonicNow() * 1e9) >= deadline { return false }
+                    if MonotonicClock.nanoseconds() >= deadline { return false }
                     changed.wait(lock, untilMonotonicNanoseconds: deadline)
                 }
                 return true
             }
         }
 
+        /// While set, the first wakeup callback blocks until ``releaseFirstWake()``: it holds the
+        /// reactor thread inside a callback, as a busy reactor would be.
+        private var holdsFirstWake = false
+        private var firstWakeReleased = false
+
+        init(holdingFirstWake: Bool = false) {
+            holdsFirstWake = holdingFirstWake
+        }
+
+        func releaseFirstWake() {
+            lock.withLock { firstWakeReleased = true; changed.broadcast() }
+        }
+
         func reactorDidWake(_ reactor: Reactor) {
             reactor.assertOnReactorThread()
-            lock.withLock { _wakes += 1; changed.broadcast() }
+            lock.withLock {
+                _wakes += 1
+                changed.broadcast()
+                if _wakes == 1, holdsFirstWake {
+                    let deadline = MonotonicClock.nanoseconds(afterSeconds: 60)
+                    while !firstWakeReleased, MonotonicClock.nanoseconds() < deadline {
+                        changed.wait(lock, untilMonotonicNanoseconds: deadline)
+                    }
+                }
+            }
         }
         func reactorDidReceiveInterrupt(_ reactor: Reactor) {
             lock.withLock { _interrupts += 1; changed.broadcast() }
         }
         func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64? { nil }
         func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {}
+        func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure) {}
         func connectionDidConnect(_ connection: ReactorConnection) {}
         func connection(_ connection: ReactorConnection, didReceive frames: inout [Frame], byteCount: Int, hasPartialFrame: Bool) -> Bool { true }
         func connection(_ connection: ReactorConnection, didDropFrame error: FrameError) {}
@@ -42,21 +66,27 @@ final class ReactorWakeupTests: XCTestCase {
         func connection(_ connection: ReactorConnection, didClose failure: ConnectionFailure) {}
     }
 
+    /// While the reactor is busy in a callback, any number of `wakeUp()` calls from other threads
+    /// collapse into exactly one more callback, and a wakeup made during a callback is not lost.
     func testManyWakeUpsCoalesceAndEachBatchIsSeen() throws {
         let reactor = try Reactor(configuration: ReactorConfiguration(magic: Network.regtest.magic))
-        let delegate = Delegate()
+        let delegate = Delegate(holdingFirstWake: true)
         try reactor.start(delegate: delegate)
         XCTAssertFalse(reactor.isOnReactorThread)
+        reactor.wakeUp()
+        XCTAssertTrue(delegate.waitFor { wakes, _ in wakes == 1 }, "the first wakeup reached the callback")
+        // The reactor thread is now held inside that callback (the pending flag was cleared before it).
         let calls = 10_000
         let threads = (0..<2).map { _ in NativeThread { for _ in 0..<calls { reactor.wakeUp() } } }
         threads.forEach { $0.join() }
-        // After the last wakeUp() returned, at least one callback follows it.
-        XCTAssertTrue(delegate.waitFor { wakes, _ in wakes >= 1 })
-        let wakes = delegate.wakes
-        XCTAssertLessThan(wakes, 2 * calls, "wakeups were not coalesced")
+        delegate.releaseFirstWake()
+        XCTAssertTrue(delegate.waitFor { wakes, _ in wakes == 2 }, "the wakeups made during the callback were lost")
+        XCTAssertEqual(reactor.statistics.wakeups, 2, "\(2 * calls) wakeUp() calls during one callback became one")
+        // Nothing else is pending: the stop request is the third and last callback.
         reactor.requestStop()
         reactor.join()
-        XCTAssertEqual(reactor.statistics.wakeups, delegate.wakes)
+        XCTAssertEqual(delegate.wakes, 3)
+        XCTAssertEqual(reactor.statistics.wakeups, 3)
     }
 
     func testInterruptIsDeliveredOnTheReactorThread() throws {
@@ -108,10 +138,4 @@ final class ReactorWakeupTests: XCTestCase {
         XCTAssertEqual(SocketAddress(host: "::1", port: 1)?.description, "[::1]:1")
         XCTAssertNil(SocketAddress(host: "localhost", port: 1))
     }
-}
-
-private func monotonicNow() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

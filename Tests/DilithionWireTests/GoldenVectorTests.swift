@@ -4,11 +4,11 @@ import VectorSupport
 import XCTest
 
 /// Every frame captured from the C++ node decodes and re-encodes byte-identical; every hash, merkle
-/// root and VDF commitment listed in the vectors' README recomputes.
+/// root and VDF commitment of the captured blocks recomputes.
 final class GoldenVectorTests: XCTestCase {
     func testEveryFrameDecodesAndReencodesByteIdentical() throws {
         let files = try Vectors.frameFiles()
-        XCTAssertGreaterThanOrEqual(files.count, 34, "expected the shared set's 34 frame files")
+        XCTAssertGreaterThanOrEqual(files.count, 34, "expected the 34 frame files of Tests/Fixtures/vectors")
         for name in files {
             let bytes = try Vectors.hex(name)
             let network = Vectors.network(of: name)
@@ -21,7 +21,8 @@ final class GoldenVectorTests: XCTestCase {
         }
     }
 
-    /// Display hashes from the block table of vectors/README.md.
+    /// Display hashes of the captured blocks (checked at capture against the C++ node's own
+    /// `headers` and announcements).
     static let blockTable: [(file: String, hash: String, prev: String, merkle: String, bits: UInt32, time: UInt32)] = [
         ("testnet-genesis-block.frame.hex", "45cff8020830b10d06e9b6123aaa187a334600e49335e4605f3807e30dd0a972",
          "0000000000000000000000000000000000000000000000000000000000000000",

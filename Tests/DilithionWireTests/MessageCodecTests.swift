@@ -1,5 +1,6 @@
 import DilithionWire
 import VectorSupport
+import WireFuzz
 import XCTest
 
 /// Payload decoding: the malformed-payload table, count limits, CompactSize rules, and the

@@ -5,23 +5,33 @@ import XCTest
 import Glibc
 #endif
 
-/// Loads the golden frames captured from the C++ node (`../shared/vectors/` beside the project).
-/// Shared by the test targets that read the vectors (Wire, Chain).
+/// Loads the golden frames captured from the C++ node, kept in the repository at
+/// `Tests/Fixtures/vectors/` (its README says what each file is and where it came from). Shared by
+/// the test targets that read the vectors (Wire, Chain).
+///
+/// A missing file or folder is an error, so the test that needs it fails: a clone that lost its
+/// fixtures must not pass by skipping its golden checks.
 public enum Vectors {
-    /// The vectors folder: `DILITHION_VECTORS` if set, else `../shared/vectors` from the package root.
+    /// The vectors folder: `Tests/Fixtures/vectors` found from this source file's own path, or
+    /// `DILITHION_VECTORS` when set (to run the same checks over another captured set).
     public static let directory: String = {
         if let custom = getenv("DILITHION_VECTORS") { return String(cString: custom) }
         // #filePath = <root>/Tests/VectorSupport/Vectors.swift
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        let root = parts.joined(separator: "/")
-        return root + "/../shared/vectors"
+        parts.removeLast(2)
+        return parts.joined(separator: "/") + "/Fixtures/vectors"
     }()
+
+    /// A fixture that is not where it should be.
+    public struct MissingFixture: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "golden vector fixture missing: \(path) (see Tests/Fixtures/vectors/README.md)" }
+    }
 
     public static func hex(_ name: String) throws -> [UInt8] {
         let path = directory + "/" + name
         guard let file = fopen(path, "r") else {
-            throw XCTSkip("vector \(path) is missing (set DILITHION_VECTORS)")
+            throw MissingFixture(path: path)
         }
         defer { fclose(file) }
         var text = [UInt8]()
@@ -41,7 +51,7 @@ public enum Vectors {
 
     /// Every `*.frame.hex` file name in the folder.
     public static func frameFiles() throws -> [String] {
-        guard let dir = opendir(directory) else { throw XCTSkip("no vectors folder at \(directory)") }
+        guard let dir = opendir(directory) else { throw MissingFixture(path: directory) }
         defer { closedir(dir) }
         var names = [String]()
         while let entry = readdir(dir) {

@@ -2,7 +2,7 @@
 // protocol of bench/c-reference/engine_ref.c ("msg" counted, "lat" → latency sample + "pong",
 // "done" → "stats"(count, p50 ns, p99 ns), "quit" → exit). Usage: EngineBench PORT
 import DilithionNet
-import DilithionReactor
+import DilithionSystem
 import DilithionWire
 import Logging
 #if canImport(Glibc)
@@ -18,12 +18,6 @@ final class BenchState: @unchecked Sendable {
     var quitRequested = false  // guarded by quit
 }
 
-func monotonicNanoseconds() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
-
 guard CommandLine.arguments.count == 2, let port = UInt16(CommandLine.arguments[1]) else {
     print("usage: EngineBench PORT")
     exit(2)
@@ -32,7 +26,7 @@ let state = BenchState()
 var handlers = MessageHandlers()
 handlers.register("msg") { _, _ in state.messages += 1 }
 handlers.register("lat") { context, frame in
-    let now = monotonicNanoseconds()
+    let now = MonotonicClock.nanoseconds()
     let sent = frame.payload.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
     state.latencies.append(now &- sent)
     context.send(command: "pong", payload: [])

@@ -16,6 +16,7 @@
 //
 // Prints `key=value` lines (sample rows and a final summary); no network at all.
 import DilithionChain
+import DilithionSystem
 import DilithionWire
 import Foundation
 
@@ -79,12 +80,6 @@ func residentKilobytes() -> Int { statusKilobytes("VmRSS:") }
 /// (glibc's `mallinfo2` is not visible to Swift through Glibc's module map.)
 func heapBytes() -> Int { statusKilobytes("RssAnon:") * 1024 }
 
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
 
 // MARK: Headers
@@ -142,9 +137,9 @@ struct Feeder {
 
     mutating func send(_ links: [Link]) {
         let headers = links.map(\.header)
-        let start = monotonicSeconds()
+        let start = MonotonicClock.now()
         let result = chain.acceptHeaders(headers, now: now)
-        acceptSeconds += monotonicSeconds() - start
+        acceptSeconds += MonotonicClock.now() - start
         sent += headers.count
         messages += 1
         accepted += result.acceptedCount
@@ -233,7 +228,7 @@ func run(_ options: Options) {
     var nextSample = options.sampleEvery
     var peakRSS = rssBefore
     var peakHeap = heapBefore
-    let mixStart = monotonicSeconds()
+    let mixStart = MonotonicClock.now()
 
     func sendShape(_ shape: String, _ links: [Link]) {
         let acceptedBefore = feeder.accepted
@@ -269,7 +264,7 @@ func run(_ options: Options) {
             nextSample += options.sampleEvery
         }
     }
-    let mixSeconds = monotonicSeconds() - mixStart
+    let mixSeconds = MonotonicClock.now() - mixStart
     let after = counts(state)
     let rssAfter = residentKilobytes()
     let heapAfter = heapBytes()
@@ -286,9 +281,9 @@ func run(_ options: Options) {
     do {
         let heapBeforePrune = heapBytes()
         let rssBeforePrune = residentKilobytes()
-        let pruneStart = monotonicSeconds()
+        let pruneStart = MonotonicClock.now()
         let report = state.pruneSideBranches(now: now + state.configuration.unbackedBranchLifetimeSeconds + 1)
-        let pruneSeconds = monotonicSeconds() - pruneStart
+        let pruneSeconds = MonotonicClock.now() - pruneStart
         let pruned = counts(state)
         print("phase=prune removed=\(report.removedHeaders) expired=\(report.expiredBranches) stale=\(report.staleBranches) tree=\(pruned.headers) best=\(pruned.best) tip=\(pruned.tip) anon_before_mb=\(megabytes(heapBeforePrune)) anon_after_mb=\(megabytes(heapBytes())) rss_before_kb=\(rssBeforePrune) rss_after_kb=\(residentKilobytes()) seconds=\(String(format: "%.3f", pruneSeconds))")
     }
@@ -299,7 +294,7 @@ func run(_ options: Options) {
         let (probe, probeHonest) = honestChain(in: workDirectory + "/tip", options: options)
         let start = counts(probe)
         let heapProbeStart = heapBytes()
-        let probeStart = monotonicSeconds()
+        let probeStart = MonotonicClock.now()
         // The node's wall clock moves on: when the timestamps reach now + 2 h, 10 simulated minutes pass.
         var extender = Feeder(chain: probe, now: now)
         var simulatedSeconds: Int64 = 0
@@ -339,7 +334,7 @@ func run(_ options: Options) {
             }
         }
         let end = counts(probe)
-        print("phase=probe-tip-extension sent=\(extender.sent) accepted=\(extender.accepted) tree_before=\(start.headers) tree_after=\(end.headers) best_before=\(start.best) best_after=\(end.best) side_after=\(end.side) stopped_by=\(stopped.isEmpty ? "limit" : stopped) rejections=\(extender.rejectionText) penalty_points=\(extender.points + extender.bans * 100) simulated_hours=\(String(format: "%.1f", Double(simulatedSeconds) / 3600)) headers_per_simulated_hour=\(simulatedSeconds > 0 ? String(Int(Double(extender.accepted) / (Double(simulatedSeconds) / 3600))) : "n/a") anon_growth_mb=\(megabytes(heapBytes() - heapProbeStart)) rss_kb=\(residentKilobytes()) seconds=\(String(format: "%.1f", monotonicSeconds() - probeStart))")
+        print("phase=probe-tip-extension sent=\(extender.sent) accepted=\(extender.accepted) tree_before=\(start.headers) tree_after=\(end.headers) best_before=\(start.best) best_after=\(end.best) side_after=\(end.side) stopped_by=\(stopped.isEmpty ? "limit" : stopped) rejections=\(extender.rejectionText) penalty_points=\(extender.points + extender.bans * 100) simulated_hours=\(String(format: "%.1f", Double(simulatedSeconds) / 3600)) headers_per_simulated_hour=\(simulatedSeconds > 0 ? String(Int(Double(extender.accepted) / (Double(simulatedSeconds) / 3600))) : "n/a") anon_growth_mb=\(megabytes(heapBytes() - heapProbeStart)) rss_kb=\(residentKilobytes()) seconds=\(String(format: "%.1f", MonotonicClock.now() - probeStart))")
     }
 
     // MARK: Probe: one header with a huge nBits claim

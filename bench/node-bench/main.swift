@@ -16,17 +16,12 @@
 //                                    answered by a headers message (2,000 headers on a long chain)
 //
 // Only 127.0.0.1 is ever dialed.
+import DilithionSystem
 import DilithionWire
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-func monotonicNanoseconds() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
 
 func fail(_ message: String) -> Never {
     let line = Array("NodeBench: \(message)\n".utf8)
@@ -136,7 +131,7 @@ func serviceReadable(
     }
 }
 
-nonisolated(unsafe) var nonceState = UInt64(truncatingIfNeeded: monotonicNanoseconds()) | 1
+nonisolated(unsafe) var nonceState = UInt64(truncatingIfNeeded: MonotonicClock.nanoseconds()) | 1
 func nextNonce() -> UInt64 {
     // xorshift64*: unique enough that the node never takes us for itself
     nonceState ^= nonceState >> 12
@@ -209,46 +204,46 @@ case "ping":
     handshake(&peer, port: port)
     var samples = [UInt64]()
     samples.reserveCapacity(count)
-    let start = monotonicNanoseconds()
+    let start = MonotonicClock.nanoseconds()
     for _ in 0..<count {
         let nonce = nextNonce()
-        let sent = monotonicNanoseconds()
+        let sent = MonotonicClock.nanoseconds()
         peer.send(.ping(nonce: nonce))
         while true {
             if case .pong(let got)? = try? Message.decode(peer.receive(Command.pong)), got == nonce { break }
         }
-        samples.append(monotonicNanoseconds() - sent)
+        samples.append(MonotonicClock.nanoseconds() - sent)
     }
-    let total = monotonicNanoseconds() - start
+    let total = MonotonicClock.nanoseconds() - start
     peer.closeReset()
     print(summary(&samples, totalNanoseconds: total))
 
 case "handshake":
     var samples = [UInt64]()
     samples.reserveCapacity(count)
-    let start = monotonicNanoseconds()
+    let start = MonotonicClock.nanoseconds()
     for _ in 0..<count {
-        let begin = monotonicNanoseconds()
+        let begin = MonotonicClock.nanoseconds()
         var peer = WirePeer(port: port)
         handshake(&peer, port: port)
-        samples.append(monotonicNanoseconds() - begin)
+        samples.append(MonotonicClock.nanoseconds() - begin)
         peer.closeReset()
     }
-    print(summary(&samples, totalNanoseconds: monotonicNanoseconds() - start))
+    print(summary(&samples, totalNanoseconds: MonotonicClock.nanoseconds() - start))
 
 case "accept":
     var samples = [UInt64]()
     samples.reserveCapacity(count)
-    let start = monotonicNanoseconds()
+    let start = MonotonicClock.nanoseconds()
     for _ in 0..<count {
-        let begin = monotonicNanoseconds()
+        let begin = MonotonicClock.nanoseconds()
         var peer = WirePeer(port: port)
         peer.send(versionMessage(port: port))
         _ = peer.receive(Command.version)
-        samples.append(monotonicNanoseconds() - begin)
+        samples.append(MonotonicClock.nanoseconds() - begin)
         peer.closeReset()
     }
-    print(summary(&samples, totalNanoseconds: monotonicNanoseconds() - start))
+    print(summary(&samples, totalNanoseconds: MonotonicClock.nanoseconds() - start))
 
 case "hold":
     raiseFileLimit()
@@ -258,7 +253,7 @@ case "hold":
     polls.reserveCapacity(count)
     var shared = [UInt8](repeating: 0, count: 64 * 1024)
     var lost = 0
-    let start = monotonicNanoseconds()
+    let start = MonotonicClock.nanoseconds()
     for index in 0..<count {
         var peer = WirePeer(port: port)
         handshake(&peer, port: port)
@@ -268,7 +263,7 @@ case "hold":
         // Keep earlier peers alive while later ones connect (the node pings a peer silent for 60 s).
         if index % 200 == 199 { serviceReadable(&peers, &polls, &shared, lost: &lost, timeoutMilliseconds: 0) }
     }
-    let seconds = Double(monotonicNanoseconds() - start) / 1e9
+    let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
     // held: handshaken and still open; lost: handshaken, then closed by the node before the end
     print("held=\(peers.count - lost) lost=\(lost) seconds=\(format(seconds))")
     fflush(nil)  // the script waits for this line in a file
@@ -283,7 +278,7 @@ case "getheaders":
     handshake(&peer, port: port)
     let request = Message.getheaders(GetHeadersMessage(locator: [parameters.genesisHash]))
     var headers = 0, bytes = 0
-    let start = monotonicNanoseconds()
+    let start = MonotonicClock.nanoseconds()
     for _ in 0..<count {
         peer.send(request)
         let frame = peer.receive(Command.headers)
@@ -293,7 +288,7 @@ case "getheaders":
         headers += list.count
         bytes += frame.wireSize
     }
-    let seconds = Double(monotonicNanoseconds() - start) / 1e9
+    let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
     peer.closeReset()
     print("headers_per_s=\(format(Double(headers) / seconds)) mbs=\(format(Double(bytes) / seconds / 1e6)) per_reply=\(headers / count)")
 

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# WAN emulation helpers, sourced by scripts/seed-test, scripts/testnet-local and scripts/wan/wan-check.
+# WAN emulation helpers, sourced by scripts/seed-test, scripts/testnet-local and scripts/wan/wan-check
+# after scripts/lib/dilithion.sh (the nodes themselves are that library's: dl_node_configure NAME
+# DATADIR HOST places a node in HOST's namespace).
 #
 # Netns mode (root): one network namespace per emulated host, each with a tun device `wan0`
 # addressed 10.134.0.<index+1>/24 and its own loopback; scripts/wan/wanlink (C, built on demand
@@ -22,6 +24,8 @@ WAN_PREFIX_LENGTH="${WAN_PREFIX_LENGTH:-24}"  # prefix of the tun addresses (one
 WAN_LINK_PID=""
 WAN_PROXY_PID=""
 WAN_EXTRA_PIDS=()     # background processes the caller registered through wan_track_pid
+WAN_PROXY_MAPPINGS=() # proxy mode: delay-proxy arguments collected by wan_proxy_add
+declare -A WAN_PROXY_PORT=()  # proxy mode: "FROM>TO" -> local port of the delayed path
 
 wan_log() { printf '%s\n' "$*" >&2; }
 
@@ -212,10 +216,22 @@ wan_measure_rtt() {
     wan_exec "$from" "${PYTHON:-python3}" "$WAN_ROOT/scripts/wan/rtt-probe.py" measure "$host" "$port" --count "$count"
 }
 
-# wan_free_port: a free TCP port on 127.0.0.1 (proxy mode).
-wan_free_port() {
-    "${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# wan_proxy_add FROM TO ONE_WAY_MS: proxy mode; a delayed path for node FROM dialing node TO
+# (dl_node_configure'd), started later by `wan_start_proxy "${WAN_PROXY_MAPPINGS[@]}"`.
+wan_proxy_add() {
+    local port; port="$(wan_free_port)"
+    WAN_PROXY_PORT["$1>$2"]=$port
+    WAN_PROXY_MAPPINGS+=("$port:${DL_PORT[$2]}:$3")
 }
+
+# wan_endpoint FROM TO: HOST:PORT that node FROM dials to reach node TO over the emulated link.
+wan_endpoint() {
+    if [[ "$WAN_MODE" == netns ]]; then printf '%s:%s\n' "${DL_BIND[$2]}" "${DL_PORT[$2]}"
+    else printf '127.0.0.1:%s\n' "${WAN_PROXY_PORT["$1>$2"]}"; fi
+}
+
+# wan_free_port: a free TCP port on 127.0.0.1 (proxy mode): scripts/lib/dilithion.sh's.
+wan_free_port() { dl_free_port; }
 
 wan_stop_pid() {
     local pid="$1" waited=0

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Loopback peers and a sampler for scripts/reliability/floods (RELIABILITY.md cases 2, 16, 17, 18).
+"""Flooding loopback peers for scripts/reliability/floods (RELIABILITY.md cases 2, 16, 17, 18).
 
-fakepeer takes its payloads on the command line, so it cannot send 80 frames of 32 MiB, pace a flood
-at a chosen rate while counting the answers, keep requesting without reading for as long as the node
-lets it, or run a pinger until told to stop and report its slowest round trip. This helper does those
-things; each mode completes the version/verack handshake first (regtest magic, the genesis hash the
-caller passes as display hex) and prints one JSON line at the end.
+fakepeer (the Swift raw peer every other reliability script uses) takes its payloads on the command
+line, so it cannot send 80 frames of 32 MiB, pace a flood at a chosen rate while counting the answers
+on a second thread, keep requesting without reading for as long as the node lets it, or run a pinger
+until told to stop and report its slowest round trip. Why these modes stay here instead of being
+folded into fakepeer: floods is their only user, each is a short loop around one socket (a reader
+thread for the rate modes), and as Swift they would roughly double fakepeer for no capability the
+other scripts need. Each mode completes the version/verack handshake first (regtest magic, the
+genesis hash the caller passes as display hex) and prints one JSON line at the end. (The node
+sampler that used to live here is `dl_sampler_start` in scripts/lib/dilithion.sh.)
 
 Modes:
   ping       an honest peer: one ping every --interval-ms until --count pings or SIGTERM/SIGINT,
@@ -18,8 +22,6 @@ Modes:
              reader thread; achieved send rate, pong (processed) rate, time to drain.
   nonreader  small receive buffer; getdata for --hashes (display hex, one per line) plus a ping every
              --pace-ms, never reading, until the node closes the connection or --duration passes.
-  sample     every --interval seconds one CSV line for --pid: time, RSS kB, open fds, and the node's
-             /metrics inbox/outbox bytes, dispatcher queue depth and ping messages received.
 Only 127.0.0.1 / ::1 are ever dialled.
 """
 import argparse
@@ -33,7 +35,7 @@ import struct
 import sys
 import threading
 import time
-import urllib.request
+
 
 MAGIC = bytes.fromhex("dab5bffa")  # regtest 0xFABFB5DA, little-endian on the wire
 HEADER = 24
@@ -297,37 +299,9 @@ def mode_nonreader(args, peer):
             "error": error}
 
 
-def mode_sample(args):
-    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-    signal.signal(signal.SIGINT, lambda *_: STOP.set())
-    url = f"http://127.0.0.1:{args.metrics_port}/metrics"
-    print("t,rss_kb,fds,inbox_bytes,outbox_bytes,queue_depth,ping_received", flush=True)
-    start = time.monotonic()
-    while not STOP.is_set():
-        try:
-            with open(f"/proc/{args.pid}/status") as handle:
-                rss = next((line.split()[1] for line in handle if line.startswith("VmRSS:")), "0")
-            fds = len(os.listdir(f"/proc/{args.pid}/fd"))
-        except OSError:
-            print(f"{time.monotonic() - start:.3f},dead,dead,,,,", flush=True)
-            break
-        values = {"dilithion_inbox_bytes": "", "dilithion_outbox_bytes": "",
-                  "dilithion_dispatcher_queue_depth": "", 'dilithion_peer_messages_received{command="ping"}': ""}
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                for line in response.read().decode().splitlines():
-                    parts = line.split(" ")
-                    if len(parts) == 2 and parts[0] in values:
-                        values[parts[0]] = parts[1]
-        except OSError:
-            pass
-        print(f"{time.monotonic() - start:.3f},{rss},{fds}," + ",".join(values.values()), flush=True)
-        STOP.wait(args.interval)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["ping", "badsum", "bigframes", "pingflood", "nonreader", "sample"])
+    parser.add_argument("mode", choices=["ping", "badsum", "bigframes", "pingflood", "nonreader"])
     parser.add_argument("--connect", help="HOST:PORT of the node (loopback only)")
     parser.add_argument("--genesis", help="the regtest genesis hash, display hex (getblockhash 0)")
     parser.add_argument("--count", type=int, default=0)
@@ -342,13 +316,7 @@ def main():
     parser.add_argument("--pace-ms", type=float, default=10)
     parser.add_argument("--rcvbuf", type=int, default=4096)
     parser.add_argument("--agent", default="/flood-peer/", help="user agent, to find this peer in getpeerinfo")
-    parser.add_argument("--pid", type=int)
-    parser.add_argument("--metrics-port", type=int)
-    parser.add_argument("--interval", type=float, default=0.1)
     args = parser.parse_args()
-    if args.mode == "sample":
-        mode_sample(args)
-        return
     host, _, port = args.connect.rpartition(":")
     host = host.strip("[]")
     peer = Peer(host, int(port), args.genesis, rcvbuf=args.rcvbuf if args.mode == "nonreader" else 0,

@@ -1,5 +1,5 @@
 /// The genesis blocks of the public networks, as `block` message payloads (header ‖ cs(L) ‖ blob),
-/// byte for byte as the C++ node serves them (captured in `../shared/vectors/`). Their hashes are
+/// byte for byte as the C++ node serves them (captured in `Tests/Fixtures/vectors/`). Their hashes are
 /// recomputed and checked against ``NetworkParameters/genesisHash`` by the tests and at start-up.
 enum GenesisBlocks {
     static let mainnetHex = [

@@ -1,3 +1,5 @@
+import DilithionWire
+
 /// The codec's fuzz oracle, shared by the libFuzzer target (`WireFuzz`) and the unit tests that
 /// replay its corpus: any input that makes it trap is a bug.
 ///

@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 
 /// The `/metrics` page for a node snapshot.
 extension NodeMetricsSnapshot {
@@ -60,6 +61,9 @@ extension NodeMetricsSnapshot {
                      label: "kind", values: frameErrorsByKind)
         out.labelled("dilithion_messages_ignored_total", type: .counter, help: "Messages ignored by policy, by reason.",
                      label: "reason", values: ignoredByReason)
+        out.labelled("dilithion_accept_failures_total", type: .counter,
+                     help: "Failed accepts (descriptors or memory ran out; the listener paused and retried), by reason.",
+                     label: "reason", values: acceptFailuresByReason)
         out.single("dilithion_bans", type: .gauge, help: "Addresses currently banned.", value: Double(bans))
         out.single("dilithion_inbox_bytes", type: .gauge, help: "Bytes received and queued for the dispatcher, all peers.",
                    value: Double(inboxBytes))

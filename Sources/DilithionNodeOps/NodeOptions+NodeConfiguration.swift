@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 
 /// How validated options become the node's configuration.
 extension NodeOptions {

@@ -1,4 +1,5 @@
 import DilithionAttestation
+import DilithionOps
 import DilithionWire
 
 /// Checking seed attestations on the admin RPC, for relays and operators: one attestation against a

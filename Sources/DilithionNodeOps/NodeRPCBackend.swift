@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 import DilithionWire
 
 /// What the node RPC methods need from a node: `Node` conforms as is; tests use a fake.

@@ -56,10 +56,11 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         SocketAddress(host: host, port: newPort)!
     }
 
-    var addressFamily: Int32 { family == .ipv4 ? AF_INET : AF_INET6 }
+    /// `AF_INET` or `AF_INET6`, for `socket(2)` (package-wide: the reactor and the tests' sockets).
+    package var addressFamily: Int32 { family == .ipv4 ? AF_INET : AF_INET6 }
 
     /// Calls `body` with this address as a `sockaddr` and its length.
-    func withSockAddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+    package func withSockAddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         switch family {
         case .ipv4:
             var address = sockaddr_in()
@@ -85,7 +86,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Decodes a kernel-filled `sockaddr_storage`; nil for families other than IPv4/IPv6.
-    init?(storage: UnsafePointer<sockaddr_storage>) {
+    package init?(storage: UnsafePointer<sockaddr_storage>) {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch Int32(storage.pointee.ss_family) {
         case AF_INET:

@@ -1,6 +1,7 @@
 // Codec micro-benchmarks (not tests): frames decoded per second for 32-byte ping frames and MB/s
 // for 1 MiB block frames fed in 64 KiB chunks, beside the raw single-core SHA3-256 speed measured
 // in the same run. `scripts/bench-wire` builds it in release and runs it.
+import DilithionSystem
 import DilithionWire
 import Foundation
 
@@ -10,20 +11,14 @@ import Glibc
 
 @main
 struct WireBench {
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
     /// Runs `body` repeatedly for at least `seconds`; returns units per second (body returns units done).
     static func rate(seconds: Double, _ body: () -> Int) -> Double {
         var units = 0
-        let start = now()
+        let start = MonotonicClock.now()
         var elapsed = 0.0
         repeat {
             units += body()
-            elapsed = now() - start
+            elapsed = MonotonicClock.now() - start
         } while elapsed < seconds
         return Double(units) / elapsed
     }

@@ -1,7 +1,9 @@
-import DilithionReactor
+import DilithionNet
+import DilithionSystem
 
 /// A clock that moves only when ``advance(by:)`` is called: deadline tests run instantly and
-/// deterministically.
+/// deterministically. Test-only (the tests and `NodeFuzz` use it); a node runs on `SystemClock` or,
+/// on regtest, `OffsetClock`.
 public final class ManualClock: EngineClock, @unchecked Sendable {
     private let lock = PThreadMutex()
     private var current: EngineInstant  // guarded by lock

@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 import DilithionWire
 
 /// The node's RPC methods, wired to a ``NodeRPCBackend``.

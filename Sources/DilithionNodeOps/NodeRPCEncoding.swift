@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionOps
 import DilithionWire
 
 /// The JSON shapes of the node's RPC results, named like Bitcoin Core's where it has the field.
