@@ -131,7 +131,7 @@ public struct FrameDecoder: Sendable {
                 throw FrameError(.badChecksum(
                     command: payload.header.command, expected: checksum, received: payload.header.checksum))
             }
-            return Frame(command: payload.header.command, payload: payload.bytes)
+            return Frame(command: payload.header.command, payload: payload.bytes, verifiedChecksum: checksum)
         }
         let header: FrameHeader
         if let pending = pendingHeader {
@@ -188,7 +188,7 @@ public struct FrameDecoder: Sendable {
         guard checksum == header.checksum else {
             throw FrameError(.badChecksum(command: header.command, expected: checksum, received: header.checksum))
         }
-        return Frame(command: header.command, payload: payload)
+        return Frame(command: header.command, payload: payload, verifiedChecksum: checksum)
     }
 
     /// Moves the unread tail to the front (it is at most one partial frame, and since a frame was
