@@ -1,17 +1,19 @@
 import DilithionReactor
 import DilithionWire
 
-/// The dispatcher thread: lifecycle events first, then due deadlines, then one message from each
-/// peer with work (round-robin), all outside the engine lock.
+/// The dispatcher thread: lifecycle events first, then due deadlines, then a batch of messages
+/// (round-robin passes over the peers with work, one message per peer per pass), all outside the
+/// engine lock; then the batch's optimistic writes.
 extension ConnectionManager {
-    /// One message taken from a peer's inbox for this pass.
+    /// One message taken from a peer's inbox for this batch (`frame` is nil once delivered or
+    /// withdrawn).
     private struct Delivery {
-        let peer: PeerID
-        let frame: Frame
+        let state: PeerState
+        var frame: Frame?
     }
 
     func runDispatcher() {
-        var deliveries: [Delivery] = []
+        var batch: [Delivery] = []
         var dueEvents: [DispatcherEvent] = []
         var dueDeadlines: [Deadline] = []
         var wakeReactorNow = false
@@ -29,9 +31,9 @@ extension ConnectionManager {
                 dueEvents.append(event)
             }
             if phase == .running || phase == .draining {
-                takeOneMessagePerPeerLocked(into: &deliveries, wakeReactor: &wakeReactorNow)
+                takeBatchLocked(into: &batch, wakeReactor: &wakeReactorNow)
             }
-            if deliveries.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
+            if batch.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
                 if phase == .draining {
                     // Every queued message was handled: close all connections (reason `shutdown`).
                     phase = .closing
@@ -49,6 +51,7 @@ extension ConnectionManager {
                 continue
             }
             counters.dispatcherPasses += 1
+            var epoch = dispatchEpoch.load(ordering: .relaxed)
             lock.unlock()
 
             if wakeReactorNow {
@@ -61,18 +64,28 @@ extension ConnectionManager {
             for deadline in dueDeadlines {
                 handle(deadline)
             }
+            var delivered = 0
             var unhandled = 0
-            for delivery in deliveries {
+            for index in batch.indices {
+                if dispatchEpoch.load(ordering: .relaxed) != epoch {
+                    epoch = withdrawUndeliverable(from: index, in: &batch)
+                }
+                guard let frame = batch[index].frame.take() else { continue }
+                let state = batch[index].state
                 // Consecutive messages mostly share a command: look the handler up once per change.
-                if delivery.frame.command != lastCommand {
-                    lastCommand = delivery.frame.command
+                if frame.command != lastCommand {
+                    lastCommand = frame.command
                     lastHandler = handlers.handler(for: lastCommand)
                 }
+                delivered += 1
                 if let handler = lastHandler {
-                    handler(HandlerContext(peer: delivery.peer, manager: self), delivery.frame)
+                    handler(HandlerContext(peer: state.id, manager: self, state: state), frame)
                 } else {
                     unhandled += 1
                 }
+            }
+            if !optimisticPeers.isEmpty {
+                writeOptimisticSends()
             }
             if deferredReactorWake {
                 deferredReactorWake = false
@@ -80,39 +93,74 @@ extension ConnectionManager {
             }
 
             lock.lock()
-            counters.messagesDispatched += deliveries.count
+            counters.messagesDispatched += delivered
             counters.messagesUnhandled += unhandled
-            deliveries.removeAll(keepingCapacity: true)
+            counters.messagesWithdrawn += batch.count - delivered
+            batch.removeAll(keepingCapacity: true)
             if !dueEvents.isEmpty { dueEvents.removeAll(keepingCapacity: true) }
             if !dueDeadlines.isEmpty { dueDeadlines.removeAll(keepingCapacity: true) }
         }
         lock.unlock()
     }
 
-    /// One pass of round-robin: each peer in the ready queue gives at most one message and goes to
-    /// the back of the queue if it has more. Caller holds `lock`.
-    private func takeOneMessagePerPeerLocked(into deliveries: inout [Delivery], wakeReactor: inout Bool) {
+    /// Round-robin passes under this one lock hold: each peer in the ready queue gives at most one
+    /// message per pass and goes to the back of the queue if it has more, until
+    /// ``EngineConfiguration/dispatchBatchLimit`` messages are taken or no peer has any. The order
+    /// is the order separate passes would deliver in. Caller holds `lock`.
+    private func takeBatchLocked(into batch: inout [Delivery], wakeReactor: inout Bool) {
         let resumeBelow = configuration.receiveCapBytes / 2
-        for _ in 0..<readyPeers.count {
-            guard let state = readyPeers.popFirst() else { break }
-            guard state.isDispatchable, let frame = state.inbox.popFirst() else {
-                state.isQueuedForDispatch = false
-                continue
+        var room = configuration.dispatchBatchLimit
+        while room > 0, !readyPeers.isEmpty {
+            for _ in 0..<readyPeers.count {
+                guard let state = readyPeers.popFirst() else { break }
+                guard state.isDispatchable, let frame = state.inbox.popFirst() else {
+                    state.isQueuedForDispatch = false
+                    continue
+                }
+                state.inboxBytes -= frame.wireSize
+                batch.append(Delivery(state: state, frame: frame))
+                // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
+                if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
+                    state.isReadPaused = false
+                    reactorCommands.append(.resumeReading(state.id))
+                    wakeReactor = true
+                }
+                if state.isDispatchable {
+                    readyPeers.append(state)
+                } else {
+                    state.isQueuedForDispatch = false
+                }
+                room -= 1
+                if room == 0 { break }
             }
-            state.inboxBytes -= frame.wireSize
-            let id = state.id
-            deliveries.append(Delivery(peer: id, frame: frame))
-            // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
-            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
-                state.isReadPaused = false
-                reactorCommands.append(.resumeReading(id))
-                wakeReactor = true
+        }
+    }
+
+    /// A peer stopped being deliverable since the batch was taken (``dispatchEpoch`` moved): the
+    /// batch's remaining messages of a peer that left `connected` are dropped (its inbox was
+    /// discarded too), and those of a peer over the send cap go back to the front of its inbox in
+    /// their order, to be served once its outbox drained, exactly as if they had not been taken.
+    /// Returns the epoch the check saw.
+    private func withdrawUndeliverable(from start: Int, in batch: inout [Delivery]) -> UInt64 {
+        lock.withLock {
+            var returned: [ObjectIdentifier: [Frame]] = [:]
+            var returnOrder: [PeerState] = []
+            for index in start..<batch.count where batch[index].frame != nil {
+                let state = batch[index].state
+                if state.lifecycle != .connected {
+                    batch[index].frame = nil
+                } else if state.isSendPaused || returned[ObjectIdentifier(state)] != nil {
+                    let frame = batch[index].frame.take()!
+                    if returned[ObjectIdentifier(state)] == nil { returnOrder.append(state) }
+                    returned[ObjectIdentifier(state), default: []].append(frame)
+                }
             }
-            if state.isDispatchable {
-                readyPeers.append(state)
-            } else {
-                state.isQueuedForDispatch = false
+            for state in returnOrder {
+                let frames = returned[ObjectIdentifier(state)] ?? []
+                state.inbox.prepend(contentsOf: frames)
+                state.inboxBytes += frames.reduce(0) { $0 + $1.wireSize }
             }
+            return dispatchEpoch.load(ordering: .relaxed)
         }
     }
 
@@ -131,9 +179,8 @@ extension ConnectionManager {
     private func handle(_ event: DispatcherEvent) {
         switch event {
         case .connected(let id):
-            let direction = lock.withLock { peers[id]?.direction }
-            if let direction {
-                handlers.onConnect?(HandlerContext(peer: id, manager: self), direction)
+            if let state = lock.withLock({ peers[id] }) {
+                handlers.onConnect?(HandlerContext(peer: id, manager: self, state: state), state.direction)
             }
         case .disconnected(let id, let reason):
             handlers.onDisconnect?(id, reason)

@@ -27,6 +27,14 @@ public struct EngineConfiguration: Sendable {
     public var outboxCoalesceBytes: Int
     /// Listener pause after `EMFILE`/`ENFILE`.
     public var acceptBackoff: Duration
+    /// Most messages the dispatcher takes under one hold of the engine lock: round-robin passes
+    /// (one message per ready peer each) until this many are taken. Messages of a peer that is
+    /// disconnected or goes over the send cap while the batch runs are withdrawn, not delivered.
+    public var dispatchBatchLimit: Int
+    /// Lets the dispatcher write a peer's replies to its socket itself at the end of a batch when
+    /// nothing else is queued for that peer (optimistic send); false leaves every write to the
+    /// reactor (one wakeup per batch of replies).
+    public var dispatcherWritesDirectly: Bool
 
     /// A configuration with the defaults.
     public init(
@@ -39,8 +47,11 @@ public struct EngineConfiguration: Sendable {
         connectTimeout: Duration = .seconds(5),
         maxPayload: Int = Limits.maxMessagePayload,
         outboxCoalesceBytes: Int = 16 * 1024,
-        acceptBackoff: Duration = .milliseconds(100)
+        acceptBackoff: Duration = .milliseconds(100),
+        dispatchBatchLimit: Int = 64,
+        dispatcherWritesDirectly: Bool = true
     ) {
+        precondition(dispatchBatchLimit >= 1, "dispatchBatchLimit must be at least 1")
         self.network = network
         self.listenAddresses = listenAddresses
         self.receiveCapBytes = receiveCapBytes
@@ -51,6 +62,8 @@ public struct EngineConfiguration: Sendable {
         self.maxPayload = maxPayload
         self.outboxCoalesceBytes = outboxCoalesceBytes
         self.acceptBackoff = acceptBackoff
+        self.dispatchBatchLimit = dispatchBatchLimit
+        self.dispatcherWritesDirectly = dispatcherWritesDirectly
     }
 
     var reactorConfiguration: ReactorConfiguration {

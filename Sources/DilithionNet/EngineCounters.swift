@@ -8,6 +8,8 @@ struct EngineCounters {
     var messagesUnhandled = 0
     var dispatcherPasses = 0
     var dispatcherSleeps = 0
+    var dispatcherWrites = 0
+    var messagesWithdrawn = 0
     var sendsToUnavailablePeers = 0
     /// Traffic of the peers that left the table (added when each is finalized).
     var departedTraffic = TrafficTotals()

@@ -25,6 +25,21 @@ struct FIFOQueue<Element> {
         return element
     }
 
+    /// Puts `elements` back in front of the queue, in their order (messages a dispatcher batch
+    /// took and could not deliver yet).
+    mutating func prepend(contentsOf elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        if head >= elements.count {
+            head -= elements.count
+            for (offset, element) in elements.enumerated() {
+                slots[head + offset] = element
+            }
+        } else {
+            slots.replaceSubrange(0..<head, with: elements.map { Optional($0) })
+            head = 0
+        }
+    }
+
     mutating func removeAll() {
         slots.removeAll()
         head = 0

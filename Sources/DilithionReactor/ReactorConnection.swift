@@ -36,8 +36,9 @@ public final class ReactorConnection: ReactorEventHandler {
     /// Whether the write event is currently registered.
     public private(set) var isWaitingForWritable = false
 
-    /// Chunks per `sendmsg`; Linux allows 1024 (`IOV_MAX`), 64 already amortizes the syscall.
-    static let maxVectorsPerWrite = 64
+    /// The socket for writes from other threads (the dispatcher's optimistic send); closing the
+    /// descriptor goes through it, so such a write never outlives the descriptor.
+    public let writeHandle: SocketWriteHandle
 
     private var fd: Int32
     private let reactor: Reactor
@@ -58,6 +59,7 @@ public final class ReactorConnection: ReactorEventHandler {
         self.remoteAddress = remote
         self.reactor = reactor
         self.state = connecting ? .connecting : .open
+        self.writeHandle = SocketWriteHandle(fd: fd)
         self.decoder = FrameDecoder(magic: reactor.configuration.magic, maxPayload: reactor.configuration.maxPayload)
         if let base, fd >= 0 {
             readEvent = try? ReactorEvent(base: base, fd: fd, flags: Int16(EV_READ | EV_PERSIST))
@@ -132,7 +134,7 @@ public final class ReactorConnection: ReactorEventHandler {
         readEvent = nil
         writeEvent = nil
         if fd >= 0 {
-            SocketCalls.closeDescriptor(fd)
+            writeHandle.closeDescriptor()
             fd = -1
         }
         writeQueue.removeAll()
@@ -245,9 +247,8 @@ public final class ReactorConnection: ReactorEventHandler {
         var written = 0
         var failure: Int32?
         writing: while writeHead < writeQueue.count {
-            let count = min(Self.maxVectorsPerWrite, writeQueue.count - writeHead)
-            var vectors = [iovec](repeating: iovec(), count: count)
-            let result = withVectors(&vectors, index: 0)
+            let count = min(SocketCalls.maxVectorsPerWrite, writeQueue.count - writeHead)
+            let result = SocketCalls.write(fd, writeQueue[writeHead..<writeHead + count], skippingFirst: writeOffset)
             switch result {
             case .wrote(let bytes):
                 ReactorCounters.bump(reactor.counters.writes)
@@ -283,19 +284,6 @@ public final class ReactorConnection: ReactorEventHandler {
         } else if queuedBytes == 0, isWaitingForWritable {
             writeEvent?.remove()
             isWaitingForWritable = false
-        }
-    }
-
-    /// Fills `vectors` with the queued chunks (pinned by nested `withUnsafeBytes`) and writes them.
-    private func withVectors(_ vectors: inout [iovec], index: Int) -> SocketCalls.WriteResult {
-        if index == vectors.count {
-            return vectors.withUnsafeMutableBufferPointer { SocketCalls.write(fd, $0.baseAddress!, count: $0.count) }
-        }
-        let skip = index == 0 ? writeOffset : 0
-        return writeQueue[writeHead + index].withUnsafeBytes { bytes in
-            vectors[index] = iovec(
-                iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress! + skip), iov_len: bytes.count - skip)
-            return withVectors(&vectors, index: index + 1)
         }
     }
 
