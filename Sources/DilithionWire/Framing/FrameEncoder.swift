@@ -19,7 +19,7 @@ public enum FrameEncoder {
     /// reused: the checksum depends on the payload bytes alone, so the reply's is the same and
     /// the bytes are not hashed a second time.
     public static func encode(magic: NetworkMagic, command: String, payloadOf frame: Frame, into out: inout [UInt8]) {
-        frame.payload.withUnsafeBytes { payload in
+        frame.withUnsafePayload { payload in
             encode(
                 magic: magic, command: command, payload: payload,
                 checksum: frame.verifiedChecksum ?? SHA3.checksum(payload), into: &out)
