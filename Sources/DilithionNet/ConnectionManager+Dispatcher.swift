@@ -19,6 +19,9 @@ extension ConnectionManager {
         var wakeReactorNow = false
         var lastCommand = ""
         var lastHandler = handlers.handler(for: lastCommand)
+        // Messages per batch: sized from the handlers' recent cost so that a batch fits its time
+        // budget (cheap pings: large batches, few writes; expensive requests: small ones).
+        var batchLimit = min(64, configuration.dispatchBatchLimit)
         lock.lock()
         while true {
             if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty, finalizationsInFlight == 0 {
@@ -31,7 +34,7 @@ extension ConnectionManager {
                 dueEvents.append(event)
             }
             if phase == .running || phase == .draining {
-                takeBatchLocked(into: &batch, wakeReactor: &wakeReactorNow)
+                takeBatchLocked(into: &batch, limit: batchLimit)
             }
             if batch.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
                 if phase == .draining {
@@ -66,9 +69,20 @@ extension ConnectionManager {
             }
             var delivered = 0
             var unhandled = 0
+            var deferred = 0
+            let batchStart = MonotonicTime.nanoseconds()
+            let budget = configuration.dispatchBatchBudget.engineNanoseconds
+            let budgetEnd = batchStart &+ budget
             for index in batch.indices {
                 if dispatchEpoch.load(ordering: .relaxed) != epoch {
                     epoch = withdrawUndeliverable(from: index, in: &batch)
+                }
+                // A long batch yields every 16 messages once its time is up: the rest goes back to
+                // the inboxes, so events, deadlines, replies and newly ready peers wait at most
+                // about one budget, whatever the handlers cost.
+                if index & 15 == 0, index > 0, MonotonicTime.nanoseconds() > budgetEnd {
+                    deferred = returnToInboxes(from: index, in: &batch)
+                    break
                 }
                 guard let frame = batch[index].frame.take() else { continue }
                 let state = batch[index].state
@@ -84,6 +98,11 @@ extension ConnectionManager {
                     unhandled += 1
                 }
             }
+            if delivered > 0 {
+                let perMessage = max(1, (MonotonicTime.nanoseconds() &- batchStart) / UInt64(delivered))
+                let fitting = Int(min(budget / perMessage, UInt64(configuration.dispatchBatchLimit)))
+                batchLimit = min(configuration.dispatchBatchLimit, max(16, (batchLimit + fitting) / 2))
+            }
             if !optimisticPeers.isEmpty {
                 writeOptimisticSends()
             }
@@ -93,9 +112,11 @@ extension ConnectionManager {
             }
 
             lock.lock()
+            resumeReadingLocked(after: batch, wakeReactor: &wakeReactorNow)
             counters.messagesDispatched += delivered
             counters.messagesUnhandled += unhandled
-            counters.messagesWithdrawn += batch.count - delivered
+            counters.messagesWithdrawn += batch.count - delivered - deferred
+            counters.messagesDeferred += deferred
             batch.removeAll(keepingCapacity: true)
             if !dueEvents.isEmpty { dueEvents.removeAll(keepingCapacity: true) }
             if !dueDeadlines.isEmpty { dueDeadlines.removeAll(keepingCapacity: true) }
@@ -107,9 +128,8 @@ extension ConnectionManager {
     /// message per pass and goes to the back of the queue if it has more, until
     /// ``EngineConfiguration/dispatchBatchLimit`` messages are taken or no peer has any. The order
     /// is the order separate passes would deliver in. Caller holds `lock`.
-    private func takeBatchLocked(into batch: inout [Delivery], wakeReactor: inout Bool) {
-        let resumeBelow = configuration.receiveCapBytes / 2
-        var room = configuration.dispatchBatchLimit
+    private func takeBatchLocked(into batch: inout [Delivery], limit: Int) {
+        var room = limit
         while room > 0, !readyPeers.isEmpty {
             for _ in 0..<readyPeers.count {
                 guard let state = readyPeers.popFirst() else { break }
@@ -119,12 +139,6 @@ extension ConnectionManager {
                 }
                 state.inboxBytes -= frame.wireSize
                 batch.append(Delivery(state: state, frame: frame))
-                // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
-                if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
-                    state.isReadPaused = false
-                    reactorCommands.append(.resumeReading(state.id))
-                    wakeReactor = true
-                }
                 if state.isDispatchable {
                     readyPeers.append(state)
                 } else {
@@ -136,6 +150,21 @@ extension ConnectionManager {
         }
     }
 
+    /// Resumes reading for the batch's peers whose inbox, now that the batch is over (and what it
+    /// handed back is back), is at half the receive cap or less. Hysteresis: a flooding peer does
+    /// not flip its read event per message. Caller holds `lock`.
+    private func resumeReadingLocked(after batch: [Delivery], wakeReactor: inout Bool) {
+        let resumeBelow = configuration.receiveCapBytes / 2
+        for delivery in batch {
+            let state = delivery.state
+            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
+                state.isReadPaused = false
+                reactorCommands.append(.resumeReading(state.id))
+                wakeReactor = true
+            }
+        }
+    }
+
     /// A peer stopped being deliverable since the batch was taken (``dispatchEpoch`` moved): the
     /// batch's remaining messages of a peer that left `connected` are dropped (its inbox was
     /// discarded too), and those of a peer over the send cap go back to the front of its inbox in
@@ -143,25 +172,50 @@ extension ConnectionManager {
     /// Returns the epoch the check saw.
     private func withdrawUndeliverable(from start: Int, in batch: inout [Delivery]) -> UInt64 {
         lock.withLock {
-            var returned: [ObjectIdentifier: [Frame]] = [:]
-            var returnOrder: [PeerState] = []
-            for index in start..<batch.count where batch[index].frame != nil {
-                let state = batch[index].state
-                if state.lifecycle != .connected {
-                    batch[index].frame = nil
-                } else if state.isSendPaused || returned[ObjectIdentifier(state)] != nil {
-                    let frame = batch[index].frame.take()!
-                    if returned[ObjectIdentifier(state)] == nil { returnOrder.append(state) }
-                    returned[ObjectIdentifier(state), default: []].append(frame)
-                }
-            }
-            for state in returnOrder {
-                let frames = returned[ObjectIdentifier(state)] ?? []
-                state.inbox.prepend(contentsOf: frames)
-                state.inboxBytes += frames.reduce(0) { $0 + $1.wireSize }
-            }
+            returnLocked(from: start, in: &batch) { $0.isSendPaused }
             return dispatchEpoch.load(ordering: .relaxed)
         }
+    }
+
+    /// The batch ran out of time: every message from `start` on goes back to the front of its
+    /// peer's inbox, in order, and the peer back on the ready queue (those of a peer that left
+    /// `connected` are dropped). Returns how many went back.
+    private func returnToInboxes(from start: Int, in batch: inout [Delivery]) -> Int {
+        lock.withLock {
+            returnLocked(from: start, in: &batch) { _ in true }
+        }
+    }
+
+    /// Drops the batch's remaining messages (from `start`) of peers no longer connected and puts
+    /// back those of peers for which `putBack` holds (and every later one of such a peer, so its
+    /// order is kept). A peer that got messages back and may be served is queued again. Returns
+    /// how many went back. Caller holds `lock`.
+    /// `putBack` must depend on the peer only (it is, for every message of one peer in the batch).
+    @discardableResult
+    private func returnLocked(from start: Int, in batch: inout [Delivery], putBack: (PeerState) -> Bool) -> Int {
+        guard start < batch.count else { return 0 }
+        var count = 0
+        // Backwards, each frame in front of its inbox: every peer's frames end up in their order.
+        for index in (start..<batch.count).reversed() where batch[index].frame != nil {
+            let state = batch[index].state
+            if state.lifecycle != .connected {
+                batch[index].frame = nil
+            } else if putBack(state) {
+                let frame = batch[index].frame.take()!
+                state.inboxBytes += frame.wireSize
+                state.inbox.prepend(frame)
+                count += 1
+            }
+        }
+        guard count > 0 else { return 0 }
+        for index in start..<batch.count {
+            let state = batch[index].state
+            if !state.isQueuedForDispatch, state.isDispatchable {
+                state.isQueuedForDispatch = true
+                readyPeers.append(state)
+            }
+        }
+        return count
     }
 
     /// Sleeps until signalled, or until the earliest deadline on a monotonic clock. Caller holds `lock`.

@@ -49,11 +49,12 @@ extension ConnectionManager: ReactorDelegate {
 
     public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {
         let id = PeerID(rawValue: connection.id)
-        let wake: Bool = lock.withLock {
-            peers[id]?.socket = connection.writeHandle
-            return dispatcherSleeping
-        }
-        notifyDispatcher(signal: wake)
+        lock.withLock { peers[id]?.socket = connection.writeHandle }
+        // The peer's `version` usually came with the connection: read it now, so that the
+        // dispatcher wakes once for the connection and its first message (and answers straight
+        // through the socket attached above).
+        connection.readNow()
+        notifyDispatcher(signal: lock.withLock { dispatcherSleeping })
         logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
     }
 

@@ -25,7 +25,7 @@ extension ConnectionManager {
     /// decoder keeps its verified checksum (relaying it hashes nothing).
     @discardableResult
     public func send(_ frame: Frame, to peer: PeerID) -> Bool {
-        frame.payload.withUnsafeBytes {
+        frame.withUnsafePayload {
             enqueue(command: frame.command, payload: $0, checksum: frame.verifiedChecksum, to: peer, state: nil)
         }
     }

@@ -279,7 +279,8 @@ public final class ConnectionManager: @unchecked Sendable {
                 messagesDispatched: counters.messagesDispatched,
                 messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
                 dispatcherSleeps: counters.dispatcherSleeps, dispatcherWrites: counters.dispatcherWrites,
-                messagesWithdrawn: counters.messagesWithdrawn, dispatcherIsAsleep: dispatcherSleeping,
+                messagesWithdrawn: counters.messagesWithdrawn, messagesDeferred: counters.messagesDeferred,
+                dispatcherIsAsleep: dispatcherSleeping,
                 sendsToUnavailablePeers: counters.sendsToUnavailablePeers,
                 reactor: reactorStatistics)
         }

@@ -10,6 +10,7 @@ struct EngineCounters {
     var dispatcherSleeps = 0
     var dispatcherWrites = 0
     var messagesWithdrawn = 0
+    var messagesDeferred = 0
     var sendsToUnavailablePeers = 0
     /// Traffic of the peers that left the table (added when each is finalized).
     var departedTraffic = TrafficTotals()

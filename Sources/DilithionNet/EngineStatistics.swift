@@ -31,6 +31,9 @@ public struct EngineStatistics: Sendable {
     /// are dropped) or went over the send cap (they went back to the front of its inbox) while the
     /// batch ran.
     public var messagesWithdrawn: Int
+    /// Messages a batch took and handed back to their inboxes, untouched and in order, because the
+    /// batch had run for ``EngineConfiguration/dispatchBatchBudget``.
+    public var messagesDeferred: Int
     /// Whether the dispatcher is asleep on its condition variable right now (nothing to do).
     public var dispatcherIsAsleep: Bool
     /// Sends refused because the peer was gone or not connected.

@@ -25,18 +25,14 @@ struct FIFOQueue<Element> {
         return element
     }
 
-    /// Puts `elements` back in front of the queue, in their order (messages a dispatcher batch
-    /// took and could not deliver yet).
-    mutating func prepend(contentsOf elements: [Element]) {
-        guard !elements.isEmpty else { return }
-        if head >= elements.count {
-            head -= elements.count
-            for (offset, element) in elements.enumerated() {
-                slots[head + offset] = element
-            }
+    /// Puts `element` back in front of the queue (a message a dispatcher batch took and could not
+    /// deliver yet). Cheap right after `popFirst`, which leaves the slot before the head free.
+    mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            slots[head] = element
         } else {
-            slots.replaceSubrange(0..<head, with: elements.map { Optional($0) })
-            head = 0
+            slots.insert(element, at: 0)
         }
     }
 

@@ -27,7 +27,7 @@ public struct HandlerContext: Sendable {
     /// reused: the checksum depends on the payload bytes alone, so they are not hashed again.
     @discardableResult
     public func send(command: String, payloadOf frame: Frame) -> Bool {
-        frame.payload.withUnsafeBytes {
+        frame.withUnsafePayload {
             manager.enqueue(command: command, payload: $0, checksum: frame.verifiedChecksum, to: peer, state: state)
         }
     }

@@ -147,7 +147,7 @@ extension Node {
     // MARK: Messages
 
     func received(_ context: HandlerContext, _ frame: Frame) {
-        if frame.command == Command.ping, Node.pingSizeWindow.contains(frame.payload.count) {
+        if frame.command == Command.ping, Node.pingSizeWindow.contains(frame.payloadCount) {
             // The commonest message answers itself: the pong echoes the ping's payload (its
             // nonce), so it reuses the checksum the decoder verified and needs no Message value.
             if admitsEstablished(context, frame) {

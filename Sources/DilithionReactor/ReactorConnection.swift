@@ -189,6 +189,15 @@ public final class ReactorConnection: ReactorEventHandler {
 
     // MARK: Reading
 
+    /// Reads what the socket holds now, as if its read event had fired (does nothing unless open
+    /// and reading). Reactor thread only. For a connection just accepted: its peer's first message
+    /// has usually arrived with the connection, and reading it at once saves a round through the
+    /// event loop and lets the dispatcher hear of the connection and the message in one wakeup.
+    public func readNow() {
+        guard state == .open, !isReadingPaused else { return }
+        readAvailable()
+    }
+
     private func readAvailable() {
         let buffer = reactor.readBuffer
         for _ in 0..<reactor.configuration.maxReadsPerCallback {
@@ -214,17 +223,13 @@ public final class ReactorConnection: ReactorEventHandler {
     private func consume(_ bytes: UnsafeRawBufferPointer) -> Bool {
         decoder.append(bytes)
         var fatal: FrameError?
-        while true {
-            do throws(FrameError) {
-                guard let frame = try decoder.nextFrame() else { break }
-                decodedFrames.append(frame)
-            } catch {
-                if error.disposition == .disconnectPeer {
-                    fatal = error
-                    break
-                }
+        do throws(FrameError) {
+            // Every complete frame of this read at once: their payloads share one allocation.
+            try decoder.nextFrames(into: &decodedFrames) { error in
                 reactor.delegate?.connection(self, didDropFrame: error)
             }
+        } catch {
+            fatal = error
         }
         let keepReading = reactor.delegate?.connection(
             self, didReceive: &decodedFrames, byteCount: bytes.count,

@@ -87,13 +87,15 @@ final class OptimisticSendTests: XCTestCase {
     /// queued after it follow it. The client reads everything, in order.
     func testWhatTheSocketDoesNotTakeGoesToTheReactorInOrder() throws {
         let framesPerRequest = 2_000  // 64 kB of 32-byte frames: within the dispatcher's write limit
-        let floodFrames = 260_000  // 8.3 MB: more than the kernel buffers (send buffers grow to 4 MiB)
+        let floodFrames = 6_000  // 6.3 MB of 1 kB frames: more than the kernel buffers (send buffers grow to 4 MiB)
         let recorder = Recorder()
         let sequence = Counter()  // numbers every reply, across requests
         let handlers = recorder.handlers { handlers in
             handlers.register("start") { context, frame in
-                for _ in 0..<sequenceNumber(frame.payload) {
-                    context.send(command: "r", payload: sequencePayload(sequence.value, padTo: 8))
+                let count = sequenceNumber(frame.payload)
+                for _ in 0..<count {
+                    let size = count > framesPerRequest ? 1_024 : 8
+                    context.send(command: "r", payload: sequencePayload(sequence.value, padTo: size))
                     sequence.increment()
                 }
             }
@@ -223,5 +225,44 @@ final class OptimisticSendTests: XCTestCase {
         XCTAssertEqual(recorder.messages(from: victimPeer).map { sequenceNumber($0.payload) }, [0])
         XCTAssertEqual(harness.engine.statistics.messagesWithdrawn - before.messagesWithdrawn, 4)
         XCTAssertTrue(victim.waitForClose())
+    }
+
+    /// A batch that runs out of time (here a budget of zero: every batch of more than 16 messages)
+    /// hands the rest back to the inboxes: every message is still delivered once, in order per peer.
+    /// (Batch sizes then shrink to 16, the floor of the adaptive size.)
+    func testABatchOutOfTimeHandsTheRestBackInOrder() throws {
+        let gate = Gate()
+        let recorder = Recorder()
+        let handlers = recorder.handlers { handlers in
+            handlers.register("hold") { _, _ in gate.pass() }
+        }
+        let harness = try EngineHarness(handlers: handlers) { $0.dispatchBatchBudget = .zero }
+        defer { harness.engine.stop() }
+        let holder = try harness.client()
+        XCTAssertTrue(recorder.wait { $0.connects.count == 1 })
+        let senders = try (0..<2).map { _ in try harness.client() }
+        XCTAssertTrue(recorder.wait { $0.connects.count == 3 })
+        let peers = recorder.connects[1...].map(\.0)
+        holder.send(command: "hold")
+        XCTAssertTrue(eventually { gate.hasWaiter })
+        for sender in senders {
+            var burst: [UInt8] = []
+            for sequence in 0..<100 {
+                burst += FrameEncoder.encode(magic: magic, command: "seq", payload: sequencePayload(sequence))
+            }
+            sender.sendRaw(burst)
+        }
+        for peer in peers {
+            XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.inboxMessages == 100 })
+        }
+        gate.open()
+        XCTAssertTrue(recorder.wait { $0.messages.count == 200 })
+        for peer in peers {
+            XCTAssertEqual(recorder.messages(from: peer).map { sequenceNumber($0.payload) }, Array(0..<100))
+        }
+        // The batch after the hold takes more than 16 messages (its size adapts from 64 down to
+        // 16 as batches overrun), so at least that one was cut short.
+        XCTAssertGreaterThan(harness.engine.statistics.messagesDeferred, 0)
+        XCTAssertEqual(harness.engine.statistics.messagesWithdrawn, 0)
     }
 }
