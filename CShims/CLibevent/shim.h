@@ -14,6 +14,11 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <unistd.h>
+#ifdef __linux__
+// accept4(2): an accepted socket that is non-blocking and close-on-exec in one call. glibc declares
+// it only under _GNU_SOURCE, which the Swift Glibc module is built without.
+int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+#endif
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <event2/util.h>

@@ -2,22 +2,27 @@ import DilithionReactor
 import DilithionSystem
 import DilithionWire
 
-/// The dispatcher thread: lifecycle events first, then due deadlines, then one message from each
-/// peer with work (round-robin), all outside the engine lock.
+/// The dispatcher thread: lifecycle events first, then due deadlines, then a batch of messages
+/// (round-robin passes over the peers with work, one message per peer per pass), all outside the
+/// engine lock; then the batch's optimistic writes.
 extension ConnectionManager {
-    /// One message taken from a peer's inbox for this pass.
+    /// One message taken from a peer's inbox for this batch (`frame` is nil once delivered or
+    /// withdrawn).
     private struct Delivery {
-        let peer: PeerID
-        let frame: Frame
+        let state: PeerState
+        var frame: Frame?
     }
 
     func runDispatcher() {
-        var deliveries: [Delivery] = []
+        var batch: [Delivery] = []
         var dueEvents: [DispatcherEvent] = []
         var dueDeadlines: [Deadline] = []
         var wakeReactorNow = false
         var lastCommand = ""
         var lastHandler = handlers.handler(for: lastCommand)
+        // Messages per batch: sized from the handlers' recent cost so that a batch fits its time
+        // budget (cheap pings: large batches, few writes; expensive requests: small ones).
+        var batchLimit = min(64, configuration.dispatchBatchLimit)
         lock.lock()
         while true {
             if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty, finalizationsInFlight == 0 {
@@ -30,9 +35,9 @@ extension ConnectionManager {
                 dueEvents.append(event)
             }
             if phase == .running || phase == .draining {
-                takeOneMessagePerPeerLocked(into: &deliveries, wakeReactor: &wakeReactorNow)
+                takeBatchLocked(into: &batch, limit: batchLimit)
             }
-            if deliveries.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
+            if batch.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
                 if phase == .draining {
                     // Every queued message was handled: close all connections (reason `shutdown`).
                     phase = .closing
@@ -50,6 +55,7 @@ extension ConnectionManager {
                 continue
             }
             counters.dispatcherPasses += 1
+            var epoch = dispatchEpoch.load(ordering: .relaxed)
             lock.unlock()
 
             if wakeReactorNow {
@@ -62,18 +68,44 @@ extension ConnectionManager {
             for deadline in dueDeadlines {
                 handle(deadline)
             }
+            var delivered = 0
             var unhandled = 0
-            for delivery in deliveries {
+            var deferred = 0
+            let batchStart = MonotonicTime.nanoseconds()
+            let budget = configuration.dispatchBatchBudget.engineNanoseconds
+            let budgetEnd = batchStart &+ budget
+            for index in batch.indices {
+                if dispatchEpoch.load(ordering: .relaxed) != epoch {
+                    epoch = withdrawUndeliverable(from: index, in: &batch)
+                }
+                // A long batch yields every 16 messages once its time is up: the rest goes back to
+                // the inboxes, so events, deadlines, replies and newly ready peers wait at most
+                // about one budget, whatever the handlers cost.
+                if index & 15 == 0, index > 0, MonotonicTime.nanoseconds() > budgetEnd {
+                    deferred = returnToInboxes(from: index, in: &batch)
+                    break
+                }
+                guard let frame = batch[index].frame.take() else { continue }
+                let state = batch[index].state
                 // Consecutive messages mostly share a command: look the handler up once per change.
-                if delivery.frame.command != lastCommand {
-                    lastCommand = delivery.frame.command
+                if frame.command != lastCommand {
+                    lastCommand = frame.command
                     lastHandler = handlers.handler(for: lastCommand)
                 }
+                delivered += 1
                 if let handler = lastHandler {
-                    handler(HandlerContext(peer: delivery.peer, manager: self), delivery.frame)
+                    handler(HandlerContext(peer: state.id, manager: self, state: state), frame)
                 } else {
                     unhandled += 1
                 }
+            }
+            if delivered > 0 {
+                let perMessage = max(1, (MonotonicTime.nanoseconds() &- batchStart) / UInt64(delivered))
+                let fitting = Int(min(budget / perMessage, UInt64(configuration.dispatchBatchLimit)))
+                batchLimit = min(configuration.dispatchBatchLimit, max(16, (batchLimit + fitting) / 2))
+            }
+            if !optimisticPeers.isEmpty {
+                writeOptimisticSends()
             }
             if deferredReactorWake {
                 deferredReactorWake = false
@@ -81,40 +113,110 @@ extension ConnectionManager {
             }
 
             lock.lock()
-            counters.messagesDispatched += deliveries.count
+            resumeReadingLocked(after: batch, wakeReactor: &wakeReactorNow)
+            counters.messagesDispatched += delivered
             counters.messagesUnhandled += unhandled
-            deliveries.removeAll(keepingCapacity: true)
+            counters.messagesWithdrawn += batch.count - delivered - deferred
+            counters.messagesDeferred += deferred
+            batch.removeAll(keepingCapacity: true)
             if !dueEvents.isEmpty { dueEvents.removeAll(keepingCapacity: true) }
             if !dueDeadlines.isEmpty { dueDeadlines.removeAll(keepingCapacity: true) }
         }
         lock.unlock()
     }
 
-    /// One pass of round-robin: each peer in the ready queue gives at most one message and goes to
-    /// the back of the queue if it has more. Caller holds `lock`.
-    private func takeOneMessagePerPeerLocked(into deliveries: inout [Delivery], wakeReactor: inout Bool) {
-        let resumeBelow = configuration.receiveCapBytes / 2
-        for _ in 0..<readyPeers.count {
-            guard let state = readyPeers.popFirst() else { break }
-            guard state.isDispatchable, let frame = state.inbox.popFirst() else {
-                state.isQueuedForDispatch = false
-                continue
-            }
-            state.inboxBytes -= frame.wireSize
-            let id = state.id
-            deliveries.append(Delivery(peer: id, frame: frame))
-            // Hysteresis: resume at half the cap so a flooding peer does not flip the read event per message.
-            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
-                state.isReadPaused = false
-                reactorCommands.append(.resumeReading(id))
-                wakeReactor = true
-            }
-            if state.isDispatchable {
-                readyPeers.append(state)
-            } else {
-                state.isQueuedForDispatch = false
+    /// Round-robin passes under this one lock hold: each peer in the ready queue gives at most one
+    /// message per pass and goes to the back of the queue if it has more, until
+    /// ``EngineConfiguration/dispatchBatchLimit`` messages are taken or no peer has any. The order
+    /// is the order separate passes would deliver in. Caller holds `lock`.
+    private func takeBatchLocked(into batch: inout [Delivery], limit: Int) {
+        var room = limit
+        while room > 0, !readyPeers.isEmpty {
+            for _ in 0..<readyPeers.count {
+                guard let state = readyPeers.popFirst() else { break }
+                guard state.isDispatchable, let frame = state.inbox.popFirst() else {
+                    state.isQueuedForDispatch = false
+                    continue
+                }
+                state.inboxBytes -= frame.wireSize
+                batch.append(Delivery(state: state, frame: frame))
+                if state.isDispatchable {
+                    readyPeers.append(state)
+                } else {
+                    state.isQueuedForDispatch = false
+                }
+                room -= 1
+                if room == 0 { break }
             }
         }
+    }
+
+    /// Resumes reading for the batch's peers whose inbox, now that the batch is over (and what it
+    /// handed back is back), is at half the receive cap or less. Hysteresis: a flooding peer does
+    /// not flip its read event per message. Caller holds `lock`.
+    private func resumeReadingLocked(after batch: [Delivery], wakeReactor: inout Bool) {
+        let resumeBelow = configuration.receiveCapBytes / 2
+        for delivery in batch {
+            let state = delivery.state
+            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
+                state.isReadPaused = false
+                reactorCommands.append(.resumeReading(state.id))
+                wakeReactor = true
+            }
+        }
+    }
+
+    /// A peer stopped being deliverable since the batch was taken (``dispatchEpoch`` moved): the
+    /// batch's remaining messages of a peer that left `connected` are dropped (its inbox was
+    /// discarded too), and those of a peer over the send cap go back to the front of its inbox in
+    /// their order, to be served once its outbox drained, exactly as if they had not been taken.
+    /// Returns the epoch the check saw.
+    private func withdrawUndeliverable(from start: Int, in batch: inout [Delivery]) -> UInt64 {
+        lock.withLock {
+            returnLocked(from: start, in: &batch) { $0.isSendPaused }
+            return dispatchEpoch.load(ordering: .relaxed)
+        }
+    }
+
+    /// The batch ran out of time: every message from `start` on goes back to the front of its
+    /// peer's inbox, in order, and the peer back on the ready queue (those of a peer that left
+    /// `connected` are dropped). Returns how many went back.
+    private func returnToInboxes(from start: Int, in batch: inout [Delivery]) -> Int {
+        lock.withLock {
+            returnLocked(from: start, in: &batch) { _ in true }
+        }
+    }
+
+    /// Drops the batch's remaining messages (from `start`) of peers no longer connected and puts
+    /// back those of peers for which `putBack` holds (and every later one of such a peer, so its
+    /// order is kept). A peer that got messages back and may be served is queued again. Returns
+    /// how many went back. Caller holds `lock`.
+    /// `putBack` must depend on the peer only (it is, for every message of one peer in the batch).
+    @discardableResult
+    private func returnLocked(from start: Int, in batch: inout [Delivery], putBack: (PeerState) -> Bool) -> Int {
+        guard start < batch.count else { return 0 }
+        var count = 0
+        // Backwards, each frame in front of its inbox: every peer's frames end up in their order.
+        for index in (start..<batch.count).reversed() where batch[index].frame != nil {
+            let state = batch[index].state
+            if state.lifecycle != .connected {
+                batch[index].frame = nil
+            } else if putBack(state) {
+                let frame = batch[index].frame.take()!
+                state.inboxBytes += frame.wireSize
+                state.inbox.prepend(frame)
+                count += 1
+            }
+        }
+        guard count > 0 else { return 0 }
+        for index in start..<batch.count {
+            let state = batch[index].state
+            if !state.isQueuedForDispatch, state.isDispatchable {
+                state.isQueuedForDispatch = true
+                readyPeers.append(state)
+            }
+        }
+        return count
     }
 
     /// Sleeps until signalled, or until the earliest deadline on a monotonic clock. Caller holds `lock`.
@@ -132,9 +234,8 @@ extension ConnectionManager {
     private func handle(_ event: DispatcherEvent) {
         switch event {
         case .connected(let id):
-            let direction = lock.withLock { peers[id]?.direction }
-            if let direction {
-                handlers.onConnect?(HandlerContext(peer: id, manager: self), direction)
+            if let state = lock.withLock({ peers[id] }) {
+                handlers.onConnect?(HandlerContext(peer: id, manager: self, state: state), state.direction)
             }
         case .disconnected(let id, let reason):
             handlers.onDisconnect?(id, reason)

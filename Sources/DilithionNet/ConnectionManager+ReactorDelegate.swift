@@ -24,6 +24,7 @@ extension ConnectionManager: ReactorDelegate {
             for state in peers.values {
                 state.discardInbox()
             }
+            haltDispatchLocked()
             signalDispatcherLocked()
             return true
         }
@@ -40,8 +41,9 @@ extension ConnectionManager: ReactorDelegate {
             let id = PeerID(rawValue: nextPeerID)
             nextPeerID += 1
             peers[id] = PeerState(id: id, direction: .inbound, remoteAddress: remote, lifecycle: .connected, now: now)
+            // The dispatcher hears of it in `didAccept` (or, if the connection fails to start, in
+            // `finalize`), once the socket is attached: its first replies can then go straight out.
             events.append(.connected(id))
-            signalDispatcherLocked()
             return id.rawValue
         }
     }
@@ -58,19 +60,28 @@ extension ConnectionManager: ReactorDelegate {
     }
 
     public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {
+        let id = PeerID(rawValue: connection.id)
+        lock.withLock { peers[id]?.socket = connection.writeHandle }
+        // The peer's `version` usually came with the connection: read it now, so that the
+        // dispatcher wakes once for the connection and its first message (and answers straight
+        // through the socket attached above).
+        connection.readNow()
+        notifyDispatcher(signal: lock.withLock { dispatcherSleeping })
         logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
     }
 
     public func connectionDidConnect(_ connection: ReactorConnection) {
         let id = PeerID(rawValue: connection.id)
         let now = clock.now
-        lock.withLock {
-            guard let state = peers[id], state.lifecycle == .connecting else { return }
+        let wake: Bool? = lock.withLock {
+            guard let state = peers[id], state.lifecycle == .connecting else { return nil }
             state.transition(to: .connected)
             state.connectedAt = now
+            state.socket = connection.writeHandle
             events.append(.connected(id))
-            signalDispatcherLocked()
+            return dispatcherSleeping
         }
+        if let wake { notifyDispatcher(signal: wake) }
         logger.debug("connected", metadata: ["peer": "\(id.rawValue)", "remote": "\(connection.remoteAddress)"])
     }
 
@@ -80,6 +91,9 @@ extension ConnectionManager: ReactorDelegate {
         let id = PeerID(rawValue: connection.id)
         let now = clock.now
         let receiveCap = configuration.receiveCapBytes
+        var queued = false
+        var wake = false
+        defer { if queued { notifyDispatcher(signal: wake) } }
         return lock.withLock {
             guard let state = peers[id], state.lifecycle == .connected else { return true }
             state.bytesReceived += byteCount
@@ -95,7 +109,7 @@ extension ConnectionManager: ReactorDelegate {
                 frames.reverse()
                 while let frame = frames.popLast() {
                     if frame.command != runCommand {
-                        state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
+                        state.received.add(runCommand, messages: runMessages, bytes: runBytes)
                         runCommand = frame.command
                         runMessages = 0
                         runBytes = 0
@@ -106,13 +120,14 @@ extension ConnectionManager: ReactorDelegate {
                     batchBytes += size
                     state.inbox.append(frame)
                 }
-                state.received[runCommand, default: CommandStatistics()].add(messages: runMessages, bytes: runBytes)
+                state.received.add(runCommand, messages: runMessages, bytes: runBytes)
                 state.inboxBytes += batchBytes
                 state.peakInboxBytes = max(state.peakInboxBytes, state.inboxBytes)
                 if !state.isQueuedForDispatch, state.isDispatchable {
                     state.isQueuedForDispatch = true
                     readyPeers.append(state)
-                    signalDispatcherLocked()
+                    queued = true
+                    wake = dispatcherSleeping
                 }
             }
             if hasPartialFrame {
@@ -194,7 +209,9 @@ extension ConnectionManager: ReactorDelegate {
             }
         case .flush(let id):
             let chunks: [[UInt8]] = lock.withLock {
-                guard let state = peers[id] else { return [] }
+                // While the dispatcher writes optimistically (or will at the end of its batch), it
+                // owns the outbox; it queues a new flush for whatever it leaves.
+                guard let state = peers[id], state.optimisticSend == .idle else { return [] }
                 let taken = state.outbox
                 state.outbox.removeAll()
                 return taken
@@ -231,7 +248,9 @@ extension ConnectionManager: ReactorDelegate {
                 state.transition(to: .closing)
                 state.disconnectReason = .shutdown
                 state.discardInbox()
+                if state.optimisticSend == .pending { state.optimisticSend = .idle }
             }
+            haltDispatchLocked()
         }
         for id in reactor.connectionIDs {
             reactor.connection(withID: id)?.flushAndClose(.localRequest)
@@ -254,6 +273,8 @@ extension ConnectionManager: ReactorDelegate {
             state.transition(to: .closed)
             state.discardInbox()
             state.outbox.removeAll()
+            state.socket = nil
+            haltDispatchLocked()
             counters.disconnects[reason, default: 0] += 1
             counters.departedTraffic.add(state)
             if case .frame(let error) = failure {
@@ -263,19 +284,23 @@ extension ConnectionManager: ReactorDelegate {
             return (reason, state)
         }
         guard let (reason, state) = result else { return }
-        // Logged before the handlers hear of it, outside the lock.
-        var metadata: Logger.Metadata = [
-            "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
-            "remote": "\(state.remoteAddress)",
-        ]
-        if case .frame(let error) = failure {
-            metadata["detail"] = "\(error)"
-        }
-        logger.info("disconnect", metadata: metadata)
-        lock.withLock {
+        // Logged before the handlers hear of it, outside the lock (the metadata is built only when
+        // the line is written: a busy node closes thousands of connections a second).
+        logger.info("disconnect", metadata: {
+            var metadata: Logger.Metadata = [
+                "peer": "\(id.rawValue)", "reason": "\(reason.rawValue)", "direction": "\(state.direction.rawValue)",
+                "remote": "\(state.remoteAddress)",
+            ]
+            if case .frame(let error) = failure {
+                metadata["detail"] = "\(error)"
+            }
+            return metadata
+        }())
+        let wake: Bool = lock.withLock {
             finalizationsInFlight -= 1
             events.append(.disconnected(id, reason))
-            signalDispatcherLocked()
+            return dispatcherSleeping
         }
+        notifyDispatcher(signal: wake)
     }
 }

@@ -2,20 +2,36 @@ import DilithionReactor
 import DilithionSystem
 import DilithionWire
 import Logging
+import Synchronization
 
 /// The two-thread engine: a ``Reactor`` thread that owns every socket and frames bytes into per-peer
 /// inboxes, and a dispatcher thread that hands those messages to the ``MessageHandlers`` round-robin,
-/// one message per peer per pass.
+/// one message per peer per pass, several passes per batch.
 ///
 /// Thread model and locks (see `docs/architecture.md`):
 /// - `lock` guards the peer table and every ``PeerState``, the ready queue, the dispatcher event queue,
 ///   the reactor command queue, the deadline queue, the phase and the counters. It is never held
-///   while calling a handler, a libevent function or ``Reactor/wakeUp()``.
+///   while calling a handler, a libevent function, ``Reactor/wakeUp()`` or a socket write.
 /// - Lock order: `stopLock` → `lock` → (the reactor's `wakeLock` → libevent's base lock). In
-///   practice `lock` is released before the reactor is woken.
-/// - Wakeups: the dispatcher sleeps on `dispatcherCondition` and is signalled once per batch of
-///   newly complete messages (only if it is asleep); the reactor gets one coalesced
-///   ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are woken once per pass).
+///   practice `lock` is released before the reactor is woken. A ``SocketWriteHandle``'s lock is a
+///   leaf: it is held only around one non-blocking `sendmsg` or the descriptor's `close`.
+/// - Batches: the dispatcher takes up to ``EngineConfiguration/dispatchBatchLimit`` messages under
+///   one hold of `lock`, in the order separate round-robin passes would give. Before each message
+///   it compares ``dispatchEpoch`` (bumped under `lock` when a peer leaves `connected` or goes
+///   over the send cap) with the value it took the batch at; if it moved, the batch's remaining
+///   messages of such peers are dropped (disconnected) or put back in front of the inbox (send cap).
+/// - Writes: the reactor writes a peer's outbox after a `flush` command, and is the only thread
+///   that registers for writability or closes a socket. The dispatcher writes a peer's outbox
+///   itself (optimistic send, ``OptimisticSend``) only when a handler queued into it while
+///   nothing was queued or unwritten for that peer; from then until the write is settled, no
+///   `flush` is queued and a queued one does nothing, so the two threads never write one socket
+///   at the same time, and bytes leave in the order they were queued. What the socket does not
+///   take goes back to the front of the outbox with one `flush`.
+/// - Wakeups: the dispatcher sleeps on `dispatcherCondition`; the per-message paths (a read that
+///   made a peer ready, an accepted or connected peer, a departure) signal it only if it is asleep,
+///   after releasing `lock` (``notifyDispatcher(signal:)``). The reactor gets one coalesced
+///   ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are woken once per batch,
+///   and not at all when the dispatcher wrote them itself).
 public final class ConnectionManager: @unchecked Sendable {
     /// The configuration given at creation.
     public let configuration: EngineConfiguration
@@ -60,8 +76,19 @@ public final class ConnectionManager: @unchecked Sendable {
     // back under the send cap.
     var sendCapObservers: [@Sendable (PeerID) -> Void] = []
 
-    // dispatcher thread only: sends made by handlers wake the reactor once, after the pass
+    /// Bumped (under `lock`) whenever a peer stops being deliverable for a reason other than an
+    /// empty inbox: it leaves `connected`, or its outbox goes over the send cap. The dispatcher
+    /// compares it before each message of its batch (a relaxed load; the check under the lock
+    /// follows only when it moved) and withdraws the messages of such peers.
+    let dispatchEpoch = Atomic<UInt64>(0)
+
+    // dispatcher thread only: sends made by handlers wake the reactor once, after the batch
     @exclusivity(unchecked) var deferredReactorWake = false
+    // dispatcher thread only (appended to under `lock` from sends on the dispatcher thread): peers
+    // whose outbox the dispatcher writes itself at the end of the batch (``OptimisticSend``)
+    @exclusivity(unchecked) var optimisticPeers: [PeerState] = []
+    // dispatcher thread only: the writes of `optimisticPeers` (kept to reuse its storage)
+    @exclusivity(unchecked) var optimisticWrites: [OptimisticWrite] = []
 
     // reactor thread only: when the next line about failing accepts may be logged
     var acceptFailureLog: AcceptFailureLog
@@ -182,26 +209,17 @@ public final class ConnectionManager: @unchecked Sendable {
             state.transition(to: .closing)
             state.disconnectReason = reason
             state.discardInbox()
+            if state.optimisticSend == .pending {
+                // The dispatcher will not write it now: the reactor flushes it before closing, so
+                // a final message (a reject) usually gets out, as on the reactor path.
+                state.optimisticSend = .idle
+                if !state.outbox.isEmpty { reactorCommands.append(.flush(peer)) }
+            }
             reactorCommands.append(.close(peer))
+            haltDispatchLocked()
             return (true, onDispatcher)
         }
         if changed { wakeReactor(fromDispatcher: onDispatcher) }
-    }
-
-    /// Queues a message for `peer`. The frame is encoded (checksum included) before the engine lock is
-    /// taken. Returns false if the peer is not connected. Never drops silently: an outbox over the
-    /// send cap keeps growing only by what handlers already decided to send, and the peer is
-    /// disconnected `send-buffer-full` if it stays over the cap.
-    @discardableResult
-    public func send(command: String, payload: [UInt8], to peer: PeerID) -> Bool {
-        let encoded = FrameEncoder.encode(magic: magic, command: command, payload: payload)
-        return enqueue(encoded, command: command, to: peer)
-    }
-
-    /// Queues a frame for `peer`; see ``send(command:payload:to:)``.
-    @discardableResult
-    public func send(_ frame: Frame, to peer: PeerID) -> Bool {
-        send(command: frame.command, payload: frame.payload, to: peer)
     }
 
     /// Calls ``MessageHandlers/onTimer`` with `tag` for `peer` once `delay` of clock time has passed
@@ -217,6 +235,11 @@ public final class ConnectionManager: @unchecked Sendable {
     public func statistics(for peer: PeerID) -> PeerStatistics? {
         let now = clock.now
         return lock.withLock { peers[peer]?.snapshot(now: now) }
+    }
+
+    /// The remote address of `peer`, or nil if it is not in the table (no full snapshot built).
+    public func remoteAddress(of peer: PeerID) -> SocketAddress? {
+        lock.withLock { peers[peer]?.remoteAddress }
     }
 
     /// Snapshots of every peer in the table, ordered by id.
@@ -260,7 +283,9 @@ public final class ConnectionManager: @unchecked Sendable {
                 droppedFrames: counters.droppedFrames, frameErrors: counters.frameErrors,
                 messagesDispatched: counters.messagesDispatched,
                 messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
-                dispatcherSleeps: counters.dispatcherSleeps, dispatcherIsAsleep: dispatcherSleeping,
+                dispatcherSleeps: counters.dispatcherSleeps, dispatcherWrites: counters.dispatcherWrites,
+                messagesWithdrawn: counters.messagesWithdrawn, messagesDeferred: counters.messagesDeferred,
+                dispatcherIsAsleep: dispatcherSleeping,
                 sendsToUnavailablePeers: counters.sendsToUnavailablePeers, acceptFailures: counters.acceptFailures,
                 reactor: reactorStatistics)
         }
@@ -268,39 +293,7 @@ public final class ConnectionManager: @unchecked Sendable {
 
     // MARK: Internals shared by the extensions
 
-    private func enqueue(_ encoded: [UInt8], command: String, to peer: PeerID) -> Bool {
-        let now = clock.now
-        let (queued, needsFlush, onDispatcher): (Bool, Bool, Bool) = lock.withLock {
-            let onDispatcher = dispatcherThread?.isCurrent ?? false
-            guard let state = peers[peer], state.lifecycle == .connected else {
-                counters.sendsToUnavailablePeers += 1
-                return (false, false, onDispatcher)
-            }
-            let wasEmpty = state.outbox.isEmpty
-            let limit = configuration.outboxCoalesceBytes
-            if let last = state.outbox.indices.last, encoded.count < limit, state.outbox[last].count + encoded.count <= limit {
-                state.outbox[last].append(contentsOf: encoded)
-            } else {
-                state.outbox.append(encoded)
-            }
-            state.outboxBytes += encoded.count
-            state.peakOutboxBytes = max(state.peakOutboxBytes, state.outboxBytes)
-            state.sent[command, default: CommandStatistics()].add(messages: 1, bytes: encoded.count)
-            if state.outboxBytes > configuration.sendCapBytes, state.sendCapExceededSince == nil {
-                state.sendCapExceededSince = now
-                state.sendPauses += 1
-                scheduleDeadlineLocked(at: now.advanced(by: configuration.sendCapTimeout), .sendCap(peer, since: now))
-            }
-            if wasEmpty {
-                reactorCommands.append(.flush(peer))
-            }
-            return (true, wasEmpty, onDispatcher)
-        }
-        if needsFlush { wakeReactor(fromDispatcher: onDispatcher) }
-        return queued
-    }
-
-    /// Wakes the reactor now, or (on the dispatcher thread) once at the end of the current pass.
+    /// Wakes the reactor now, or (on the dispatcher thread) once at the end of the current batch.
     func wakeReactor(fromDispatcher: Bool) {
         if fromDispatcher {
             deferredReactorWake = true
@@ -309,9 +302,26 @@ public final class ConnectionManager: @unchecked Sendable {
         }
     }
 
-    /// Wakes the dispatcher if it sleeps. Caller holds `lock`.
+    /// A peer stopped being deliverable (see ``dispatchEpoch``). Caller holds `lock`.
+    func haltDispatchLocked() {
+        dispatchEpoch.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Wakes the dispatcher if it sleeps. Caller holds `lock`. The per-message paths signal after
+    /// unlocking instead (``notifyDispatcher(signal:)``).
     func signalDispatcherLocked() {
         if dispatcherSleeping {
+            dispatcherCondition.signal()
+        }
+    }
+
+    /// Tells the dispatcher about work just queued, after the caller released `lock`; `signal` is
+    /// what `dispatcherSleeping` was under the lock. Signalling after the unlock spares the woken
+    /// dispatcher from blocking at once on the lock its waker still holds (two more futex calls
+    /// per hand-off). No wakeup is lost: a dispatcher that is awake checks the queues under the
+    /// lock before it sleeps, and one that sleeps was asleep when the work was queued.
+    func notifyDispatcher(signal: Bool) {
+        if signal {
             dispatcherCondition.signal()
         }
     }

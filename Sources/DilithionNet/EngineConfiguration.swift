@@ -31,6 +31,20 @@ public struct EngineConfiguration: Sendable {
     /// At most one log line per this interval about failing `accept`s (each line counts the
     /// failures it stands for; the `/metrics` counter counts every one).
     public var acceptFailureLogInterval: Duration
+    /// Most messages the dispatcher takes under one hold of the engine lock: round-robin passes
+    /// (one message per ready peer each) until this many are taken. Messages of a peer that is
+    /// disconnected or goes over the send cap while the batch runs are withdrawn, not delivered.
+    /// Larger batches mean fewer lock holds and fewer, larger writes (a flood of pings from eight
+    /// peers cost 2.5 µs of CPU per pong with 64, 1.8 µs with 1,024).
+    public var dispatchBatchLimit: Int
+    /// How long a batch may run: checked every 16 messages, after which the rest goes back to the
+    /// inboxes untouched (``EngineStatistics/messagesDeferred``). It bounds how long events,
+    /// deadlines, the batch's replies and newly ready peers wait behind expensive handlers.
+    public var dispatchBatchBudget: Duration
+    /// Lets the dispatcher write a peer's replies to its socket itself at the end of a batch when
+    /// nothing else is queued for that peer (optimistic send); false leaves every write to the
+    /// reactor (one wakeup per batch of replies).
+    public var dispatcherWritesDirectly: Bool
 
     /// A configuration with the defaults.
     public init(
@@ -44,8 +58,12 @@ public struct EngineConfiguration: Sendable {
         maxPayload: Int = Limits.maxMessagePayload,
         outboxCoalesceBytes: Int = 16 * 1024,
         acceptBackoff: Duration = .milliseconds(100),
-        acceptFailureLogInterval: Duration = .seconds(10)
+        acceptFailureLogInterval: Duration = .seconds(10),
+        dispatchBatchLimit: Int = 1_024,
+        dispatchBatchBudget: Duration = .milliseconds(2),
+        dispatcherWritesDirectly: Bool = true
     ) {
+        precondition(dispatchBatchLimit >= 1, "dispatchBatchLimit must be at least 1")
         self.network = network
         self.listenAddresses = listenAddresses
         self.receiveCapBytes = receiveCapBytes
@@ -57,6 +75,9 @@ public struct EngineConfiguration: Sendable {
         self.outboxCoalesceBytes = outboxCoalesceBytes
         self.acceptBackoff = acceptBackoff
         self.acceptFailureLogInterval = acceptFailureLogInterval
+        self.dispatchBatchLimit = dispatchBatchLimit
+        self.dispatchBatchBudget = dispatchBatchBudget
+        self.dispatcherWritesDirectly = dispatcherWritesDirectly
     }
 
     var reactorConfiguration: ReactorConfiguration {

@@ -10,6 +10,9 @@ struct EngineCounters {
     var messagesUnhandled = 0
     var dispatcherPasses = 0
     var dispatcherSleeps = 0
+    var dispatcherWrites = 0
+    var messagesWithdrawn = 0
+    var messagesDeferred = 0
     var sendsToUnavailablePeers = 0
     /// `accept` calls that failed for lack of a resource, by kind.
     var acceptFailures: [AcceptFailure: Int] = [:]

@@ -19,10 +19,22 @@ public struct EngineStatistics: Sendable {
     public var messagesDispatched: Int
     /// Messages with no registered handler.
     public var messagesUnhandled: Int
-    /// Dispatcher passes that did work.
+    /// Dispatcher batches that did work (each takes up to
+    /// ``EngineConfiguration/dispatchBatchLimit`` messages in round-robin passes under one lock
+    /// hold).
     public var dispatcherPasses: Int
     /// Times the dispatcher went to sleep on its condition variable.
     public var dispatcherSleeps: Int
+    /// `sendmsg` calls the dispatcher made itself (optimistic send); the reactor's are in
+    /// ``ReactorStatistics/writes``.
+    public var dispatcherWrites: Int
+    /// Messages a batch took and then did not deliver, because their peer was disconnected (they
+    /// are dropped) or went over the send cap (they went back to the front of its inbox) while the
+    /// batch ran.
+    public var messagesWithdrawn: Int
+    /// Messages a batch took and handed back to their inboxes, untouched and in order, because the
+    /// batch had run for ``EngineConfiguration/dispatchBatchBudget``.
+    public var messagesDeferred: Int
     /// Whether the dispatcher is asleep on its condition variable right now (nothing to do).
     public var dispatcherIsAsleep: Bool
     /// Sends refused because the peer was gone or not connected.

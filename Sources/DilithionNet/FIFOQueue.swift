@@ -25,6 +25,17 @@ struct FIFOQueue<Element> {
         return element
     }
 
+    /// Puts `element` back in front of the queue (a message a dispatcher batch took and could not
+    /// deliver yet). Cheap right after `popFirst`, which leaves the slot before the head free.
+    mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            slots[head] = element
+        } else {
+            slots.insert(element, at: 0)
+        }
+    }
+
     mutating func removeAll() {
         slots.removeAll()
         head = 0

@@ -1,3 +1,5 @@
+import DilithionReactor
+import DilithionSystem
 import DilithionWire
 
 /// What a handler sees: the peer's id and the operations it may perform. No sockets, no buffers.
@@ -5,11 +7,30 @@ public struct HandlerContext: Sendable {
     /// The peer the message or event belongs to.
     public let peer: PeerID
     let manager: ConnectionManager
+    /// The peer's engine state when the dispatcher had it at hand, so that sends to the current
+    /// peer need no table lookup. Only read under the engine lock.
+    let state: PeerState?
+
+    init(peer: PeerID, manager: ConnectionManager, state: PeerState? = nil) {
+        self.peer = peer
+        self.manager = manager
+        self.state = state
+    }
 
     /// Queues a message to the current peer. Returns false if the peer is no longer connected.
     @discardableResult
     public func send(command: String, payload: [UInt8]) -> Bool {
-        manager.send(command: command, payload: payload, to: peer)
+        payload.withUnsafeBytes { manager.enqueue(command: command, payload: $0, checksum: nil, to: peer, state: state) }
+    }
+
+    /// Queues a message to the current peer carrying `frame`'s payload under `command` (a `pong`
+    /// answering a `ping` echoes its nonce). The checksum the decoder verified for `frame` is
+    /// reused: the checksum depends on the payload bytes alone, so they are not hashed again.
+    @discardableResult
+    public func send(command: String, payloadOf frame: Frame) -> Bool {
+        frame.withUnsafePayload {
+            manager.enqueue(command: command, payload: $0, checksum: frame.verifiedChecksum, to: peer, state: state)
+        }
     }
 
     /// Queues a message to any peer.
@@ -18,10 +39,10 @@ public struct HandlerContext: Sendable {
         manager.send(command: command, payload: payload, to: other)
     }
 
-    /// Queues a frame to any peer.
+    /// Queues a frame to any peer (a relayed frame keeps its verified checksum).
     @discardableResult
     public func send(_ frame: Frame, to other: PeerID) -> Bool {
-        manager.send(command: frame.command, payload: frame.payload, to: other)
+        manager.send(frame, to: other)
     }
 
     /// Disconnects the current peer with `reason`.
@@ -42,6 +63,12 @@ public struct HandlerContext: Sendable {
 
     /// The engine clock's current instant.
     public var now: EngineInstant { manager.clock.now }
+
+    /// The current peer's remote address (nil once it left the table).
+    public var remoteAddress: SocketAddress? {
+        // Immutable in the peer's state, so it needs no lock when the state is at hand.
+        state?.remoteAddress ?? manager.remoteAddress(of: peer)
+    }
 
     /// A snapshot of the current peer's statistics.
     public var statistics: PeerStatistics? { manager.statistics(for: peer) }

@@ -1,10 +1,13 @@
+import DilithionReactor
 import DilithionSystem
 import DilithionWire
 
 /// Everything the engine knows about one peer that more than one thread touches. Every stored
 /// property is guarded by the engine lock (`ConnectionManager.lock`); the socket itself belongs to
-/// the reactor (`ReactorConnection`) and is never reachable from here.
-final class PeerState {
+/// the reactor (`ReactorConnection`): only its ``SocketWriteHandle`` is reachable from here, for
+/// the dispatcher's optimistic send. (Unchecked Sendable: a ``HandlerContext`` carries a reference,
+/// and every access is under the engine lock.)
+final class PeerState: @unchecked Sendable {
     let id: PeerID
     let direction: PeerDirection
     let remoteAddress: SocketAddress
@@ -22,11 +25,17 @@ final class PeerState {
     /// In the dispatcher's ready queue (at most once).
     @exclusivity(unchecked) var isQueuedForDispatch = false
 
-    // Outbox: encoded frames the reactor has not taken yet, plus the count of every byte queued and
-    // not yet written (including bytes the reactor already took).
-    var outbox: [[UInt8]] = []
-    var outboxBytes = 0
-    var peakOutboxBytes = 0
+    // Outbox: encoded frames no writer has taken yet, plus the count of every byte queued and not
+    // yet written (including bytes the reactor or the dispatcher already took). Small frames are
+    // encoded straight into the last chunk, up to `outboxCoalesceBytes`.
+    @exclusivity(unchecked) var outbox: [[UInt8]] = []
+    @exclusivity(unchecked) var outboxBytes = 0
+    @exclusivity(unchecked) var peakOutboxBytes = 0
+    /// The dispatcher's optimistic send (see ``OptimisticSend``).
+    @exclusivity(unchecked) var optimisticSend = OptimisticSend.idle
+    /// The socket for the dispatcher's writes, once the reactor opened it (nil before, and for a
+    /// connect in progress).
+    var socket: SocketWriteHandle?
     @exclusivity(unchecked) var sendCapExceededSince: EngineInstant?
     var sendPauses = 0
 
@@ -38,11 +47,11 @@ final class PeerState {
     let openedAt: EngineInstant
     var connectedAt: EngineInstant?
     @exclusivity(unchecked) var lastReceive: EngineInstant?
-    var lastSend: EngineInstant?
+    @exclusivity(unchecked) var lastSend: EngineInstant?
     @exclusivity(unchecked) var bytesReceived = 0
-    var bytesSent = 0
-    @exclusivity(unchecked) var received: [String: CommandStatistics] = [:]
-    var sent: [String: CommandStatistics] = [:]
+    @exclusivity(unchecked) var bytesSent = 0
+    @exclusivity(unchecked) var received = CommandTally()
+    @exclusivity(unchecked) var sent = CommandTally()
     var droppedFrames = 0
     /// Dropped frames not yet reported to the handlers, and the last one's error; a `framesDropped`
     /// event is queued when this goes from 0 to 1 (one event per peer at a time, so a flood of bad
@@ -84,7 +93,7 @@ final class PeerState {
             peer: id, direction: direction, remoteAddress: remoteAddress, lifecycle: lifecycle,
             connectedAt: connectedAt, connectedFor: connectedAt.map { now.duration(since: $0) } ?? .zero,
             lastReceive: lastReceive, lastSend: lastSend, bytesReceived: bytesReceived, bytesSent: bytesSent,
-            received: received, sent: sent, droppedFrames: droppedFrames, inboxMessages: inbox.count,
+            received: received.totals, sent: sent.totals, droppedFrames: droppedFrames, inboxMessages: inbox.count,
             inboxBytes: inboxBytes, outboxBytes: outboxBytes, isReadPaused: isReadPaused, isSendPaused: isSendPaused,
             readPauses: readPauses, sendPauses: sendPauses, peakInboxBytes: peakInboxBytes,
             peakOutboxBytes: peakOutboxBytes)

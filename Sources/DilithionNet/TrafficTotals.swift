@@ -18,7 +18,7 @@ public struct TrafficTotals: Sendable, Equatable {
     mutating func add(_ peer: PeerState) {
         bytesReceived += peer.bytesReceived
         bytesSent += peer.bytesSent
-        for (command, value) in peer.received { received[command, default: CommandStatistics()].add(messages: value.messages, bytes: value.bytes) }
-        for (command, value) in peer.sent { sent[command, default: CommandStatistics()].add(messages: value.messages, bytes: value.bytes) }
+        peer.received.add(to: &received)
+        peer.sent.add(to: &sent)
     }
 }

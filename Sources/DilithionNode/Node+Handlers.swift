@@ -35,8 +35,7 @@ extension Node {
     // MARK: Connection events
 
     func peerConnected(_ context: HandlerContext, _ direction: PeerDirection) {
-        guard let stats = context.statistics else { return }
-        let address = stats.remoteAddress
+        guard let address = context.remoteAddress else { return }
         let now = wallClock.now
         if bans.isBanned(address.host, now: now) {
             peerLogger.info("refusing banned peer", metadata: ["peer": "\(context.peer.rawValue)", "addr": "\(address)"])
@@ -77,15 +76,19 @@ extension Node {
     }
 
     func peerDisconnected(_ peer: PeerID, _ reason: DisconnectReason) {
-        lock.withLock {
-            if let session = sessions.removeValue(forKey: peer) {
+        let wasInbound: Bool = lock.withLock {
+            let session = sessions.removeValue(forKey: peer)
+            if let session {
                 peerLogger.info("peer left", metadata: [
                     "peer": "\(peer.rawValue)", "addr": "\(session.address)", "reason": "\(reason.rawValue)"])
             }
             dial.peerDisconnected(peer, reason: reason, nowNanoseconds: clock.now.nanoseconds)
+            return session?.direction == .inbound
         }
         serving.forget(peer)
-        dialerCondition.broadcast()
+        // An inbound peer leaving frees no outbound slot: the dialer has nothing new to do (waking
+        // it cost a thread switch per short inbound connection).
+        if !wasInbound { dialerCondition.broadcast() }
         sync.peerLeft(peer)
     }
 
@@ -143,6 +146,14 @@ extension Node {
     // MARK: Messages
 
     func received(_ context: HandlerContext, _ frame: Frame) {
+        if frame.command == Command.ping, Node.pingSizeWindow.contains(frame.payloadCount) {
+            // The commonest message answers itself: the pong echoes the ping's payload (its
+            // nonce), so it reuses the checksum the decoder verified and needs no Message value.
+            if admitsEstablished(context, frame) {
+                context.send(command: Command.pong, payloadOf: frame)
+            }
+            return
+        }
         let message: Message
         do {
             message = try Message.decode(frame)
@@ -167,20 +178,27 @@ extension Node {
         default:
             break
         }
-        let established: Bool = lock.withLock {
-            guard let session = sessions[context.peer] else { return false }
-            if session.isEstablished { return true }
+        guard admitsEstablished(context, frame) else { return }
+        handleEstablished(message, context)
+    }
+
+    /// The size window of `ping` (PROTOCOL.md §3.1), read once: the fast path checks it per ping.
+    static let pingSizeWindow = Command.sizeWindows[Command.ping] ?? 8...8
+
+    /// Whether the peer completed its handshake. Before that, the message is ignored and counted,
+    /// and more than ``preHandshakeLimit`` ignored messages disconnect the peer.
+    func admitsEstablished(_ context: HandlerContext, _ frame: Frame) -> Bool {
+        let (established, ignored): (Bool, Int) = lock.withLock {
+            guard let session = sessions[context.peer] else { return (false, 0) }
+            if session.isEstablished { return (true, 0) }
             session.preHandshakeIgnored += 1
             ignoredCounts["pre-handshake", default: 0] += 1
-            return false
+            return (false, session.preHandshakeIgnored)
         }
-        guard established else {
-            let count = lock.withLock { sessions[context.peer]?.preHandshakeIgnored ?? 0 }
-            peerLogger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
-            if count > preHandshakeLimit { context.disconnect(reason: .protocolViolation) }
-            return
-        }
-        handleEstablished(message, context)
+        guard !established else { return true }
+        peerLogger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
+        if ignored > preHandshakeLimit { context.disconnect(reason: .protocolViolation) }
+        return false
     }
 
     func handleEstablished(_ message: Message, _ context: HandlerContext) {
@@ -249,7 +267,7 @@ extension Node {
     }
 
     func makeVersion(for context: HandlerContext) -> VersionMessage {
-        let remote = context.statistics?.remoteAddress
+        let remote = context.remoteAddress
         let receiver = remote.flatMap { NetAddress(host: $0.host, port: $0.port) }
             ?? NetAddress(services: 1, ipv4: (0, 0, 0, 0), port: 0)
         let port = manager.listeningAddresses.first?.port ?? 0

@@ -37,8 +37,9 @@ public final class ReactorConnection: ReactorEventHandler {
     /// Whether the write event is currently registered.
     public private(set) var isWaitingForWritable = false
 
-    /// Chunks per `sendmsg`; Linux allows 1024 (`IOV_MAX`), 64 already amortizes the syscall.
-    static let maxVectorsPerWrite = 64
+    /// The socket for writes from other threads (the dispatcher's optimistic send); closing the
+    /// descriptor goes through it, so such a write never outlives the descriptor.
+    public let writeHandle: SocketWriteHandle
 
     private var fd: Int32
     private let reactor: Reactor
@@ -59,6 +60,7 @@ public final class ReactorConnection: ReactorEventHandler {
         self.remoteAddress = remote
         self.reactor = reactor
         self.state = connecting ? .connecting : .open
+        self.writeHandle = SocketWriteHandle(fd: fd)
         self.decoder = FrameDecoder(magic: reactor.configuration.magic, maxPayload: reactor.configuration.maxPayload)
         if let base, fd >= 0 {
             readEvent = try? ReactorEvent(base: base, fd: fd, flags: Int16(EV_READ | EV_PERSIST))
@@ -133,7 +135,7 @@ public final class ReactorConnection: ReactorEventHandler {
         readEvent = nil
         writeEvent = nil
         if fd >= 0 {
-            SocketCalls.closeDescriptor(fd)
+            writeHandle.closeDescriptor()
             fd = -1
         }
         writeQueue.removeAll()
@@ -188,6 +190,15 @@ public final class ReactorConnection: ReactorEventHandler {
 
     // MARK: Reading
 
+    /// Reads what the socket holds now, as if its read event had fired (does nothing unless open
+    /// and reading). Reactor thread only. For a connection just accepted: its peer's first message
+    /// has usually arrived with the connection, and reading it at once saves a round through the
+    /// event loop and lets the dispatcher hear of the connection and the message in one wakeup.
+    public func readNow() {
+        guard state == .open, !isReadingPaused else { return }
+        readAvailable()
+    }
+
     private func readAvailable() {
         let buffer = reactor.readBuffer
         for _ in 0..<reactor.configuration.maxReadsPerCallback {
@@ -213,17 +224,13 @@ public final class ReactorConnection: ReactorEventHandler {
     private func consume(_ bytes: UnsafeRawBufferPointer) -> Bool {
         decoder.append(bytes)
         var fatal: FrameError?
-        while true {
-            do throws(FrameError) {
-                guard let frame = try decoder.nextFrame() else { break }
-                decodedFrames.append(frame)
-            } catch {
-                if error.disposition == .disconnectPeer {
-                    fatal = error
-                    break
-                }
+        do throws(FrameError) {
+            // Every complete frame of this read at once: their payloads share one allocation.
+            try decoder.nextFrames(into: &decodedFrames) { error in
                 reactor.delegate?.connection(self, didDropFrame: error)
             }
+        } catch {
+            fatal = error
         }
         let keepReading = reactor.delegate?.connection(
             self, didReceive: &decodedFrames, byteCount: bytes.count,
@@ -246,9 +253,8 @@ public final class ReactorConnection: ReactorEventHandler {
         var written = 0
         var failure: Int32?
         writing: while writeHead < writeQueue.count {
-            let count = min(Self.maxVectorsPerWrite, writeQueue.count - writeHead)
-            var vectors = [iovec](repeating: iovec(), count: count)
-            let result = withVectors(&vectors, index: 0)
+            let count = min(SocketCalls.maxVectorsPerWrite, writeQueue.count - writeHead)
+            let result = SocketCalls.write(fd, writeQueue[writeHead..<writeHead + count], skippingFirst: writeOffset)
             switch result {
             case .wrote(let bytes):
                 ReactorCounters.bump(reactor.counters.writes)
@@ -284,19 +290,6 @@ public final class ReactorConnection: ReactorEventHandler {
         } else if queuedBytes == 0, isWaitingForWritable {
             writeEvent?.remove()
             isWaitingForWritable = false
-        }
-    }
-
-    /// Fills `vectors` with the queued chunks (pinned by nested `withUnsafeBytes`) and writes them.
-    private func withVectors(_ vectors: inout [iovec], index: Int) -> SocketCalls.WriteResult {
-        if index == vectors.count {
-            return vectors.withUnsafeMutableBufferPointer { SocketCalls.write(fd, $0.baseAddress!, count: $0.count) }
-        }
-        let skip = index == 0 ? writeOffset : 0
-        return writeQueue[writeHead + index].withUnsafeBytes { bytes in
-            vectors[index] = iovec(
-                iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress! + skip), iov_len: bytes.count - skip)
-            return withVectors(&vectors, index: index + 1)
         }
     }
 

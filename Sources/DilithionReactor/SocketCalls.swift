@@ -1,3 +1,4 @@
+import CLibevent
 import DilithionSystem
 
 #if canImport(Glibc)
@@ -52,6 +53,8 @@ enum SocketCalls {
         guard fd >= 0 else { throw .socketFailed(address: address, errno: errno) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // Accepted sockets inherit TCP_NODELAY from the listener (Linux), which saves a call per accept.
+        setNoDelay(fd)
         if address.family == .ipv6 {
             // Keep the IPv6 listener IPv6-only so that an IPv4 listener on the same port can coexist.
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -85,15 +88,25 @@ enum SocketCalls {
         while true {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            #if os(Linux)
+            // One call: non-blocking and close-on-exec from the start (accept4, declared in the
+            // shim); TCP_NODELAY comes from the listener.
             let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(listener, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            #else
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Darwin.accept(listener, $0, &length) }
             }
             if fd >= 0 {
-                // accept4() is a GNU extension Swift's Glibc module does not expose; two fcntl calls
-                // give the same non-blocking, close-on-exec socket.
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 setNoDelay(fd)
+            }
+            #endif
+            if fd >= 0 {
                 return .accepted(fd, SocketAddress(storage: &storage))
             }
             let error = errno
@@ -173,6 +186,34 @@ enum SocketCalls {
                 checkNotBug(error, "sendmsg")
                 return .failed(error)
             }
+        }
+    }
+
+    /// Chunks per `sendmsg`; Linux allows 1024 (`IOV_MAX`), 64 already amortizes the syscall.
+    static let maxVectorsPerWrite = 64
+
+    /// One gathered write of `chunks` (at most ``maxVectorsPerWrite``), skipping the first
+    /// `skip` bytes of the first chunk (written before). Each chunk's storage stays pinned by a
+    /// nested `withUnsafeBytes` while `sendmsg` runs.
+    static func write(_ fd: Int32, _ chunks: ArraySlice<[UInt8]>, skippingFirst skip: Int) -> WriteResult {
+        precondition(!chunks.isEmpty && chunks.count <= maxVectorsPerWrite)
+        return withUnsafeTemporaryAllocation(of: iovec.self, capacity: chunks.count) { vectors in
+            gather(fd, chunks, skip: skip, into: vectors, index: 0)
+        }
+    }
+
+    private static func gather(
+        _ fd: Int32, _ chunks: ArraySlice<[UInt8]>, skip: Int, into vectors: UnsafeMutableBufferPointer<iovec>,
+        index: Int
+    ) -> WriteResult {
+        if index == vectors.count {
+            return write(fd, vectors.baseAddress!, count: vectors.count)
+        }
+        let offset = index == 0 ? skip : 0
+        return chunks[chunks.startIndex + index].withUnsafeBytes { bytes in
+            vectors[index] = iovec(
+                iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress! + offset), iov_len: bytes.count - offset)
+            return gather(fd, chunks, skip: skip, into: vectors, index: index + 1)
         }
     }
 

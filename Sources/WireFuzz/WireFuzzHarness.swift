@@ -5,7 +5,8 @@ import DilithionWire
 ///
 /// Properties checked on every input:
 /// - the frame decoder, fed the input in chunks whose sizes come from the input itself, never
-///   traps, always makes progress, and yields the same frames as when fed the whole input at once;
+///   traps, always makes progress, and yields the same frames as when fed the whole input at once,
+///   whether taken one at a time or all at once per chunk (`nextFrames`, the reactor's path);
 /// - the buffered byte count never exceeds the bytes fed;
 /// - for every payload that decodes, `decode(encode(m)) == m`.
 public enum WireFuzzHarness {
@@ -29,6 +30,12 @@ public enum WireFuzzHarness {
         let chunkSizes = payload.prefix(16).map { Int($0 % 7) + 1 }
         let chunked = framesFed(stream, chunkSizes: chunkSizes.isEmpty ? [1] : chunkSizes)
         precondition(whole == chunked, "chunking changed the frames decoded")
+        // Taken all at once, drops are reported as they are found and the frames come together
+        // after them: the frames, and the errors, must each be the same sequence.
+        let batched = framesFed(stream, chunkSizes: chunkSizes.isEmpty ? [1] : chunkSizes, allAtOnce: true)
+        precondition(
+            frames(of: batched) == frames(of: chunked) && errors(of: batched) == errors(of: chunked),
+            "taking the frames all at once changed them")
         for case .frame(let frame) in whole { checkRoundTrip(command: frame.command, payload: frame.payload) }
     }
 
@@ -38,8 +45,10 @@ public enum WireFuzzHarness {
         case error(FrameError)
     }
 
-    /// Feeds `stream` in chunks of the given sizes (cycled) and collects everything yielded.
-    public static func framesFed(_ stream: [UInt8], chunkSizes: [Int]) -> [Outcome] {
+    /// Feeds `stream` in chunks of the given sizes (cycled) and collects everything yielded, one
+    /// ``FrameDecoder/nextFrame()`` at a time or, with `allAtOnce`, with one
+    /// ``FrameDecoder/nextFrames(into:dropped:)`` per chunk.
+    public static func framesFed(_ stream: [UInt8], chunkSizes: [Int], allAtOnce: Bool = false) -> [Outcome] {
         var decoder = FrameDecoder(magic: Network.regtest.magic)
         var outcomes = [Outcome]()
         var offset = 0
@@ -51,6 +60,19 @@ public enum WireFuzzHarness {
             stream.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + size])) }
             offset += size
             fed += size
+            if allAtOnce {
+                var frames: [Frame] = []
+                do throws(FrameError) {
+                    try decoder.nextFrames(into: &frames) { outcomes.append(.error($0)) }
+                    outcomes += frames.map { .frame($0) }
+                } catch {
+                    outcomes += frames.map { .frame($0) }
+                    outcomes.append(.error(error))
+                    break drain
+                }
+                precondition(decoder.bufferedByteCount <= fed, "decoder holds more bytes than it was fed")
+                continue
+            }
             while true {
                 do {
                     guard let frame = try decoder.nextFrame() else { break }
@@ -63,6 +85,14 @@ public enum WireFuzzHarness {
             precondition(decoder.bufferedByteCount <= fed, "decoder holds more bytes than it was fed")
         }
         return outcomes
+    }
+
+    private static func frames(of outcomes: [Outcome]) -> [Frame] {
+        outcomes.compactMap { if case .frame(let frame) = $0 { return frame } else { return nil } }
+    }
+
+    private static func errors(of outcomes: [Outcome]) -> [FrameError] {
+        outcomes.compactMap { if case .error(let error) = $0 { return error } else { return nil } }
     }
 
     /// decode(encode(decode(payload))) == decode(payload) whenever the payload decodes.

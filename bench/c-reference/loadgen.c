@@ -77,7 +77,16 @@ int main(int argc, char **argv) {
     }
     int one = 1; setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char command[13]; uint8_t reply[64];
-    if (strcmp(argv[2], "quit") == 0) { send_cmd("quit", NULL, 0); return 0; }
+    if (strcmp(argv[2], "quit") == 0) {
+        /* Stay connected until the engine closes the connection as it stops: an engine may drop the
+         * messages of a peer that is already gone (the Swift engine discards a closed peer's inbox). */
+        struct timeval limit = { 10, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        send_cmd("quit", NULL, 0);
+        uint8_t scratch[256];
+        while (read(fd, scratch, sizeof scratch) > 0) {}
+        return 0;
+    }
     if (strcmp(argv[2], "throughput") == 0 && argc == 5) {
         long count = atol(argv[3]); uint32_t size = (uint32_t)atol(argv[4]);
         uint8_t *payload = malloc(size); for (uint32_t i = 0; i < size; i++) payload[i] = (uint8_t)(i * 7);

@@ -14,6 +14,13 @@
 //                                    peers the node closed meanwhile) and runs until killed
 //   NodeBench getheaders PORT COUNT  handshake, then COUNT getheaders from the genesis locator, each
 //                                    answered by a headers message (2,000 headers on a long chain)
+//   NodeBench flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]
+//                                    CONNECTIONS handshaken peers (default 8) each keep IN_FLIGHT
+//                                    pings outstanding (default 256) until COUNT pongs came back in
+//                                    all; prints the rate and the node's CPU time over the flood (the
+//                                    sum of its threads' schedstat, read after the handshakes and at
+//                                    the end) per pong: "pongs=N seconds=S rate=R node_cpu_ns=C
+//                                    node_ns_per_pong=P"
 //
 // Only 127.0.0.1 is ever dialed.
 import DilithionSystem
@@ -22,6 +29,25 @@ import DilithionWire
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// CPU time of every thread of process `pid` in ns (the first field of each thread's schedstat).
+func processCPUNanoseconds(_ pid: Int32) -> UInt64 {
+    guard let directory = opendir("/proc/\(pid)/task") else { fail("no process \(pid)") }
+    defer { closedir(directory) }
+    var total: UInt64 = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name.first?.isNumber == true else { continue }
+        let fd = open("/proc/\(pid)/task/\(name)/schedstat", O_RDONLY)
+        guard fd >= 0 else { continue }  // the thread just ended
+        var text = [UInt8](repeating: 0, count: 128)
+        let count = text.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        guard count > 0 else { continue }
+        total += UInt64(String(decoding: text[0..<count].prefix { $0 != 0x20 }, as: UTF8.self)) ?? 0
+    }
+    return total
+}
 
 func fail(_ message: String) -> Never {
     let line = Array("NodeBench: \(message)\n".utf8)
@@ -193,8 +219,9 @@ func raiseFileLimit() {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]), count > 0 else {
-    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT")
+guard arguments.count >= 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]), count > 0,
+      arguments[1] == "flood" || arguments.count == 4 else {
+    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT | flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]")
 }
 signal(SIGPIPE, SIG_IGN)
 
@@ -291,6 +318,88 @@ case "getheaders":
     let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
     peer.closeReset()
     print("headers_per_s=\(format(Double(headers) / seconds)) mbs=\(format(Double(bytes) / seconds / 1e6)) per_reply=\(headers / count)")
+
+case "flood":
+    guard arguments.count >= 5, let pid = Int32(arguments[4]) else { fail("flood needs the node's PID") }
+    let connections = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 8
+    let inFlight = arguments.count > 6 ? Int(arguments[6]) ?? 0 : 256
+    guard (1...64).contains(connections), (1...4096).contains(inFlight) else { fail("flood: 1-64 connections, 1-4096 in flight") }
+    var peers = [WirePeer]()
+    for _ in 0..<connections {
+        var peer = WirePeer(port: port)
+        handshake(&peer, port: port)
+        peers.append(peer)
+    }
+    // Pings with nonces 0..<inFlight, encoded once: the client must cost the machine little, so
+    // it neither hashes nor allocates per message. Pongs come back in order on each connection
+    // (the node handles a peer's messages in order); their nonces are checked.
+    let pings = (0..<inFlight).map { FrameEncoder.encode(.ping(nonce: UInt64($0)), magic: network.magic) }
+    let pingSize = pings[0].count
+    let pingBlock = pings.flatMap { $0 }
+    let pongCommand: [UInt8] = Array(Command.pong.utf8) + [UInt8](repeating: 0, count: 12 - Command.pong.utf8.count)
+    var nextSlot = [Int](repeating: 0, count: connections)  // the nonce the next pong must carry
+    var sendSlot = [Int](repeating: 0, count: connections)  // the nonce of the next ping to send
+    var pending = [[UInt8]](repeating: [], count: connections)
+    var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+    var polls = peers.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+    func sendPings(_ index: Int, _ n: Int) {
+        var left = n
+        while left > 0 {
+            let take = min(left, inFlight - sendSlot[index])
+            pingBlock.withUnsafeBytes { raw in
+                var offset = sendSlot[index] * pingSize
+                let end = offset + take * pingSize
+                while offset < end {
+                    let written = write(peers[index].fd, raw.baseAddress! + offset, end - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { fail("write: errno \(errno)") }
+                    offset += written
+                }
+            }
+            sendSlot[index] = (sendSlot[index] + take) % inFlight
+            left -= take
+        }
+    }
+    let cpuBefore = processCPUNanoseconds(pid)
+    let start = MonotonicClock.nanoseconds()
+    var sent = 0, received = 0
+    for index in 0..<connections {
+        let n = min(inFlight, count - sent)
+        if n > 0 { sendPings(index, n); sent += n }
+    }
+    while received < count {
+        guard poll(&polls, nfds_t(polls.count), 10_000) > 0 else { fail("flood: no pong for 10 s") }
+        for index in polls.indices where polls[index].revents != 0 {
+            polls[index].revents = 0
+            let got = buffer.withUnsafeMutableBytes { read(polls[index].fd, $0.baseAddress!, $0.count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { fail("the node closed flood connection \(index)") }
+            pending[index] += buffer[0..<got]
+            var offset = 0, pongs = 0
+            pending[index].withUnsafeBytes { raw in
+                while raw.count - offset >= Limits.frameHeaderSize {
+                    let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt32.self)))
+                    guard raw.count - offset >= Limits.frameHeaderSize + length else { break }
+                    if length == 8, memcmp(raw.baseAddress! + offset + 4, pongCommand, 12) == 0 {
+                        let nonce = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self))
+                        guard nonce == UInt64(nextSlot[index]) else { fail("flood: pong \(nonce) out of order (expected \(nextSlot[index]))") }
+                        nextSlot[index] = (nextSlot[index] + 1) % inFlight
+                        pongs += 1
+                    }
+                    offset += Limits.frameHeaderSize + length
+                }
+            }
+            pending[index].removeFirst(offset)
+            received += pongs
+            let more = min(pongs, count - sent)
+            if more > 0 { sendPings(index, more); sent += more }
+        }
+    }
+    let total = MonotonicClock.nanoseconds() - start
+    let cpu = processCPUNanoseconds(pid) - cpuBefore
+    for peer in peers { peer.closeReset() }
+    print("pongs=\(received) seconds=\(format(Double(total) / 1e9)) rate=\(format(Double(received) / (Double(total) / 1e9))) "
+          + "node_cpu_ns=\(cpu) node_ns_per_pong=\(format(Double(cpu) / Double(received)))")
 
 default:
     fail("unknown mode \(arguments[1])")

@@ -131,7 +131,9 @@ public struct FrameDecoder: Sendable {
                 throw FrameError(.badChecksum(
                     command: payload.header.command, expected: checksum, received: payload.header.checksum))
             }
-            return Frame(command: payload.header.command, payload: payload.bytes)
+            return Frame(
+                command: payload.header.command, storage: payload.bytes, start: 0, count: payload.bytes.count,
+                verifiedChecksum: checksum)
         }
         let header: FrameHeader
         if let pending = pendingHeader {
@@ -188,7 +190,104 @@ public struct FrameDecoder: Sendable {
         guard checksum == header.checksum else {
             throw FrameError(.badChecksum(command: header.command, expected: checksum, received: header.checksum))
         }
-        return Frame(command: header.command, payload: payload)
+        return Frame(command: header.command, storage: payload, start: 0, count: payloadLength, verifiedChecksum: checksum)
+    }
+
+    /// Takes every complete frame the buffer holds, appending them to `frames` in order (the same
+    /// frames and errors, in the same order, as repeated ``nextFrame()`` calls). A frame dropped
+    /// for a bad checksum is passed to `dropped` and decoding goes on; an error that ends the
+    /// stream is thrown after the frames before it were appended. The frames below
+    /// ``Limits/decoderLargePayload`` taken together share one payload array (see ``Frame``): the
+    /// reactor's path, one allocation per read instead of one per message.
+    public mutating func nextFrames(into frames: inout [Frame], dropped: (FrameError) -> Void) throws(FrameError) {
+        while true {
+            takeCompleteSmallFrames(into: &frames, dropped: dropped)
+            // What stopped the scan: a large frame, a header error, or no complete frame left.
+            do throws(FrameError) {
+                guard let frame = try nextFrame() else { return }
+                frames.append(frame)
+            } catch {
+                guard error.disposition == .dropMessage else { throw error }
+                dropped(error)
+            }
+        }
+    }
+
+    /// One complete small frame the scan verified (against its header's checksum): its header and
+    /// where its payload is in `buffer`.
+    private struct SmallFrame {
+        let header: FrameHeader
+        let payloadStart: Int
+    }
+
+    /// Verifies the complete frames below the large-payload size at the front of the buffer and
+    /// appends them with their payloads copied into one new array. Stops at a large frame's
+    /// header or an incomplete frame (its header kept as `pendingHeader`), or at a header error
+    /// (left for ``nextFrame()``, which reports it and poisons the decoder).
+    private mutating func takeCompleteSmallFrames(into frames: inout [Frame], dropped: (FrameError) -> Void) {
+        guard poison == nil, large == nil else { return }
+        var position = start
+        var pending = pendingHeader
+        var cache = commandCache
+        var found: [SmallFrame] = []
+        var payloadBytes = 0
+        buffer.withUnsafeBytes { [magic, maxPayload, hasher] raw in
+            while raw.count - position >= Limits.frameHeaderSize {
+                let header: FrameHeader
+                if let known = pending {
+                    header = known
+                } else {
+                    let field = UnsafeRawBufferPointer(rebasing: raw[position..<position + Limits.frameHeaderSize])
+                    guard let parsed = try? FrameHeader.parse(field, expecting: magic, maxPayload: maxPayload, cache: &cache)
+                    else { return }
+                    header = parsed
+                }
+                let length = Int(header.payloadLength)
+                let payloadStart = position + Limits.frameHeaderSize
+                guard length < Limits.decoderLargePayload, raw.count - payloadStart >= length else {
+                    pending = header
+                    return
+                }
+                pending = nil
+                let checksum = hasher.checksum(UnsafeRawBufferPointer(rebasing: raw[payloadStart..<payloadStart + length]))
+                if checksum == header.checksum {
+                    found.append(SmallFrame(header: header, payloadStart: payloadStart))
+                    payloadBytes += length
+                } else {
+                    dropped(FrameError(.badChecksum(command: header.command, expected: checksum, received: header.checksum)))
+                }
+                position = payloadStart + length
+            }
+        }
+        commandCache = cache
+        pendingHeader = pending
+        guard !found.isEmpty else {
+            start = position
+            return
+        }
+        let shared = [UInt8](unsafeUninitializedCapacity: payloadBytes) { out, initialized in
+            buffer.withUnsafeBytes { raw in
+                var offset = 0
+                for frame in found {
+                    let length = Int(frame.header.payloadLength)
+                    if length > 0 {
+                        (out.baseAddress! + offset).initialize(
+                            from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + frame.payloadStart, count: length)
+                    }
+                    offset += length
+                }
+            }
+            initialized = payloadBytes
+        }
+        var offset = 0
+        for frame in found {
+            let length = Int(frame.header.payloadLength)
+            frames.append(Frame(
+                command: frame.header.command, storage: shared, start: offset, count: length,
+                verifiedChecksum: frame.header.checksum))
+            offset += length
+        }
+        start = position
     }
 
     /// Moves the unread tail to the front (it is at most one partial frame, and since a frame was

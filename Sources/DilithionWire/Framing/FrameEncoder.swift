@@ -11,30 +11,58 @@ public enum FrameEncoder {
     public static func encode(
         magic: NetworkMagic, command: String, payload: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
-        precondition(FrameHeader.isValidCommand(command), "invalid command \(command)")
-        precondition(payload.count <= Limits.maxMessagePayload, "payload over the frame limit")
-        out.reserveCapacity(out.count + Limits.frameHeaderSize + payload.count)
-        appendLE(magic.value, to: &out)
-        var written = 0
-        for byte in command.utf8 {
-            out.append(byte)
-            written += 1
+        encode(magic: magic, command: command, payload: payload, checksum: SHA3.checksum(payload), into: &out)
+    }
+
+    /// Appends a frame carrying `frame`'s payload under `command` (a `pong` answering a `ping`
+    /// echoes its nonce). When the frame came from a ``FrameDecoder`` its verified checksum is
+    /// reused: the checksum depends on the payload bytes alone, so the reply's is the same and
+    /// the bytes are not hashed a second time.
+    public static func encode(magic: NetworkMagic, command: String, payloadOf frame: Frame, into out: inout [UInt8]) {
+        frame.withUnsafePayload { payload in
+            encode(
+                magic: magic, command: command, payload: payload,
+                checksum: frame.verifiedChecksum ?? SHA3.checksum(payload), into: &out)
         }
-        out.append(contentsOf: repeatElement(0, count: Limits.commandFieldSize - written))
-        appendLE(UInt32(payload.count), to: &out)
-        appendLE(SHA3.checksum(payload), to: &out)
-        out.append(contentsOf: payload)
+    }
+
+    /// Appends one frame with a checksum the caller computed from exactly these payload bytes
+    /// (``SHA3/checksum(_:)-swift.type.method``), e.g. outside a lock, so that the copy into a
+    /// shared buffer under the lock does no hashing.
+    public static func encode(
+        magic: NetworkMagic, command: String, payload: UnsafeRawBufferPointer, checksum: UInt32,
+        into out: inout [UInt8]
+    ) {
+        precondition(payload.count <= Limits.maxMessagePayload, "payload over the frame limit")
+        // The header is built in registers: magic ‖ command (NUL-padded to 12) ‖ length ‖ checksum.
+        // The command is checked while it is copied (1–11 printable ASCII characters, as
+        // ``FrameHeader/isValidCommand(_:)``), so a bad one never reaches the wire.
+        var header: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let commandLength = withUnsafeMutableBytes(of: &header) { raw -> Int? in
+            raw.storeBytes(of: magic.value.littleEndian, toByteOffset: 0, as: UInt32.self)
+            var length = 0
+            for byte in command.utf8 {
+                guard length < Limits.commandFieldSize - 1, byte >= 0x21, byte <= 0x7E else { return nil }
+                raw[4 + length] = byte
+                length += 1
+            }
+            raw.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 16, as: UInt32.self)
+            raw.storeBytes(of: checksum.littleEndian, toByteOffset: 20, as: UInt32.self)
+            return length
+        }
+        precondition((commandLength ?? 0) >= 1, "invalid command \(command)")
+        let needed = out.count + Limits.frameHeaderSize + payload.count
+        if out.capacity < needed {
+            out.reserveCapacity(Swift.max(needed, out.capacity * 2))
+        }
+        withUnsafeBytes(of: &header) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        if !payload.isEmpty {
+            out.append(contentsOf: payload.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// Encodes a typed message.
     public static func encode(_ message: Message, magic: NetworkMagic) -> [UInt8] {
         encode(magic: magic, command: message.command, payload: message.encodePayload())
-    }
-
-    private static func appendLE(_ value: UInt32, to out: inout [UInt8]) {
-        out.append(UInt8(truncatingIfNeeded: value))
-        out.append(UInt8(truncatingIfNeeded: value >> 8))
-        out.append(UInt8(truncatingIfNeeded: value >> 16))
-        out.append(UInt8(truncatingIfNeeded: value >> 24))
     }
 }

@@ -71,7 +71,7 @@ public struct FrameHeader: Sendable, Equatable {
 
     /// True when `command` can be sent: 1–11 printable ASCII characters.
     public static func isValidCommand(_ command: String) -> Bool {
-        let utf8 = Array(command.utf8)
+        let utf8 = command.utf8  // a view: checked on every encoded frame, so no array is built
         return (1..<Limits.commandFieldSize).contains(utf8.count) && utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }
 }

@@ -1,10 +1,16 @@
 import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SHA3-256 through OpenSSL's EVP interface with one reusable context, for the frame checksum on
 /// the hot path (the reactor's decoders, the encoders).
 ///
 /// One instance must not be used by two threads at once: each ``FrameDecoder`` owns one, and the
-/// encoder makes a short-lived one per call. The context is freed in `deinit`.
+/// encoder uses ``forCurrentThread`` (creating and freeing an EVP context per frame cost more than
+/// the hash of a small payload). The context is freed in `deinit`.
 public final class FrameHasher: @unchecked Sendable {
     /// The fetched SHA3-256 implementation, shared (EVP_MD objects are immutable and thread-safe).
     nonisolated(unsafe) private static let algorithm: OpaquePointer = {
@@ -23,6 +29,26 @@ public final class FrameHasher: @unchecked Sendable {
 
     deinit { EVP_MD_CTX_free(context) }
 
+    /// The calling thread's hasher, created on its first use and released when the thread ends.
+    public static var forCurrentThread: FrameHasher {
+        if let stored = pthread_getspecific(threadKey) {
+            return Unmanaged<FrameHasher>.fromOpaque(stored).takeUnretainedValue()
+        }
+        let hasher = FrameHasher()
+        // Retained here; released by the key's destructor when the thread exits.
+        pthread_setspecific(threadKey, Unmanaged.passRetained(hasher).toOpaque())
+        return hasher
+    }
+
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let result = pthread_key_create(&key) { stored in
+            if let stored { Unmanaged<FrameHasher>.fromOpaque(stored).release() }
+        }
+        precondition(result == 0, "pthread_key_create failed: \(result)")
+        return key
+    }()
+
     /// SHA3-256 of `bytes`.
     public func hash(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
         begin()
@@ -32,10 +58,19 @@ public final class FrameHasher: @unchecked Sendable {
 
     /// The frame checksum: first 4 bytes of SHA3-256(SHA3-256(payload)), as a little-endian u32.
     public func checksum(_ payload: UnsafeRawBufferPointer) -> UInt32 {
+        if payload.isEmpty { return Self.emptyPayloadChecksum }
         begin()
         update(payload)
         return finishChecksum()
     }
+
+    /// The checksum of an empty payload (`verack`, `getaddr`, `sendheaders`, `mempool`): a
+    /// constant, computed once.
+    public static let emptyPayloadChecksum: UInt32 = {
+        let hasher = FrameHasher()
+        hasher.begin()
+        return hasher.finishChecksum()
+    }()
 
     /// Starts an incremental hash.
     public func begin() {

@@ -9,6 +9,7 @@ public enum IPAddressText {
     }
 
     static func parseIPv4(_ text: Substring) -> [UInt8]? {
+        if let quad = parseDottedDecimal(text.utf8) { return quad }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out = [UInt8]()
@@ -17,6 +18,33 @@ public enum IPAddressText {
             out.append(value)
         }
         return out
+    }
+
+    /// The common form, `d.d.d.d` with 1–3 ASCII digits per part and each part ≤ 255, read byte
+    /// by byte without building substrings (it runs for every version message the node sends).
+    /// Nil for anything else, which ``parseIPv4(_:)`` then reads the general way.
+    private static func parseDottedDecimal(_ text: Substring.UTF8View) -> [UInt8]? {
+        var quad: [UInt8] = []
+        quad.reserveCapacity(4)
+        var value = 0
+        var digits = 0
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, quad.count < 3 else { return nil }
+                quad.append(UInt8(value))
+                value = 0
+                digits = 0
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3 {
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard value <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, quad.count == 3 else { return nil }
+        quad.append(UInt8(value))
+        return quad
     }
 
     static func parseIPv6(_ text: Substring) -> [UInt8]? {

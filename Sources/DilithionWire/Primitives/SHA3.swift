@@ -20,7 +20,7 @@ public enum SHA3 {
     /// little-endian u32 (so that it compares directly with the header's checksum field).
     /// Computed by ``FrameHasher``, the one implementation of the checksum.
     public static func checksum(_ payload: UnsafeRawBufferPointer) -> UInt32 {
-        FrameHasher().checksum(payload)
+        FrameHasher.forCurrentThread.checksum(payload)
     }
 
     /// The frame checksum of a byte array.
