@@ -65,11 +65,16 @@ final class PausedPeerTests: XCTestCase {
             return stats.isSendPaused && stats.isReadPaused
         }, "the peer never reached the paused state")
         // From here nothing moves: reading stays paused and the dispatcher does not drain the inbox.
-        // A probe from a second peer proves the dispatcher made a pass after `before` was taken.
-        let before = try XCTUnwrap(harness.engine.statistics(for: peer))
+        // The paused state can be seen while the dispatcher still holds a batch with more of this
+        // peer's requests; it hands them back to the inbox (withdrawn: the peer went over the send
+        // cap) before it takes another batch. So a first probe from a second peer waits out that
+        // batch before `before` is taken, and a second proves a pass was made after it.
         let probe = try harness.client()
         probe.send(command: "probe")
-        XCTAssertTrue(recorder.wait { $0.messages.contains { $0.frame.command == "probe" } })
+        XCTAssertTrue(recorder.wait { $0.messages.filter { $0.frame.command == "probe" }.count == 1 })
+        let before = try XCTUnwrap(harness.engine.statistics(for: peer))
+        probe.send(command: "probe")
+        XCTAssertTrue(recorder.wait { $0.messages.filter { $0.frame.command == "probe" }.count == 2 })
         let after = try XCTUnwrap(harness.engine.statistics(for: peer))
         XCTAssertTrue(after.isReadPaused && after.isSendPaused)
         XCTAssertGreaterThan(after.inboxMessages, 0)
