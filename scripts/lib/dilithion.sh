@@ -39,6 +39,7 @@ declare -A DL_DATADIR=() DL_LOG=() DL_BIND=() DL_PORT=() DL_RPCPORT=() DL_HOST=(
 # Ports handed out by this run, in a file of DL_WORK so that `$(dl_free_port)` (a subshell)
 # remembers them too.
 DL_PORTS_FILE=""
+DL_NETNS_P2P_PORT=18744 DL_NETNS_RPC_PORT=18745  # in a namespace every node has its own stack: same ports
 
 # ---------------------------------------------------------------------------------------------------
 # Output
@@ -180,7 +181,7 @@ dl_node_configure() {
     DL_LOG[$name]="$datadir.log"
     DL_METRICS[$name]="${DL_METRICS[$name]:-}"
     if [[ -n "$host" && "${WAN_MODE:-}" == netns ]]; then
-        DL_HOST[$name]="$host"; DL_BIND[$name]="$(wan_addr "$host")"; DL_PORT[$name]=18744; DL_RPCPORT[$name]=18745
+        DL_HOST[$name]="$host"; DL_BIND[$name]="$(wan_addr "$host")"; DL_PORT[$name]=$DL_NETNS_P2P_PORT; DL_RPCPORT[$name]=$DL_NETNS_RPC_PORT
     else
         DL_HOST[$name]=""; DL_BIND[$name]=127.0.0.1
         DL_PORT[$name]="$(dl_free_port)"

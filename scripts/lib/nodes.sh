@@ -12,6 +12,7 @@ DL_NAME="${DL_NAME:-$(basename "$0")}"
 source "$(dirname "${BASH_SOURCE[0]}")/dilithion.sh"
 DL_BIN_DIR="${NODE_BIN_DIR:-$DL_ROOT/.build/release}"
 unset NODE_BIN_DIR
+NODE_P2P_PORT=$DL_NETNS_P2P_PORT NODE_RPC_PORT=$DL_NETNS_RPC_PORT
 declare -n NODE_BIN_DIR=DL_BIN_DIR NODE_DATADIR=DL_DATADIR NODE_PORT=DL_PORT NODE_RPCPORT=DL_RPCPORT NODE_BIND=DL_BIND \
     NODE_PID=DL_PID NODE_LOG=DL_LOG NODE_PROXY_PORT=WAN_PROXY_PORT NODE_PROXY_MAPPINGS=WAN_PROXY_MAPPINGS
 # The old scripts do not call dl_init but trap wan_cleanup: the ports handed out are remembered in
