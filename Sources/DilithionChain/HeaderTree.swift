@@ -21,10 +21,12 @@ public struct HeaderTree: Sendable {
     /// `CompactTarget.blockWork` is a 256-bit computation; chains reuse a handful of `nBits`.
     private var workByBits: [UInt32: ChainWork] = [:]
 
-    private let checkpoints: Checkpoints
+    let checkpoints: Checkpoints
     private let maxSideBranchHeaders: Int
-    private let difficulty: DifficultyRule
-    private let maxFutureBlockTimeSeconds: Int64
+    let difficulty: DifficultyRule
+    let versions: HeaderVersionRule
+    let timestamps: TimestampRule
+    let maxFutureBlockTimeSeconds: Int64
     private let lotteryActivationHeight: Int
     private let lotteryGracePeriodSeconds: Int64
 
@@ -33,6 +35,8 @@ public struct HeaderTree: Sendable {
         checkpoints = configuration.checkpoints
         maxSideBranchHeaders = configuration.maxSideBranchHeaders
         difficulty = configuration.difficulty
+        versions = configuration.versions
+        timestamps = configuration.timestamps
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
         lotteryActivationHeight = configuration.vdfLotteryActivationHeight
         lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
@@ -109,9 +113,8 @@ public struct HeaderTree: Sendable {
 
     /// Adds a header whose hash the caller computed (``HeaderValidation/hash(_:legacyHasher:)``,
     /// kept outside so that RandomX runs outside any lock), after the contextual checks: known
-    /// parent that is not failed, proof of work (legacy, above the highest checkpoint), `nBits`
-    /// against the network's ``DifficultyRule``, timestamp
-    /// against the branch's median time past and `now`, checkpoints, and the spam bounds.
+    /// parent that is not failed, then ``checkContext(_:hash:height:parentIndex:now:)`` (layout,
+    /// proof of work, `nBits`, timestamps, checkpoints), and the spam bounds.
     ///
     /// - Returns: whether it was new and how the best chain moved.
     /// - Throws: ``ChainRejection``; a refused header is never kept, so the caller only has to
@@ -133,21 +136,7 @@ public struct HeaderTree: Sendable {
         if parent.status == .failed { throw .invalidParent(parent.hash) }
         let height = parent.height + 1
 
-        let highestCheckpoint = checkpoints.highestHeight ?? -1
-        // At or below the highest checkpoint the checkpointed hashes vouch for the headers (C++ header sync).
-        if height > highestCheckpoint {
-            try HeaderValidation.checkProofOfWork(header, hash: hash)
-            if let violation = difficulty.violation(header) { throw violation }
-        }
-        try HeaderValidation.checkTimestamp(
-            header, medianTimePast: medianTimePast(endingAt: parentIndex), now: now,
-            maxFutureSeconds: maxFutureBlockTimeSeconds)
-        try checkpoints.check(height: height, hash: hash)
-        // Below the highest checkpoint, only the best chain may be extended (it carries the
-        // checkpointed hashes); anything branching off it there is a cheap low-work fork.
-        if height <= highestCheckpoint, height < activeChain.count {
-            throw .forkBelowCheckpoint(height: height)
-        }
+        try checkContext(header, hash: hash, height: height, parentIndex: parentIndex, now: now)
 
         let work = parent.chainWork + blockWork(bits: header.bits)
         let tip = bestTip
