@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // The Dilithion P2P node in Swift. Layout and dependency direction: ../shared/DESIGN.md and
 // docs/architecture.md. Dependencies point strictly downward:
-//   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
+//   dilithion-node → DilithionNode → DilithionHeaderHashing → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
 import PackageDescription
 
 // scripts/fuzz sets DILITHION_FUZZ=1 to build WireFuzz as a libFuzzer binary (no `main` of its own).
@@ -74,6 +74,13 @@ let package = Package(
         .target(
             name: "DilithionChain",
             dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        // Legacy (RandomX) header hashing off the calling thread: worker threads with one VM each, a
+        // replay cache, per-submitter order, fairness and budgets (issue 14).
+        .target(
+            name: "DilithionHeaderHashing",
+            dependencies: ["DilithionWire", "DilithionRandomX", "DilithionReactor", "DilithionNet", "DilithionChain"]
         ),
 
         // Peer protocol (handshake, liveness, addresses, bans, slots), sync and serving, Node facade.
@@ -198,6 +205,13 @@ let package = Package(
         .testTarget(
             name: "DilithionChainTests",
             dependencies: ["DilithionChain", "DilithionWire", "VectorSupport"]
+        ),
+        .testTarget(
+            name: "DilithionHeaderHashingTests",
+            dependencies: [
+                "DilithionHeaderHashing", "DilithionChain", "DilithionNet", "DilithionReactor", "DilithionWire",
+                "DilithionRandomX", "VectorSupport",
+            ]
         ),
         .testTarget(
             name: "DilithionReactorTests",
