@@ -10,7 +10,8 @@ import DilithionWire
 /// `shares` threads at once, then ``finishPreparation()`` on one thread, which releases the cache in
 /// full mode (the VMs read only the dataset). Thread safety: the caller orders the phases (a
 /// barrier between them, as `HeaderHashingService` has); within the second phase the threads write
-/// disjoint slices. After preparation the engine is read-only and machines may be made from any thread.
+/// disjoint slices. After preparation the engine is read-only and machines may be made from any
+/// thread; preparing it again does nothing (so a service may be given an engine prepared before).
 public final class RandomXEngine: @unchecked Sendable {
     /// The mode in effect: `.light` or `.full`; a full engine whose dataset cannot be allocated falls
     /// back to light in ``prepareCache()``. Written only there.
@@ -18,6 +19,8 @@ public final class RandomXEngine: @unchecked Sendable {
     private let flags: randomx_flags
     private var cache: OpaquePointer?
     private var dataset: OpaquePointer?
+    /// Set by ``finishPreparation()``; the phases do nothing after it.
+    public private(set) var isPrepared = false
 
     /// - Parameters:
     ///   - mode: `.light` or `.full` (resolve `.auto` first with ``RandomXMode/resolved(availableBytes:)``).
@@ -38,7 +41,7 @@ public final class RandomXEngine: @unchecked Sendable {
     /// dataset's memory. Traps only if librandomx cannot allocate the cache, which leaves no way to
     /// check legacy headers at all.
     public func prepareCache() {
-        guard cache == nil else { return }
+        guard !isPrepared, cache == nil else { return }
         guard let newCache = randomx_alloc_cache(flags) ?? randomx_alloc_cache(RANDOMX_FLAG_DEFAULT) else {
             preconditionFailure("librandomx could not allocate its 256 MiB cache")
         }
@@ -53,7 +56,7 @@ public final class RandomXEngine: @unchecked Sendable {
     /// Phase 2, on each of `shares` threads at once: this thread's slice of the dataset (nothing in
     /// light mode).
     public func buildDataset(share: Int, of shares: Int) {
-        guard let dataset, let cache, shares > 0, (0..<shares).contains(share) else { return }
+        guard !isPrepared, let dataset, let cache, shares > 0, (0..<shares).contains(share) else { return }
         let items = UInt64(randomx_dataset_item_count())
         let start = items * UInt64(share) / UInt64(shares)
         let end = items * UInt64(share + 1) / UInt64(shares)
@@ -62,10 +65,12 @@ public final class RandomXEngine: @unchecked Sendable {
 
     /// Phase 3: in full mode the cache is no longer needed and is released.
     public func finishPreparation() {
+        guard !isPrepared else { return }
         if dataset != nil, let cache {
             randomx_release_cache(cache)
             self.cache = nil
         }
+        isPrepared = true
     }
 
     /// A VM for one thread. Traps only if librandomx cannot create one (out of memory for its 2 MiB
@@ -73,7 +78,7 @@ public final class RandomXEngine: @unchecked Sendable {
     public func makeMachine() -> RandomXMachine {
         let fullMemory = dataset == nil ? RANDOMX_FLAG_DEFAULT : RANDOMX_FLAG_FULL_MEM
         let vmFlags = randomx_flags(rawValue: flags.rawValue | fullMemory.rawValue)
-        precondition(cache != nil || dataset != nil, "prepare the engine before making machines")
+        precondition(isPrepared, "prepare the engine before making machines")
         guard let machine = randomx_create_vm(vmFlags, cache, dataset) ?? randomx_create_vm(fullMemory, cache, dataset)
         else {
             preconditionFailure("librandomx could not create a \(mode.rawValue)-mode VM")

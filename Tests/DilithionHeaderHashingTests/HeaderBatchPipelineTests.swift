@@ -18,7 +18,7 @@ final class HeaderBatchPipelineTests: XCTestCase {
     }
 
     private func pipeline(
-        _ backend: CountingBackend, sink: TreeSink, cacheCapacity: Int = 131_072, maxWaiting: Int = 8
+        _ backend: CountingBackend, sink: HeaderTreeSink, cacheCapacity: Int = 131_072, maxWaiting: Int = 8
     ) -> HeaderBatchPipeline {
         let service = HeaderHashingService(
             backend: backend, configuration: HashingConfiguration(workers: 2, replayCacheCapacity: cacheCapacity), clock: clock)
@@ -37,8 +37,8 @@ final class HeaderBatchPipelineTests: XCTestCase {
     private let mainnet = Network.mainnet.parameters
     private var mainnetNow: Int64 { Int64(mainnet.genesisBlock.header.time) + 100_000_000 }
 
-    private func mainnetSink() -> TreeSink {
-        TreeSink(
+    private func mainnetSink() -> HeaderTreeSink {
+        HeaderTreeSink(
             configuration: ChainConfiguration(network: .mainnet, legacyHasher: MinedNonceHasher()),
             genesis: mainnet.genesisBlock.header, genesisHash: mainnet.genesisHash, now: mainnetNow)
     }
@@ -85,10 +85,10 @@ final class HeaderBatchPipelineTests: XCTestCase {
 
     // MARK: Honest chains
 
-    private func legacySink(checkpoints: Checkpoints = .none) -> TreeSink {
+    private func legacySink(checkpoints: Checkpoints = .none) -> HeaderTreeSink {
         var configuration = ChainConfiguration.legacyRegtest(legacyHasher: MinedNonceHasher())
         configuration.checkpoints = checkpoints
-        return TreeSink(
+        return HeaderTreeSink(
             configuration: configuration, genesis: LegacyRegtestGenesis.block.header,
             genesisHash: LegacyRegtestGenesis.expectedHash, now: Int64(LegacyRegtestGenesis.time) + 100_000_000)
     }
