@@ -116,9 +116,10 @@ public struct DifficultySchedule: Sendable, Equatable {
         }
         let interval = height >= shortRetargetHeight ? shortRetargetInterval : retargetInterval
         guard height % interval == 0 else {
-            let parentBits = parentHeader.bits == 0 ? genesisBits : parentHeader.bits
-            return emergencyBits(height: height, time: time, parentTime: parentHeader.time, parentBits: parentBits)
-                ?? parentBits
+            // A zero parent nBits gives the genesis bits at once, without EDA (the C++ order).
+            guard parentHeader.bits != 0 else { return genesisBits }
+            return emergencyBits(height: height, time: time, parentTime: parentHeader.time, parentBits: parentHeader.bits)
+                ?? parentHeader.bits
         }
         guard let first = ancestry.header(atHeight: height - interval, onBranchOf: parent) else {
             return parentHeader.bits
@@ -130,8 +131,9 @@ public struct DifficultySchedule: Sendable, Equatable {
     /// minus the time of the header `interval` below the new one) over the planned timespan.
     private func retargetBits(height: Int, interval: Int, parent: BlockHeader, first: BlockHeader) -> UInt32 {
         let plannedTimespan = Int64(interval) * blockSpacing
-        var timespan = Int64(parent.time) - Int64(first.time)
-        // Times that do not increase count as the planned timespan (no change), as in the C++ code.
+        // The C++ code subtracts the two 32-bit times as unsigned: a parent earlier than the first
+        // header wraps around to a long timespan; only equal times give the planned one (no change).
+        var timespan = Int64(parent.time &- first.time)
         if timespan <= 0 { timespan = plannedTimespan }
         let factor = Int64(height >= v3Height ? 4 : height >= shortRetargetHeight ? shortRetargetMaxFactor : 4)
         timespan = min(max(timespan, plannedTimespan / factor), plannedTimespan * factor)

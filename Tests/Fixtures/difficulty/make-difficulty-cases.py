@@ -106,7 +106,9 @@ def next_bits(network, height, time, branch):
     interval = p["interval2"] if height >= p["fork2"] else p["interval"]
     parent_time, parent_bits = branch.at(height - 1)
     if height % interval != 0:
-        prev = parent_bits if parent_bits != 0 else p["genesis_bits"]
+        if parent_bits == 0:
+            return p["genesis_bits"]  # before the EDA is even looked at
+        prev = parent_bits
         if time > 0 and p["eda"] >= 0 and height >= p["eda"]:
             blocks = 15 if height >= p["fork3"] else 6
             threshold = blocks * p["spacing"]
@@ -122,7 +124,7 @@ def next_bits(network, height, time, branch):
                 return clamp(bits)
         return prev
     first_time, _ = branch.at(height - interval)
-    span = parent_time - first_time
+    span = (parent_time - first_time) % 2 ** 32  # CBlockIndex::nTime is unsigned int: the C++ subtraction wraps
     planned = interval * p["spacing"]
     if span <= 0:
         span = planned
@@ -169,6 +171,8 @@ def main():
     for h in (1, 2, 2015, 2017, 4031, 7033):
         add(f"mainnet-plain-{h}", "mainnet", h, main_genesis + 240 * h, chain("mainnet", h - 1, steady(240), const(main_bits)))
     add("mainnet-zero-parent-bits", "mainnet", 101, main_genesis + 240 * 101, chain("mainnet", 100, steady(240), const(0)))
+    add("mainnet-zero-parent-bits-long-gap", "mainnet", 8001, main_genesis + 240 * 8000 + 50000,
+        chain("mainnet", 8000, steady(240), const(0)))
     # No EDA before 7,034, even after a day.
     add("mainnet-no-eda-before-7034", "mainnet", 7033, main_genesis + 240 * 7032 + 86400, chain("mainnet", 7032, steady(240), const(0x1E00F000)))
 
