@@ -154,6 +154,13 @@ let package = Package(
             dependencies: ["DilithionWire"],
             path: "bench/node-bench"
         ),
+        // RandomX light/full hashes per second, dataset build time and legacy headers per second
+        // through the pre-check → hash → tree pipeline, driven by scripts/bench (issue 14).
+        .executableTarget(
+            name: "RandomXBench",
+            dependencies: ["DilithionHeaderHashing", "DilithionRandomX", "DilithionChain", "DilithionNet", "DilithionReactor", "DilithionWire"],
+            path: "bench/randomx-bench"
+        ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
         .executableTarget(
             name: "HeaderSpamBench",
