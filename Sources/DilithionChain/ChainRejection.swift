@@ -33,7 +33,7 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case timeTooSoon(time: UInt32, earliest: Int64)
     /// The header sits at a checkpoint height with a different hash.
     case checkpointMismatch(height: Int)
-    /// The header forks from the active chain below the highest checkpoint.
+    /// The header forks from the best chain below the last checkpoint that chain has passed.
     case forkBelowCheckpoint(height: Int)
     /// The header would sit more than the allowed number of headers above the stored tip. 0 points:
     /// an honest peer meets it in every long initial sync; headers sync resumes as blocks arrive.

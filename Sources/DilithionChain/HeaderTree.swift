@@ -8,7 +8,7 @@ import DilithionWire
 ///
 /// Memory is bounded: headers that do not connect are never kept, at most
 /// ``ChainConfiguration/maxSideBranchHeaders`` headers lie outside the best chain, and forks
-/// branching below the highest checkpoint are refused; the best chain itself costs real work.
+/// branching below the last checkpoint the best chain passed are refused; the best chain itself costs real work.
 public struct HeaderTree: Sendable {
     /// All headers in insertion (first-seen) order; a parent always precedes its children.
     private(set) var records: [HeaderRecord]
