@@ -21,10 +21,12 @@ final class OutcomeBox: @unchecked Sendable {
         }
     }
 
-    /// Blocks until `count` outcomes arrived; returns them in arrival order. Gives up after a
-    /// minute (a hang guard that fails the test, not a timing assertion).
-    func wait(for count: Int, file: StaticString = #filePath, line: UInt = #line) -> [(tag: Int, outcome: HeaderHashOutcome)] {
-        let deadline = monotonicNanoseconds() + 60_000_000_000
+    /// Blocks until `count` outcomes arrived; returns them in arrival order. Gives up after
+    /// `guardSeconds` (a hang guard that fails the test, not a timing assertion).
+    func wait(
+        for count: Int, guardSeconds: UInt64 = 60, file: StaticString = #filePath, line: UInt = #line
+    ) -> [(tag: Int, outcome: HeaderHashOutcome)] {
+        let deadline = monotonicNanoseconds() + guardSeconds * 1_000_000_000
         return lock.withLock {
             while outcomes.count < count, monotonicNanoseconds() < deadline {
                 changed.wait(lock, untilMonotonicNanoseconds: deadline)

@@ -4,6 +4,10 @@ import DilithionWire
 import VectorSupport
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import DilithionHeaderHashing
 
 /// The real RandomX behind the service, in light mode (full mode needs a 2 GiB dataset: measured by
@@ -33,6 +37,29 @@ final class RandomXBackendTests: XCTestCase {
         XCTAssertEqual(outcomes[2], HeaderHashOutcome(hashes: [LegacyRegtestGenesis.expectedHash]))
         XCTAssertEqual(engine.mode, .light)
         XCTAssertEqual(service.cachedHash(forKey: SHA3.hash(header)), expected)
+    }
+
+    /// Full mode through the service: the workers build the 2 GiB dataset together, then hash with
+    /// it. Needs about 2.4 GiB and minutes of CPU, so it runs only with DILITHION_TEST_RANDOMX_FULL=1.
+    func testFullModeWorkersBuildTheDatasetTogetherAndGiveTheSameHash() throws {
+        guard getenv("DILITHION_TEST_RANDOMX_FULL").map({ String(cString: $0) }) == "1" else {
+            throw XCTSkip("set DILITHION_TEST_RANDOMX_FULL=1 (2.4 GiB, minutes of CPU)")
+        }
+        let header = try Vectors.hex("mainnet-genesis-header.hex")
+        let expected = Hash256(internalBytes: try Vectors.hex("mainnet-genesis-randomx-hash.raw.hex"))
+        let engine = RandomXEngine(mode: .full)
+        let service = HeaderHashingService(
+            backend: RandomXBackend(engine: engine), configuration: HashingConfiguration(workers: 2), clock: SystemClock())
+        defer { service.stop() }
+        let box = OutcomeBox()
+        service.submit(
+            HeaderHashBatch(jobs: [HeaderHashJob(bytes: header, cacheKey: SHA3.hash(header), requirement: HashRequirement())],
+                            completion: box.completion(1)),
+            from: HashSubmitter(1))
+        XCTAssertEqual(box.wait(for: 1, guardSeconds: 3600).first?.outcome, HeaderHashOutcome(hashes: [expected]))
+        XCTAssertEqual(engine.mode, .full, "the dataset was allocated")
+        XCTAssertTrue(engine.isPrepared)
+        XCTAssertNotNil(service.preparationDuration)
     }
 
     func testAutoChoosesFullModeOnlyWithTheMemoryForIt() {
