@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // The Dilithion P2P node in Swift. Layout and dependency direction: ../shared/DESIGN.md and
 // docs/architecture.md. Dependencies point strictly downward:
-//   dilithion-node → DilithionNode → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
+//   dilithion-node → DilithionNode → DilithionHeaderHashing → DilithionChain / DilithionNet → DilithionReactor → DilithionWire
 import PackageDescription
 
 // scripts/fuzz sets DILITHION_FUZZ=1 to build WireFuzz as a libFuzzer binary (no `main` of its own).
@@ -85,6 +85,13 @@ let package = Package(
             dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
+        // Legacy (RandomX) header hashing off the calling thread: worker threads with one VM each, a
+        // replay cache, per-submitter order, fairness and budgets (issue 14).
+        .target(
+            name: "DilithionHeaderHashing",
+            dependencies: ["DilithionWire", "DilithionRandomX", "DilithionReactor", "DilithionNet", "DilithionChain"]
+        ),
+
         // Peer protocol (handshake, liveness, addresses, bans, slots), sync and serving, Node facade.
         .target(
             name: "DilithionNode",
@@ -159,6 +166,13 @@ let package = Package(
             dependencies: ["DilithionWire"],
             path: "bench/node-bench"
         ),
+        // RandomX light/full hashes per second, dataset build time and legacy headers per second
+        // through the pre-check → hash → tree pipeline, driven by scripts/bench (issue 14).
+        .executableTarget(
+            name: "RandomXBench",
+            dependencies: ["DilithionHeaderHashing", "DilithionRandomX", "DilithionChain", "DilithionNet", "DilithionReactor", "DilithionWire"],
+            path: "bench/randomx-bench"
+        ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
         .executableTarget(
             name: "HeaderSpamBench",
@@ -222,6 +236,13 @@ let package = Package(
         .testTarget(
             name: "DilithionChainTests",
             dependencies: ["DilithionChain", "DilithionWire", "VectorSupport"]
+        ),
+        .testTarget(
+            name: "DilithionHeaderHashingTests",
+            dependencies: [
+                "DilithionHeaderHashing", "DilithionChain", "DilithionNet", "DilithionReactor", "DilithionWire",
+                "DilithionRandomX", "VectorSupport",
+            ]
         ),
         .testTarget(
             name: "DilithionReactorTests",
