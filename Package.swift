@@ -101,6 +101,7 @@ let package = Package(
                 "DilithionReactor",
                 "DilithionNet",
                 "DilithionChain",
+                "DilithionHeaderHashing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -115,6 +116,7 @@ let package = Package(
                 "DilithionAttestation",
                 "DilithionReactor",
                 "DilithionNode",
+                "DilithionRandomX",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -218,6 +220,7 @@ let package = Package(
             name: "DilithionNodeTests",
             dependencies: [
                 "DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire", "DilithionTestKit",
+                "DilithionHeaderHashing", "VectorSupport",
             ]
         ),
         .testTarget(

@@ -34,6 +34,10 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     private let lock = PThreadMutex()
     private var queues: [HashSubmitter: Queue] = [:]  // guarded by lock
     private var nextRun: UInt64 = 1  // guarded by lock
+    /// Runs cancelled while in progress, until their completion (``finished(run:of:)``): a batch
+    /// submitted to the service after the cancellation must be cancelled there too. Bounded by the
+    /// runs in progress (each completes exactly once).
+    private var cancelledRuns: Set<UInt64> = []  // guarded by lock
 
     public init(service: HeaderHashingService, sink: any HeaderBatchSink, maxWaitingMessages: Int = 8) {
         self.service = service
@@ -68,7 +72,11 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     /// Ends the submitter's messages (the peer left): the one in progress and those waiting complete
     /// as cancelled; its state in the hashing service is dropped.
     public func cancel(_ submitter: HashSubmitter) {
-        let waiting = lock.withLock { queues.removeValue(forKey: submitter)?.waiting ?? [] }
+        let waiting: [Message] = lock.withLock {
+            guard let queue = queues.removeValue(forKey: submitter) else { return [] }
+            cancelledRuns.insert(queue.run)
+            return queue.waiting
+        }
         service.cancel(submitter)
         for message in waiting { message.completion(HeaderBatchResult(acceptedCount: 0, cancelled: true)) }
     }
@@ -76,7 +84,7 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     // MARK: Running a message
 
     private func start(_ message: Message, run: UInt64, from submitter: HashSubmitter) {
-        step(message.headers[...], acceptedSoFar: 0, run: run, from: submitter) { result in
+        step(message.headers[...], acceptedSoFar: 0, lastSoFar: nil, run: run, from: submitter) { result in
             message.completion(result)
             self.finished(run: run, of: submitter)
         }
@@ -85,6 +93,7 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     /// Starts the submitter's next waiting message, if any (and if it was not cancelled meanwhile).
     private func finished(run: UInt64, of submitter: HashSubmitter) {
         let next: (Message, UInt64)? = lock.withLock {
+            cancelledRuns.remove(run)
             guard var queue = queues[submitter], queue.run == run else { return nil }
             guard !queue.waiting.isEmpty else {
                 queues[submitter] = nil
@@ -104,33 +113,43 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     }
 
     private func step(
-        _ remaining: ArraySlice<BlockHeader>, acceptedSoFar: Int, run: UInt64, from submitter: HashSubmitter,
-        completion: @escaping @Sendable (HeaderBatchResult) -> Void
+        _ remaining: ArraySlice<BlockHeader>, acceptedSoFar: Int, lastSoFar: Hash256?, run: UInt64,
+        from submitter: HashSubmitter, completion: @escaping @Sendable (HeaderBatchResult) -> Void
     ) {
         guard isCurrent(run, of: submitter) else {
-            return completion(HeaderBatchResult(acceptedCount: acceptedSoFar, cancelled: true))
+            return completion(HeaderBatchResult(acceptedCount: acceptedSoFar, cancelled: true, lastHash: lastSoFar))
         }
         let plan = sink.precheck(Array(remaining), cachedHash: { service.cachedHash(forKey: $0) })
         guard !plan.entries.isEmpty else {
-            return completion(HeaderBatchResult(acceptedCount: acceptedSoFar, rejection: plan.rejection?.reason))
+            return completion(
+                HeaderBatchResult(acceptedCount: acceptedSoFar, rejection: plan.rejection?.reason, lastHash: lastSoFar))
         }
         let batch = plan.hashingBatch { [self] outcome in
             let verified = plan.entries.prefix(outcome.hashes.count).map(\.header)
             let inserted = outcome.cancelled ? (accepted: 0, rejection: nil) : sink.insert(verified, hashes: outcome.hashes)
             let accepted = acceptedSoFar + inserted.accepted
+            let last = outcome.cancelled ? lastSoFar : outcome.hashes.last ?? lastSoFar
             if let rejection = inserted.rejection {
-                return completion(HeaderBatchResult(acceptedCount: accepted, rejection: rejection))
+                return completion(HeaderBatchResult(acceptedCount: accepted, rejection: rejection, lastHash: lastSoFar))
             }
-            if outcome.cancelled { return completion(HeaderBatchResult(acceptedCount: accepted, cancelled: true)) }
+            if outcome.cancelled {
+                return completion(HeaderBatchResult(acceptedCount: accepted, cancelled: true, lastHash: last))
+            }
             if let rejection = plan.rejection(after: outcome) {
-                return completion(HeaderBatchResult(acceptedCount: accepted, rejection: rejection))
+                return completion(HeaderBatchResult(acceptedCount: accepted, rejection: rejection, lastHash: last))
             }
-            guard plan.examinedCount < remaining.count else { return completion(HeaderBatchResult(acceptedCount: accepted)) }
+            guard plan.examinedCount < remaining.count else {
+                return completion(HeaderBatchResult(acceptedCount: accepted, lastHash: last))
+            }
             // The tree took the last header (it already had it): go on with the rest.
-            step(remaining.dropFirst(plan.examinedCount), acceptedSoFar: accepted, run: run, from: submitter, completion: completion)
+            step(
+                remaining.dropFirst(plan.examinedCount), acceptedSoFar: accepted, lastSoFar: last, run: run,
+                from: submitter, completion: completion)
         }
         service.submit(batch, from: submitter)
-        // Cancelled between the check above and the submission: cancel what was just submitted.
-        if !isCurrent(run, of: submitter) { service.cancel(submitter) }
+        // Cancelled between the check above and the submission: cancel what was just submitted. (Not
+        // merely "no longer current": a batch that completed within `submit` has ended the run, and
+        // cancelling then would forget the submitter's budget and counters.)
+        if lock.withLock({ cancelledRuns.contains(run) }) { service.cancel(submitter) }
     }
 }

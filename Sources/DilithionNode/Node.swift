@@ -118,7 +118,10 @@ public final class Node: @unchecked Sendable {
         let wallClock = self.wallClock
         self.sync = SyncCoordinator(
             chain: chain, network: NodeSyncLink(node: self), clock: self.clock, wallTime: { wallClock.now },
-            settings: syncSettings, logger: syncLogger)
+            settings: syncSettings, logger: syncLogger,
+            legacyHashing: Self.makeLegacyHashing(
+                configuration: configuration, usesLegacyHeaders: chainConfiguration.parameters.usesLegacyHeaders,
+                clock: self.clock, logger: syncLogger))
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)

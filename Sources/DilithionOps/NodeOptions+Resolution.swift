@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DilithionNode
+import DilithionRandomX
 import DilithionWire
 
 /// Merging and validating the command line and the configuration file.
@@ -9,7 +10,7 @@ extension NodeOptions {
     /// Options that take one value (a second one in the file is an error).
     public static let singleValueKeys: Set<String> = [
         "port", "maxconnections", "max-connections-per-ip", "externalip", "rpcport", "rpcuser", "rpcpassword",
-        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime",
+        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime", "randomx-mode",
         "asn-db", "datacenter-asns", "attest-key", "attest-seed-keys", "attestation-rate-limit",
     ]
     /// Options that may be repeated, one value each.
@@ -187,6 +188,12 @@ extension NodeOptions {
                 throw ConfigurationError("\(entry.label): only allowed with --network regtest")
             }
             mockTime = value
+        }
+        if let entry = single("randomx-mode") {
+            guard let mode = RandomXMode(rawValue: entry.value) else {
+                throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not light, full or auto")
+            }
+            randomXMode = mode
         }
         try applyAttestation(single: single, list: list, environment: environment)
         routableSubnets = try list("routable-subnet").map { entry throws(ConfigurationError) in

@@ -1,4 +1,5 @@
 import DilithionNode
+import DilithionRandomX
 import DilithionWire
 
 /// Every operator setting of `dilithion-node`, validated: the command line merged over the
@@ -44,6 +45,9 @@ public struct NodeOptions: Sendable, Equatable {
     public var reindex: Bool
     /// `mocktime` (regtest only).
     public var mockTime: Int64?
+    /// `randomx-mode`: light, full or auto (the default: full when the memory is available);
+    /// only used on networks with legacy (RandomX) headers.
+    public var randomXMode: RandomXMode
     /// `attestbind`: public seed attestation listeners (`getmikattestation` only); empty = off.
     public var attestBind: [Endpoint]
     /// `asn-db`: iptoasn's `ip2asn-v4.tsv` (required with `attestbind`).
@@ -82,6 +86,7 @@ public struct NodeOptions: Sendable, Equatable {
         self.printToConsole = false
         self.reindex = false
         self.mockTime = nil
+        self.randomXMode = .auto
         self.attestBind = []
         self.asnDatabasePath = nil
         self.datacenterASNsPath = dataDirectory + "/datacenter-asns.txt"

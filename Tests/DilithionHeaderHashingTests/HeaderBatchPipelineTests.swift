@@ -106,10 +106,11 @@ final class HeaderBatchPipelineTests: XCTestCase {
         let backend = CountingBackend()
         let sink = legacySink()
         let pipeline = pipeline(backend, sink: sink)
-        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 300))
+        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 300, lastHash: chain[299].hash))
         XCTAssertEqual(sink.bestHeight, 300)
         XCTAssertEqual(backend.hashCount, 300)
-        XCTAssertEqual(process(chain.map(\.header), through: pipeline, from: 2), HeaderBatchResult(acceptedCount: 0))
+        XCTAssertEqual(
+            process(chain.map(\.header), through: pipeline, from: 2), HeaderBatchResult(acceptedCount: 0, lastHash: chain[299].hash))
         XCTAssertEqual(backend.hashCount, 300, "the replay was answered by the cache")
     }
 
@@ -120,8 +121,8 @@ final class HeaderBatchPipelineTests: XCTestCase {
         let backend = CountingBackend()
         let sink = legacySink(checkpoints: Checkpoints([40: chain[39].hash]))
         let pipeline = pipeline(backend, sink: sink, cacheCapacity: 0)
-        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 60))
-        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 0))
+        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 60, lastHash: chain[59].hash))
+        XCTAssertEqual(process(chain.map(\.header), through: pipeline), HeaderBatchResult(acceptedCount: 0, lastHash: chain[59].hash))
         XCTAssertEqual(backend.hashCount, 120)
 
         let fork = honestChain(30, seed: 2, after: (chain[9].hash, 10, chain[9].header.time))
@@ -130,12 +131,15 @@ final class HeaderBatchPipelineTests: XCTestCase {
     }
 
     func testAWrongHeaderMidwayKeepsTheHeadersBeforeIt() {
-        var headers = honestChain(50).map(\.header)
+        let honest = honestChain(50)
+        var headers = honest.map(\.header)
         headers[30].bits = 0x1D00_FFFF
         let backend = CountingBackend()
         let sink = legacySink()
         let result = process(headers, through: pipeline(backend, sink: sink))
-        XCTAssertEqual(result, HeaderBatchResult(acceptedCount: 30, rejection: .unexpectedBits(bits: 0x1D00_FFFF, expected: LegacyRegtestGenesis.bits)))
+        XCTAssertEqual(result, HeaderBatchResult(
+                acceptedCount: 30, rejection: .unexpectedBits(bits: 0x1D00_FFFF, expected: LegacyRegtestGenesis.bits),
+                lastHash: honest[29].hash))
         XCTAssertEqual(backend.hashCount, 30, "the wrong header was never hashed")
         XCTAssertEqual(sink.bestHeight, 30)
     }
@@ -145,7 +149,8 @@ final class HeaderBatchPipelineTests: XCTestCase {
     /// Three consecutive messages of one peer, sent at once: each is pre-checked only after the one
     /// before is in the tree (otherwise the second's first parent would be unknown).
     func testAPeersMessagesArePipelinedOneAfterAnother() {
-        let chain = honestChain(90).map(\.header)
+        let honest = honestChain(90)
+        let chain = honest.map(\.header)
         let backend = CountingBackend()
         let sink = legacySink()
         let pipeline = pipeline(backend, sink: sink)
@@ -153,7 +158,9 @@ final class HeaderBatchPipelineTests: XCTestCase {
         for part in 0..<3 {
             pipeline.process(Array(chain[(part * 30)..<(part * 30 + 30)]), from: HashSubmitter(1)) { boxes[part].deliver($0) }
         }
-        for box in boxes { XCTAssertEqual(box.wait(), HeaderBatchResult(acceptedCount: 30)) }
+        for (part, box) in boxes.enumerated() {
+            XCTAssertEqual(box.wait(), HeaderBatchResult(acceptedCount: 30, lastHash: honest[part * 30 + 29].hash))
+        }
         XCTAssertEqual(sink.bestHeight, 90)
     }
 
