@@ -220,7 +220,7 @@ let package = Package(
             name: "DilithionNodeTests",
             dependencies: [
                 "DilithionNode", "DilithionNet", "DilithionReactor", "DilithionChain", "DilithionWire", "DilithionTestKit",
-                "DilithionHeaderHashing", "VectorSupport",
+                "DilithionHeaderHashing", "DilithionRandomX", "VectorSupport",
             ]
         ),
         .testTarget(

@@ -7,10 +7,8 @@ extension Node {
     /// The hashing service for legacy (RandomX) headers on a network that has them, nil otherwise:
     /// `configuration.randomXMode` resolved against the memory available now, its workers started
     /// (the RandomX cache, or the full dataset, is prepared on the first legacy `headers`).
-    static func makeLegacyHashing(
-        configuration: NodeConfiguration, usesLegacyHeaders: Bool, clock: any EngineClock, logger: Logger
-    ) -> HeaderHashingService? {
-        guard usesLegacyHeaders else { return nil }
+    static func makeLegacyHashing(configuration: NodeConfiguration, clock: any EngineClock, logger: Logger) -> HeaderHashingService? {
+        guard configuration.parameters.usesLegacyHeaders else { return nil }
         let available = SystemMemory.availableBytes()
         let mode = configuration.randomXMode.resolved(availableBytes: available)
         logger.info("legacy header hashing", metadata: [

@@ -45,6 +45,9 @@ public struct NodeConfiguration: Sendable {
     public var randomXMode: RandomXMode
     /// Hashing workers for legacy headers, one RandomX VM each.
     public var hashingWorkers: Int
+    /// Regtest only: run our legacy regtest chain (RandomX headers, ``NetworkParameters/legacyRegtest``)
+    /// instead of the VDF regtest: the mainnet header path on a chain that tests can mine.
+    public var legacyRegtest: Bool
 
     /// The version string of this implementation.
     public static let softwareVersion = "0.1.0"
@@ -71,6 +74,7 @@ public struct NodeConfiguration: Sendable {
         self.unbackedBranchLifetimeSeconds = nil
         self.randomXMode = .auto
         self.hashingWorkers = 2
+        self.legacyRegtest = false
     }
 
     /// Inbound slots: what is left of the total after the outbound target.

@@ -10,7 +10,7 @@ extension NodeOptions {
     /// Options that take one value (a second one in the file is an error).
     public static let singleValueKeys: Set<String> = [
         "port", "maxconnections", "max-connections-per-ip", "externalip", "rpcport", "rpcuser", "rpcpassword",
-        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime", "randomx-mode",
+        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime", "randomx-mode", "legacy-regtest",
         "asn-db", "datacenter-asns", "attest-key", "attest-seed-keys", "attestation-rate-limit",
     ]
     /// Options that may be repeated, one value each.
@@ -194,6 +194,12 @@ extension NodeOptions {
                 throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not light, full or auto")
             }
             randomXMode = mode
+        }
+        if let entry = single("legacy-regtest") {
+            legacyRegtest = try Self.boolean(entry)
+            guard !legacyRegtest || network == .regtest else {
+                throw ConfigurationError("\(entry.label): only allowed with --network regtest")
+            }
         }
         try applyAttestation(single: single, list: list, environment: environment)
         routableSubnets = try list("routable-subnet").map { entry throws(ConfigurationError) in

@@ -48,6 +48,9 @@ public struct NodeOptions: Sendable, Equatable {
     /// `randomx-mode`: light, full or auto (the default: full when the memory is available);
     /// only used on networks with legacy (RandomX) headers.
     public var randomXMode: RandomXMode
+    /// `legacy-regtest` (regtest only): our legacy regtest chain (RandomX headers), for tests of the
+    /// mainnet header path.
+    public var legacyRegtest: Bool
     /// `attestbind`: public seed attestation listeners (`getmikattestation` only); empty = off.
     public var attestBind: [Endpoint]
     /// `asn-db`: iptoasn's `ip2asn-v4.tsv` (required with `attestbind`).
@@ -87,6 +90,7 @@ public struct NodeOptions: Sendable, Equatable {
         self.reindex = false
         self.mockTime = nil
         self.randomXMode = .auto
+        self.legacyRegtest = false
         self.attestBind = []
         self.asnDatabasePath = nil
         self.datacenterASNsPath = dataDirectory + "/datacenter-asns.txt"

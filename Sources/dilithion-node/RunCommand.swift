@@ -66,6 +66,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("randomx-mode"),
             help: "Legacy (mainnet) header hashing: light (256 MiB), full (2 GiB dataset, ~30x faster) or auto (full when the memory is available; the default).")
     var randomxMode: String?
+    @Flag(name: .customLong("legacy-regtest"),
+          help: "Regtest only: run our legacy regtest chain (RandomX headers; made by `generate --legacy`).")
+    var legacyRegtest = false
     @Option(help: "Public seed attestation listener host[:port] serving getmikattestation only; repeatable (default off; port: the network's RPC port).")
     var attestbind: [String] = []
     @Option(name: .customLong("asn-db"), help: "iptoasn's ip2asn-v4.tsv (required with --attestbind).")
@@ -109,6 +112,7 @@ struct RunCommand: ParsableCommand {
         add("reindex", reindex ? "1" : nil)
         add("mocktime", mocktime)
         add("randomx-mode", randomxMode)
+        add("legacy-regtest", legacyRegtest ? "1" : nil)
         attestbind.forEach { add("attestbind", $0) }
         add("asn-db", asnDB)
         add("datacenter-asns", datacenterASNs)
