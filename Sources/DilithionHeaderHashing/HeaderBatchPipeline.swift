@@ -8,6 +8,9 @@ import DilithionWire
 /// pre-check stopped at a header only the tree could judge
 /// (``HeaderBatchPlan/HashCheck/mustAlreadyBeKnown``).
 ///
+/// A message is pre-checked in growing windows (``firstWindow`` headers, then twice as many each
+/// step), so garbage costs the calling thread a pre-check of one window, not of the whole message.
+///
 /// A message of garbage costs at most one RandomX hash; a message the tree already has costs none
 /// while the replay cache remembers it. A submitter's messages are processed one after another (the
 /// next one's pre-check needs the previous one's headers in the tree), at most
@@ -19,6 +22,11 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     /// Messages of one submitter that may wait behind the one in progress; more are not looked at
     /// (``HeaderBatchResult/overloaded``).
     public let maxWaitingMessages: Int
+    /// Headers the first pre-check of a message looks at; each further step looks at twice as many
+    /// as the one before. A message of garbage passes the cheap checks header after header (only a
+    /// hash tells that the second does not link to the first), so without this window the calling
+    /// thread (the node's dispatcher) would pre-check all 2,000 for the one hash that ends it.
+    public static let firstWindow = 32
 
     private struct Message {
         let headers: [BlockHeader]
@@ -84,7 +92,7 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
     // MARK: Running a message
 
     private func start(_ message: Message, run: UInt64, from submitter: HashSubmitter) {
-        step(message.headers[...], acceptedSoFar: 0, lastSoFar: nil, run: run, from: submitter) { result in
+        step(message.headers[...], window: Self.firstWindow, acceptedSoFar: 0, lastSoFar: nil, run: run, from: submitter) { result in
             message.completion(result)
             self.finished(run: run, of: submitter)
         }
@@ -112,14 +120,16 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
         lock.withLock { queues[submitter]?.run == run }
     }
 
+    /// Pre-checks the first `window` headers of `remaining`, hashes what passed, inserts it, and goes
+    /// on with the rest (twice the window) unless something failed.
     private func step(
-        _ remaining: ArraySlice<BlockHeader>, acceptedSoFar: Int, lastSoFar: Hash256?, run: UInt64,
+        _ remaining: ArraySlice<BlockHeader>, window: Int, acceptedSoFar: Int, lastSoFar: Hash256?, run: UInt64,
         from submitter: HashSubmitter, completion: @escaping @Sendable (HeaderBatchResult) -> Void
     ) {
         guard isCurrent(run, of: submitter) else {
             return completion(HeaderBatchResult(acceptedCount: acceptedSoFar, cancelled: true, lastHash: lastSoFar))
         }
-        let plan = sink.precheck(Array(remaining), cachedHash: { service.cachedHash(forKey: $0) })
+        let plan = sink.precheck(Array(remaining.prefix(window)), cachedHash: { service.cachedHash(forKey: $0) })
         guard !plan.entries.isEmpty else {
             return completion(
                 HeaderBatchResult(acceptedCount: acceptedSoFar, rejection: plan.rejection?.reason, lastHash: lastSoFar))
@@ -141,10 +151,11 @@ public final class HeaderBatchPipeline: @unchecked Sendable {
             guard plan.examinedCount < remaining.count else {
                 return completion(HeaderBatchResult(acceptedCount: accepted, lastHash: last))
             }
-            // The tree took the last header (it already had it): go on with the rest.
+            // The window passed, or the tree took a header only it could judge (it already had it):
+            // go on with the rest.
             step(
-                remaining.dropFirst(plan.examinedCount), acceptedSoFar: accepted, lastSoFar: last, run: run,
-                from: submitter, completion: completion)
+                remaining.dropFirst(plan.examinedCount), window: window * 2, acceptedSoFar: accepted, lastSoFar: last,
+                run: run, from: submitter, completion: completion)
         }
         service.submit(batch, from: submitter)
         // Cancelled between the check above and the submission: cancel what was just submitted. (Not

@@ -83,6 +83,35 @@ final class HeaderBatchPipelineTests: XCTestCase {
         }
     }
 
+    /// The calling thread (the node's dispatcher) pre-checks one window of a garbage message, not
+    /// the 2,000 headers that pass the cheap checks one after another; an honest message goes
+    /// through in windows that double.
+    func testMessagesArePrecheckedInDoublingWindows() {
+        var random = SplitMix64(seed: 32)
+        let genesis = mainnet.genesisBlock.header
+        let garbage = (0..<2000).map { index in
+            BlockHeader(
+                version: 1,
+                previousBlockHash: index == 0 ? mainnet.genesisHash : Hash256(w0: random.next(), w1: random.next(), w2: random.next(), w3: random.next()),
+                merkleRoot: Hash256(w0: random.next(), w1: 1, w2: 2, w3: 3),
+                time: genesis.time + 240 * UInt32(index + 1), bits: genesis.bits, nonce: 7)
+        }
+        let recorder = PrecheckSizeRecorder(mainnetSink())
+        let service = HeaderHashingService(backend: CountingBackend(), configuration: HashingConfiguration(workers: 2), clock: clock)
+        services.append(service)
+        let garbagePipeline = HeaderBatchPipeline(service: service, sink: recorder)
+        XCTAssertEqual(process(garbage, through: garbagePipeline)?.rejection, .highHash)
+        XCTAssertEqual(recorder.sizes, [HeaderBatchPipeline.firstWindow])
+
+        let honest = honestChain(300)
+        let honestRecorder = PrecheckSizeRecorder(legacySink())
+        let honestService = HeaderHashingService(backend: CountingBackend(), configuration: HashingConfiguration(workers: 2), clock: clock)
+        services.append(honestService)
+        let honestPipeline = HeaderBatchPipeline(service: honestService, sink: honestRecorder)
+        XCTAssertEqual(process(honest.map(\.header), through: honestPipeline), HeaderBatchResult(acceptedCount: 300, lastHash: honest[299].hash))
+        XCTAssertEqual(honestRecorder.sizes, [32, 64, 128, 76])
+    }
+
     // MARK: Honest chains
 
     private func legacySink(checkpoints: Checkpoints = .none) -> HeaderTreeSink {
