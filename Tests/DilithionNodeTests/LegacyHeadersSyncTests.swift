@@ -131,6 +131,23 @@ final class LegacyHeadersSyncTests: XCTestCase {
         XCTAssertTrue(rig.network.penalties.isEmpty)
     }
 
+    /// Headers the node holds from its store (never hashed by the pipeline): the first replay costs
+    /// one hash each (the tree answers "known"), later ones none; no points.
+    func testReplayedHeadersOfStoredBlocksCostOneHashEachOnce() throws {
+        let rig = try rig(.legacyRegtest(legacyHasher: MinedNonceHasher()), wallTime: Int64(LegacyRegtestGenesis.time) + 100_000)
+        let hashes = try LegacyChainGenerator(hasher: MinedNonceHasher(), seed: 5).generate(count: 20, onto: rig.chain)
+        let headers = hashes.compactMap { rig.chain.record(for: $0)?.header }
+        let peer = PeerID(rawValue: 1)
+        connect(peer, to: rig, height: 20, host: "127.0.0.1")
+        deliver(headers, from: peer, to: rig, wakes: 1)
+        XCTAssertEqual(rig.service.statistics().hashesComputed, 20)
+        deliver(headers, from: peer, to: rig, wakes: 2)
+        XCTAssertEqual(rig.service.statistics().hashesComputed, 20)
+        XCTAssertEqual(rig.service.statistics().hashesAvoided, 20)
+        XCTAssertEqual(rig.sync.facts(for: peer)?.knownHeight, 20)
+        XCTAssertTrue(rig.network.penalties.isEmpty)
+    }
+
     /// A legacy block whose header came through the pipeline is hashed from the replay cache.
     func testALegacyBlockOfAKnownHeaderCostsNoHash() throws {
         let generator = LegacyChainGenerator(hasher: MinedNonceHasher(), seed: 4)
