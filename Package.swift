@@ -3,6 +3,7 @@
 // Dependencies point strictly downward; only the modules that run the event loop see the reactor:
 //
 //   dilithion-node ─► DilithionNodeOps ─┬─► DilithionNode ─┬─► DilithionNet ─► DilithionReactor ─► CLibevent
+//                                       │                  ├─► DilithionHeaderHashing ─► DilithionChain, DilithionNet
 //                                       │                  └─► DilithionChain, DilithionRandomX
 //                                       └─► DilithionOps
 //   dilithion-cli  ─► DilithionOps
@@ -99,6 +100,13 @@ let package = Package(
             dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
+        // Legacy (RandomX) header hashing off the calling thread: worker threads with one VM each, a
+        // replay cache, per-submitter order, fairness and budgets (issue 14).
+        .target(
+            name: "DilithionHeaderHashing",
+            dependencies: ["DilithionWire", "DilithionRandomX", "DilithionSystem", "DilithionNet", "DilithionChain"]
+        ),
+
         // Peer protocol (handshake, liveness, addresses, bans, slots), sync and serving, Node facade.
         .target(
             name: "DilithionNode",
@@ -108,6 +116,7 @@ let package = Package(
                 "DilithionSystem",
                 "DilithionNet",
                 "DilithionChain",
+                "DilithionHeaderHashing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -122,6 +131,7 @@ let package = Package(
                 "DilithionWire",
                 "DilithionAttestation",
                 "DilithionSystem",
+                "DilithionRandomX",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -190,6 +200,13 @@ let package = Package(
             dependencies: ["DilithionSystem", "DilithionWire"],
             path: "bench/node-bench"
         ),
+        // RandomX light/full hashes per second, dataset build time and legacy headers per second
+        // through the pre-check → hash → tree pipeline, driven by scripts/bench (issue 14).
+        .executableTarget(
+            name: "RandomXBench",
+            dependencies: ["DilithionHeaderHashing", "DilithionRandomX", "DilithionChain", "DilithionNet", "DilithionSystem", "DilithionWire"],
+            path: "bench/randomx-bench"
+        ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.
         .executableTarget(
             name: "HeaderSpamBench",
@@ -241,6 +258,7 @@ let package = Package(
             name: "DilithionNodeTests",
             dependencies: [
                 "DilithionNode", "DilithionNet", "DilithionSystem", "DilithionChain", "DilithionWire", "DilithionTestKit",
+                "DilithionHeaderHashing", "DilithionRandomX", "VectorSupport",
             ]
         ),
         .testTarget(
@@ -262,6 +280,13 @@ let package = Package(
         .testTarget(
             name: "DilithionChainTests",
             dependencies: ["DilithionChain", "DilithionWire", "VectorSupport"]
+        ),
+        .testTarget(
+            name: "DilithionHeaderHashingTests",
+            dependencies: [
+                "DilithionHeaderHashing", "DilithionChain", "DilithionNet", "DilithionSystem", "DilithionWire",
+                "DilithionRandomX", "DilithionTestKit", "VectorSupport",
+            ]
         ),
         .testTarget(
             name: "DilithionReactorTests",

@@ -87,6 +87,28 @@ FIGURES = [
      "SHA3-256", True, ">= 0.35 x SHA3", lambda m, r: r >= 0.35),
     ("ibd", "IBD at 230 ms RTT (scripts/seed-test) vs the same chain at 0 ms", "MB/s", "ibd_wan_mbs",
      "ibd_wan_base_mbs", "0 ms link", True, ">= 0.5 x 0 ms", lambda m, r: r >= 0.5),
+    # RandomX (issue 14): light mode reads a shared 256 MiB cache, full mode a 2 GiB dataset.
+    ("randomx", "RandomX light mode, 1 thread", "hashes/s", "rx_light_hps1", None, "", True, "", None),
+    ("randomx", "RandomX light mode, all cores vs 1 thread", "hashes/s", "rx_light_hpsall", "rx_light_hps1",
+     "1 thread", True, "", None),
+    ("randomx", "RandomX full mode, 1 thread", "hashes/s", "rx_full_hps1", "rx_light_hps1", "light, 1 thread",
+     True, "", None),
+    ("randomx", "RandomX full mode, all cores vs 1 thread", "hashes/s", "rx_full_hpsall", "rx_full_hps1",
+     "1 thread", True, "", None),
+    ("randomx", "RandomX CPU per hash, full mode vs light mode (lower is better)", "ms", "rx_full_cpu_ms",
+     "rx_light_cpu_ms", "light mode", False, "", None),
+    ("randomx", "RandomX cache from the key, 1 thread (lower is better)", "s", "rx_light_cache_s", None, "",
+     False, "", None),
+    ("randomx", "RandomX full-mode dataset build, CPU of all cores (lower is better)", "s", "rx_full_dataset_cpu_s",
+     None, "", False, "", None),
+    ("randomx", "RandomX full-mode dataset build, all cores (lower is better)", "s", "rx_full_dataset_s", None, "",
+     False, "", None),
+    ("randomx", "legacy headers through pre-check + hashing + tree, light mode", "headers/s", "rx_light_sync_hps",
+     "rx_light_hpsall", "raw hashes/s, all cores", True, "", None),
+    ("randomx", "legacy headers through pre-check + hashing + tree, full mode", "headers/s", "rx_full_sync_hps",
+     "rx_full_hpsall", "raw hashes/s, all cores", True, "", None),
+    ("randomx", "legacy headers replayed (replay cache, no RandomX), full mode", "headers/s", "rx_full_replay_hps",
+     "rx_full_sync_hps", "first pass", True, "", None),
 ]
 
 # Figures whose runs were measured back to back with their reference's runs of the same index (the
@@ -100,6 +122,10 @@ PAIRED = {
     ("node_flood_us", "node_flood_floor_us"), ("node_ping_rate", "node_ref_rtt_rate"),
     ("node_ping_p50", "node_ref_rtt_p50"), ("node_hs_rate", "node_ref_conn2_rate"),
     ("node_hs_p50", "node_ref_conn2_p50"), ("node_accept_rate", "node_ref_conn1_rate"),
+    # The same RandomXBench invocation measures both.
+    ("rx_light_hpsall", "rx_light_hps1"), ("rx_full_hpsall", "rx_full_hps1"),
+    ("rx_light_sync_hps", "rx_light_hpsall"), ("rx_full_sync_hps", "rx_full_hpsall"),
+    ("rx_full_replay_hps", "rx_full_sync_hps"),
 }
 
 # Ratios drawn in the chart: (key in the JSON rows, short label).

@@ -24,8 +24,12 @@ public struct ChainConfiguration: Sendable {
     public var vdfLotteryActivationHeight: Int
     /// A lower-`vdfOutput` sibling replaces the tip only within this many seconds of the tip's acceptance.
     public var vdfLotteryGracePeriodSeconds: Int64
-    /// What `nBits` a header must carry (context-dependent difficulty check).
+    /// What `nBits` a header must carry (the C++ retarget rules; exact at header time).
     public var difficulty: DifficultyRule
+    /// Which header layout (legacy or VDF) is valid at which height.
+    public var versions: HeaderVersionRule
+    /// The median-time-past and minimum-spacing rules by height.
+    public var timestamps: TimestampRule
     /// fsync every block commit (survives power loss); off, commits survive the process being killed.
     public var storeFullSync: Bool
     /// A branch off the active chain whose blocks nobody delivered for this long (from its first
@@ -41,8 +45,8 @@ public struct ChainConfiguration: Sendable {
     /// change it.
     public var maxTipAgeSeconds: Int64
 
-    /// The defaults for `network`: its checkpoints, lottery parameters and difficulty rule, 100 000
-    /// side headers, 10 minutes of drift (2 h on regtest).
+    /// The defaults for `network`: its checkpoints, lottery parameters, difficulty, version and
+    /// timestamp rules, 100 000 side headers, 10 minutes of drift (2 h on regtest).
     public init(network: Network, legacyHasher: (any LegacyHeaderHasher)? = nil) {
         let parameters = network.parameters
         self.parameters = parameters
@@ -62,42 +66,30 @@ public struct ChainConfiguration: Sendable {
         self.staleBranchDepth = 1_000
         self.maxTipAgeSeconds = 24 * 60 * 60
         switch network {
-        case .regtest: self.difficulty = .fixed(bits: RegtestGenesis.bits)
-        case .dilv: self.difficulty = .fixed(bits: 0x1D00_FFFF)  // the DilV genesis bits; never retargets
-        case .testnet, .mainnet: self.difficulty = .vdfBounded(hardest: 0x1D00_FFFF, easiest: 0x1F0F_FFFF)
-        }
-    }
-}
-
-/// The contextual `nBits` rule of a network. A VDF header (nVersion ≥ 4) has no proof of work that a
-/// header-only relay can check, so without a rule one header claiming target 1 (near-2^256 work)
-/// would outweigh the whole chain and become the best header.
-///
-/// What the C++ node computes (its `GetNextWorkRequired`, checked there only on full blocks):
-/// DilV and regtest never retarget; testnet eases difficulty after long gaps and retargets every
-/// 360 blocks, always clamped between `MIN_DIFFICULTY_BITS` 0x1d00ffff (hardest) and
-/// `MAX_DIFFICULTY_BITS` 0x1f0fffff (easiest). We check at header time: exactly the fixed bits on
-/// DilV and regtest, and that clamp on testnet (and on any VDF header on mainnet), which caps one
-/// header's work at that of 0x1d00ffff without porting the testnet retarget arithmetic.
-public enum DifficultyRule: Sendable, Equatable {
-    /// Every header carries exactly `bits` (regtest: our genesis bits; DilV: 0x1d00ffff).
-    case fixed(bits: UInt32)
-    /// A VDF header's `nBits`, compared as an unsigned integer, lies in `hardest...easiest` (legacy
-    /// headers are bound by their proof of work instead).
-    case vdfBounded(hardest: UInt32, easiest: UInt32)
-    /// `nBits` is only checked for a non-zero target (and legacy headers against their hash).
-    case unchecked
-
-    /// The bits required or allowed for `header`, or nil when it complies.
-    func violation(_ header: BlockHeader) -> ChainRejection? {
-        switch self {
-        case .fixed(let bits):
-            return header.bits == bits ? nil : .unexpectedBits(bits: header.bits, expected: bits)
-        case .vdfBounded(let hardest, let easiest):
-            guard header.isVDF, !(hardest...easiest).contains(header.bits) else { return nil }
-            return .unexpectedBits(bits: header.bits, expected: header.bits < hardest ? hardest : easiest)
-        case .unchecked:
-            return nil
+        case .regtest:
+            difficulty = .fixed(bits: RegtestGenesis.bits)
+            versions = .vdfOnly
+            timestamps = .fromGenesis
+        case .dilv:
+            difficulty = .fixed(bits: 0x1D00_FFFF)  // the DilV genesis bits; never retargets
+            versions = .vdfOnly
+            // Median time past above the highest checkpoint (36,500) in C++ headers sync but only
+            // above 44,469 (assume-valid) in its block checks: the incident range below holds
+            // blocks whose times break it. The 45-second spacing (from 37,000) likewise.
+            timestamps = TimestampRule(medianTimePastHeight: 44_470, minimumSpacing: 45, minimumSpacingHeight: 44_470)
+        case .testnet:
+            difficulty = .schedule(.testnet)
+            versions = .vdfOnly
+            // The C++ node checks testnet times only above its (stale) checkpoints and assume-valid
+            // height (86,850), i.e. never on the VDF testnet; we keep the median rule from genesis,
+            // which every captured testnet header meets, and leave its 45-second spacing unchecked.
+            timestamps = .fromGenesis
+        case .mainnet:
+            difficulty = .schedule(.mainnet)
+            versions = .legacyOnly
+            // The timestamp fork (24,500) and the assume-valid height (44,000) in C++ block checks,
+            // the highest checkpoint (44,000) in its headers sync.
+            timestamps = TimestampRule(medianTimePastHeight: 44_001)
         }
     }
 }

@@ -14,6 +14,9 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidTarget(bits: UInt32)
     /// `nBits` is not the value the network's ``DifficultyRule`` requires at this point.
     case unexpectedBits(bits: UInt32, expected: UInt32)
+    /// The header's layout (legacy or VDF, by nVersion) is not valid at its height on this network,
+    /// or its version is not positive (``HeaderVersionRule``).
+    case unexpectedVersion(version: Int32, height: Int)
     /// The parent is unknown: the header does not connect to anything we have.
     case unknownParent(Hash256)
     /// The parent (or an ancestor) is known to be invalid.
@@ -26,9 +29,11 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case timeTooNew(time: UInt32, limit: Int64)
     /// The timestamp is not strictly later than the median of the previous 11 on its branch.
     case timeTooOld(time: UInt32, medianTimePast: UInt32)
+    /// The timestamp is less than the network's minimum spacing after the parent's (``TimestampRule``).
+    case timeTooSoon(time: UInt32, earliest: Int64)
     /// The header sits at a checkpoint height with a different hash.
     case checkpointMismatch(height: Int)
-    /// The header forks from the active chain below the highest checkpoint.
+    /// The header forks from the best chain below the last checkpoint that chain has passed.
     case forkBelowCheckpoint(height: Int)
     /// The header would sit more than the allowed number of headers above the stored tip. 0 points:
     /// an honest peer meets it in every long initial sync; headers sync resumes as blocks arrive.
@@ -67,11 +72,13 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .legacyHasherUnavailable: return "legacy-hasher-unavailable"
         case .highHash: return "high-hash"
         case .invalidTarget, .unexpectedBits: return "bad-diffbits"
+        case .unexpectedVersion: return "bad-version"
         case .unknownParent: return "prev-blk-not-found"
         case .invalidParent: return "bad-prevblk"
         case .knownInvalid: return "duplicate-invalid"
         case .timeTooNew: return "time-too-new"
         case .timeTooOld: return "time-too-old"
+        case .timeTooSoon: return "time-too-soon"
         case .checkpointMismatch: return "checkpoint-mismatch"
         case .forkBelowCheckpoint: return "bad-fork-prior-to-checkpoint"
         case .tooManySideBranchHeaders: return "too-many-fork-headers"
@@ -123,6 +130,8 @@ public enum ChainRejection: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(reasonCode) (nBits 0x\(String(bits, radix: 16)), expected 0x\(String(expected, radix: 16)))"
         case .timeTooNew(let time, let limit): return "\(reasonCode) (time \(time) > \(limit))"
         case .timeTooOld(let time, let median): return "\(reasonCode) (time \(time) <= median \(median))"
+        case .timeTooSoon(let time, let earliest): return "\(reasonCode) (time \(time) < \(earliest))"
+        case .unexpectedVersion(let version, let height): return "\(reasonCode) (version \(version) at height \(height))"
         case .checkpointMismatch(let height), .forkBelowCheckpoint(let height): return "\(reasonCode) (height \(height))"
         case .tooManySideBranchHeaders(let limit), .tooFarAheadOfTip(let limit): return "\(reasonCode) (limit \(limit))"
         case .blockTooLarge(let size): return "\(reasonCode) (\(size) bytes)"

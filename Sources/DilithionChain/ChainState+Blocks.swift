@@ -16,15 +16,22 @@ extension ChainState {
     ///   - expectedHash: the hash that was requested, if any; another block is refused.
     ///   - now: the current time in seconds since the Unix epoch.
     ///   - requested: whether the node asked a peer for this block (local callers: true).
+    ///   - knownHash: the header's hash when the caller already has it (a legacy header from the
+    ///     replay cache: RandomX is not run again); computed here otherwise.
     /// - Throws: only store failures (I/O, disk full), never because of the block's contents.
     public func acceptBlock(
-        _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil, requested: Bool = true
+        _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil, requested: Bool = true,
+        knownHash: Hash256? = nil
     ) throws(BlockStoreError) -> BlockAcceptance {
         let hash: Hash256
-        do {
-            hash = try HeaderValidation.hash(message.header, legacyHasher: configuration.legacyHasher)
-        } catch {
-            return .rejected(error)
+        if let knownHash {
+            hash = knownHash
+        } else {
+            do {
+                hash = try HeaderValidation.hash(message.header, legacyHasher: configuration.legacyHasher)
+            } catch {
+                return .rejected(error)
+            }
         }
         if let expectedHash, expectedHash != hash {
             return .rejected(.unexpectedBlock(expected: expectedHash, received: hash))

@@ -20,7 +20,29 @@ extension ChainState {
                 break
             }
         }
-        return lock.withLock {
+        return insertHashed(headers, hashes: hashes, hashRejection: hashRejection, now: now)
+    }
+
+    /// ``acceptHeaders(_:now:)`` for headers whose hashes the caller computed (the legacy header
+    /// path hashes them on worker threads, ``HeaderBatchPrecheck`` first): `hashes[i]` is the hash
+    /// of `headers[i]`; headers without a hash (a shorter `hashes`) are not looked at.
+    public func acceptHeaders(_ headers: [BlockHeader], hashes: [Hash256], now: Int64) -> HeadersAcceptance {
+        insertHashed(Array(headers.prefix(hashes.count)), hashes: hashes, hashRejection: nil, now: now)
+    }
+
+    /// The cheap checks of ``HeaderBatchPrecheck`` for `headers` against the tree as it is now (under
+    /// the chain lock: a consistent view). `cachedHash` is called under the chain lock (lock order:
+    /// chain, then the hashing service's).
+    public func precheckHeaders(
+        _ headers: [BlockHeader], with precheck: HeaderBatchPrecheck, cachedHash: (Hash256) -> Hash256?, now: Int64
+    ) -> HeaderBatchPlan {
+        lock.withLock { precheck.check(headers, against: tree, cachedHash: cachedHash, now: now) }
+    }
+
+    private func insertHashed(
+        _ headers: [BlockHeader], hashes: [Hash256], hashRejection: ChainRejection?, now: Int64
+    ) -> HeadersAcceptance {
+        lock.withLock {
             let oldBest = tree.bestTip.hash
             let oldActive = tree.activeTip.hash
             var accepted = 0

@@ -20,8 +20,8 @@ import DilithionWire
 /// Memory is bounded: headers that do not connect are never kept, at most
 /// ``ChainConfiguration/maxSideBranchHeaders`` headers lie off both chains (the oldest unbacked side
 /// branches are evicted first when more arrive), branches whose blocks nobody delivers expire, and
-/// forks branching below the highest checkpoint are refused. ``ChainState`` bounds headers above the
-/// active tip.
+/// forks branching below the last checkpoint the best header chain passed are refused. ``ChainState``
+/// bounds headers above the active tip.
 public struct HeaderTree: Sendable {
     /// All headers in insertion (first-seen) order; a parent always precedes its children.
     var records: [HeaderRecord]
@@ -45,10 +45,12 @@ public struct HeaderTree: Sendable {
     /// `CompactTarget.blockWork` is a 256-bit computation; chains reuse a handful of `nBits`.
     private var workByBits: [UInt32: ChainWork] = [:]
 
-    private let checkpoints: Checkpoints
+    let checkpoints: Checkpoints
     let maxSideBranchHeaders: Int
-    private let difficulty: DifficultyRule
-    private let maxFutureBlockTimeSeconds: Int64
+    let difficulty: DifficultyRule
+    let versions: HeaderVersionRule
+    let timestamps: TimestampRule
+    let maxFutureBlockTimeSeconds: Int64
     let lotteryActivationHeight: Int
     let lotteryGracePeriodSeconds: Int64
     /// How long a side branch may go without a block delivered (``ChainConfiguration/unbackedBranchLifetimeSeconds``).
@@ -68,6 +70,8 @@ public struct HeaderTree: Sendable {
         checkpoints = configuration.checkpoints
         maxSideBranchHeaders = configuration.maxSideBranchHeaders
         difficulty = configuration.difficulty
+        versions = configuration.versions
+        timestamps = configuration.timestamps
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
         lotteryActivationHeight = configuration.vdfLotteryActivationHeight
         lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
@@ -204,10 +208,9 @@ public struct HeaderTree: Sendable {
 
     /// Adds a header whose hash the caller computed (``HeaderValidation/hash(_:legacyHasher:)``,
     /// kept outside so that RandomX runs outside any lock), after the contextual checks: known
-    /// parent that is not failed, proof of work (legacy, above the highest checkpoint), `nBits`
-    /// against the network's ``DifficultyRule``, timestamp against the branch's median time past
-    /// and `now`, checkpoints, and the side-branch cap (which evicts the oldest unbacked side
-    /// branches before it refuses anything).
+    /// parent that is not failed, then ``checkContext(_:hash:height:parentIndex:now:)`` (layout,
+    /// proof of work, `nBits`, timestamps, checkpoints), and the side-branch cap (which evicts the
+    /// oldest unbacked side branches before it refuses anything).
     ///
     /// A header can move the best header chain, never the active chain (only stored blocks do).
     ///
@@ -228,21 +231,7 @@ public struct HeaderTree: Sendable {
         if parent.status == .failed { throw .invalidParent(parent.hash) }
         let height = parent.height + 1
 
-        let highestCheckpoint = checkpoints.highestHeight ?? -1
-        // At or below the highest checkpoint the checkpointed hashes vouch for the headers (C++ header sync).
-        if height > highestCheckpoint {
-            try HeaderValidation.checkProofOfWork(header, hash: hash)
-            if let violation = difficulty.violation(header) { throw violation }
-        }
-        try HeaderValidation.checkTimestamp(
-            header, medianTimePast: medianTimePast(endingAt: parentIndex), now: now,
-            maxFutureSeconds: maxFutureBlockTimeSeconds)
-        try checkpoints.check(height: height, hash: hash)
-        // Below the highest checkpoint, only the best chain may be extended (it carries the
-        // checkpointed hashes); anything branching off it there is a cheap low-work fork.
-        if height <= highestCheckpoint, height < bestChain.count {
-            throw .forkBelowCheckpoint(height: height)
-        }
+        try checkContext(header, hash: hash, height: height, parentIndex: parentIndex, now: now)
 
         let work = parent.chainWork + blockWork(bits: header.bits)
         let winsOnWork = bestTip.chainWork < work

@@ -69,26 +69,9 @@ public struct RegtestChainGenerator: Sendable {
     public func generate(
         count: Int, blockSize: BlockSizePattern = .constant(300), onto chain: ChainState
     ) throws(RegtestGeneratorError) -> [Hash256] {
-        var parent = chain.tip
-        guard var time = chain.record(for: parent.hash)?.header.time else { return [] }
-        var hashes = [Hash256]()
-        hashes.reserveCapacity(max(count, 0))
-        for _ in 0..<max(count, 0) {
-            let height = parent.height + 1
-            time += Self.blockInterval
-            let message = makeBlock(
-                parent: parent.hash, height: height, size: blockSize.size(atHeight: height), time: time)
-            let outcome: BlockAcceptance
-            do {
-                outcome = try chain.acceptBlock(message, now: Int64(time))
-            } catch {
-                throw .store(error)
-            }
-            guard case .stored(let hash, _, _) = outcome else { throw .refused(height: height, outcome: outcome) }
-            hashes.append(hash)
-            parent = ChainTip(hash: hash, height: height)
+        try chain.appendGenerated(count: count, interval: Self.blockInterval) { parent, height, time in
+            makeBlock(parent: parent, height: height, size: blockSize.size(atHeight: height), time: time)
         }
-        return hashes
     }
 
     /// The BIP34-style minimal push of the height that starts a coinbase scriptSig.

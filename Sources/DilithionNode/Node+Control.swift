@@ -19,7 +19,7 @@ extension Node {
                 let session = sessions[stats.peer]
                 let facts = syncFacts[stats.peer]
                 let handshakeMs = session.flatMap { s in s.establishedAt.map { Double($0.duration(since: s.connectedAt).engineNanoseconds) / 1e6 } }
-                return PeerInfo(
+                var info = PeerInfo(
                     id: stats.peer.rawValue, address: stats.remoteAddress.description, inbound: stats.direction == .inbound,
                     manual: session?.isManual ?? false, version: session?.version?.protocolVersion,
                     subversion: session?.version?.userAgent, startingHeight: session?.version?.startHeight,
@@ -37,6 +37,14 @@ extension Node {
                     outboxBytes: stats.outboxBytes, peakInboxBytes: stats.peakInboxBytes,
                     peakOutboxBytes: stats.peakOutboxBytes, droppedFrames: stats.droppedFrames,
                     banScore: session?.misbehaviour ?? 0, addressFetch: dial.isAddressFetch(peer: stats.peer))
+                if let hashing = facts?.legacyHashing {
+                    info.legacyHashes = hashing.hashesComputed
+                    info.legacyHashesAvoided = hashing.hashesAvoided
+                    info.legacyHashBudgetWaits = hashing.budgetWaits
+                } else if parameters.usesLegacyHeaders {
+                    info.legacyHashes = 0
+                }
+                return info
             }
         }
     }
@@ -229,7 +237,12 @@ extension Node {
             reorgs: chainStatistics?.reorgs.count ?? 0, reorgDisconnectedBlocks: chainStatistics?.reorgs.disconnectedBlocks ?? 0,
             deepestReorg: chainStatistics?.reorgs.deepest ?? 0, headerTreeHeaders: chainStatistics?.headerCount ?? 0,
             sideBranchHeaders: chainStatistics?.sideBranchHeaderCount ?? 0,
-            prunedHeaders: chainStatistics?.prunedHeaderCount ?? 0, evictedHeaders: chainStatistics?.evictedHeaderCount ?? 0)
+            prunedHeaders: chainStatistics?.prunedHeaderCount ?? 0, evictedHeaders: chainStatistics?.evictedHeaderCount ?? 0,
+            legacyHashing: sync.legacyHashingTotals.map {
+                LegacyHashingCounters(
+                    hashes: $0.hashesComputed, discarded: $0.hashesDiscarded, avoided: $0.hashesAvoided,
+                    budgetWaits: $0.budgetWaits, queued: $0.jobsQueued)
+            })
     }
 
     /// Block requests waiting in the block server (peers over the send cap wait there).

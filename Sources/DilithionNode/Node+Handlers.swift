@@ -9,6 +9,8 @@ enum PeerTimer: UInt64 {
     case versionDeadline = 1
     case handshakeDeadline = 2
     case keepalive = 3
+    /// Outcomes of legacy `headers` messages are waiting (``SyncCoordinator/legacyHeadersReady(for:)``).
+    case legacyHeadersReady = 4
 }
 
 /// The handler policy for messages that arrive before the handshake completes: everything but
@@ -106,6 +108,8 @@ extension Node {
             keepalive(context, now: now)
             context.scheduleTimer(after: configuration.timeouts.tick, tag: PeerTimer.keepalive.rawValue)
             sync.tick(now: now)
+        case .legacyHeadersReady:
+            sync.legacyHeadersReady(for: context.peer)
         }
     }
 

@@ -62,7 +62,7 @@ public final class Node: @unchecked Sendable {
         categoryLogger: ((String) -> Logger)? = nil
     ) throws {
         self.configuration = configuration
-        self.parameters = configuration.network.parameters
+        self.parameters = configuration.parameters
         self.logger = logger
         self.peerLogger = categoryLogger?("peer") ?? logger
         self.syncLogger = categoryLogger?("sync") ?? logger
@@ -71,8 +71,8 @@ public final class Node: @unchecked Sendable {
         self.clock = clock ?? (configuration.network == .regtest ? OffsetClock() : SystemClock())
         self.wallClock = WallClock(mockTime: configuration.network == .regtest ? configuration.mockTime : nil)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        var chainConfiguration = ChainConfiguration(network: configuration.network)
-        if configuration.network.parameters.usesLegacyHeaders {
+        var chainConfiguration = configuration.baseChainConfiguration
+        if configuration.parameters.usesLegacyHeaders {
             chainConfiguration.legacyHasher = RandomXHasher()
         }
         if let ahead = configuration.maxHeadersAheadOfTip { chainConfiguration.maxHeadersAheadOfTip = max(ahead, Limits.maxHeaders) }
@@ -118,7 +118,8 @@ public final class Node: @unchecked Sendable {
         let wallClock = self.wallClock
         self.sync = SyncCoordinator(
             chain: chain, network: NodeSyncLink(node: self), clock: self.clock, wallTime: { wallClock.now },
-            settings: syncSettings, logger: syncLogger)
+            settings: syncSettings, logger: syncLogger,
+            legacyHashing: Self.makeLegacyHashing(configuration: configuration, clock: self.clock, logger: syncLogger))
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)

@@ -1,3 +1,4 @@
+import DilithionRandomX
 import DilithionWire
 
 /// Everything an operator can set about a node. Defaults follow the C++ node where it has them
@@ -38,6 +39,15 @@ public struct NodeConfiguration: Sendable {
     /// announcers get a withheld-branch strike (nil: the chain default, 120 s;
     /// ``DilithionChain/ChainConfiguration/unbackedBranchLifetimeSeconds``).
     public var unbackedBranchLifetimeSeconds: Int64?
+    /// How legacy (RandomX) headers are hashed on networks that have them (mainnet): light (256 MiB
+    /// cache, 10–40 ms a hash), full (2 GiB dataset built once by the hashing workers, about a
+    /// millisecond a hash) or auto (full when that memory is available). docs/benchmarks.md.
+    public var randomXMode: RandomXMode
+    /// Hashing workers for legacy headers, one RandomX VM each.
+    public var hashingWorkers: Int
+    /// Regtest only: run our legacy regtest chain (RandomX headers, ``NetworkParameters/legacyRegtest``)
+    /// instead of the VDF regtest: the mainnet header path on a chain that tests can mine.
+    public var legacyRegtest: Bool
 
     /// The version string of this implementation.
     public static let softwareVersion = "0.1.0"
@@ -62,6 +72,9 @@ public struct NodeConfiguration: Sendable {
         self.maxHeadersAheadOfTip = nil
         self.routableSubnets = []
         self.unbackedBranchLifetimeSeconds = nil
+        self.randomXMode = .auto
+        self.hashingWorkers = 2
+        self.legacyRegtest = false
     }
 
     /// Inbound slots: what is left of the total after the outbound target.

@@ -41,6 +41,12 @@ public struct PeerInfo: Sendable {
     public var banScore: Int
     /// A short outbound connection to a `--seednode` that only fetches addresses (`connection_type` "addr-fetch").
     public var addressFetch = false
+    /// RandomX hashes this peer's legacy `headers` cost (nil on networks without legacy headers).
+    public var legacyHashes: Int? = nil
+    /// Its legacy headers answered by the replay cache instead (no RandomX).
+    public var legacyHashesAvoided = 0
+    /// Times its hashing waited because its budget of hashes per second was spent.
+    public var legacyHashBudgetWaits = 0
 }
 
 /// `getnetworkinfo`.
@@ -172,4 +178,28 @@ public struct NodeMetricsSnapshot: Sendable {
     public var prunedHeaders: Int = 0
     /// Headers evicted at the side-branch cap since start.
     public var evictedHeaders: Int = 0
+    /// Legacy header hashing, all peers together (nil on networks without legacy headers).
+    public var legacyHashing: LegacyHashingCounters? = nil
+}
+
+/// The legacy (RandomX) header hashing counters in `/metrics`.
+public struct LegacyHashingCounters: Sendable, Equatable {
+    /// RandomX hashes computed.
+    public var hashes: Int
+    /// Of those, hashes whose message had already stopped (failed or cancelled) when they finished.
+    public var discarded: Int
+    /// Headers answered by the replay cache or known in advance, without RandomX.
+    public var avoided: Int
+    /// Times a peer's hashing waited because its budget of hashes per second was spent.
+    public var budgetWaits: Int
+    /// Hashing jobs waiting for a worker now.
+    public var queued: Int
+
+    public init(hashes: Int, discarded: Int, avoided: Int, budgetWaits: Int, queued: Int) {
+        self.hashes = hashes
+        self.discarded = discarded
+        self.avoided = avoided
+        self.budgetWaits = budgetWaits
+        self.queued = queued
+    }
 }

@@ -29,4 +29,9 @@ final class NodeSyncLink: SyncNetwork, @unchecked Sendable {
     func countIgnored(_ reason: String) { node.countIgnored(reason) }
 
     func isOverSendCap(_ peer: PeerID) -> Bool { node.manager.isOverSendCap(peer) }
+
+    /// A zero-delay peer timer: the engine runs it on the dispatcher thread (``PeerTimer/legacyHeadersReady``).
+    func wakeDispatcher(for peer: PeerID) {
+        node.manager.scheduleTimer(for: peer, after: .zero, tag: PeerTimer.legacyHeadersReady.rawValue)
+    }
 }

@@ -9,7 +9,7 @@ extension SyncCoordinator {
     func receivedBlock(_ block: BlockMessage, from peer: PeerID) {
         let hash: Hash256
         do {
-            hash = try block.header.hash(legacyHasher: chain.configuration.legacyHasher)
+            hash = try blockHeaderHash(block.header)
         } catch {
             network.countIgnored("legacy-hasher-unavailable")
             return
@@ -27,7 +27,7 @@ extension SyncCoordinator {
         }
         let acceptance: BlockAcceptance
         do {
-            acceptance = try chain.acceptBlock(block, now: wallTime(), requested: requested)
+            acceptance = try chain.acceptBlock(block, now: wallTime(), requested: requested, knownHash: hash)
         } catch {
             logger.error("store write failed: \(error)")
             return

@@ -65,7 +65,26 @@ extension SyncCoordinator {
         let batch = withinBudget(headers, from: peer)
         guard !batch.isEmpty else { return }
         let truncated = batch.count < headers.count
+        if let legacyPipeline {
+            // RandomX headers: cheap checks here, hashes on the hashing workers; the outcome comes
+            // back to the dispatcher (legacyHeadersReady).
+            submitLegacyHeaders(Array(batch), truncated: truncated, from: peer, through: legacyPipeline)
+            return
+        }
         let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())
+        if let change = result.activeChainChange { activeChainMoved(change) }
+        headersProcessed(
+            ProcessedHeaders(
+                count: batch.count, truncated: truncated, acceptedCount: result.acceptedCount,
+                rejection: result.rejection, lastHeader: result.lastHeader,
+                mayHaveMovedActiveTip: result.activeChainChange != nil),
+            from: peer)
+    }
+
+    /// The consequences of a processed `headers` message: penalties per the rejection's points, the
+    /// sender's branch, and headers sync continued from a full batch's last header while the cap
+    /// on headers above the active tip leaves room (else paused until blocks catch up).
+    func headersProcessed(_ result: ProcessedHeaders, from peer: PeerID) {
         var pausedAtCap = false
         if case .tooFarAheadOfTip? = result.rejection {
             // Not the peer's fault: we hold as many headers above our blocks as we keep.
@@ -74,14 +93,14 @@ extension SyncCoordinator {
         } else if let rejection = result.rejection {
             network.penalize(peer, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
         }
-        if let change = result.activeChainChange {
+        if result.mayHaveMovedActiveTip {
             // Blocks kept by a salvaging reindex joined the active chain as their headers came back.
-            activeChainMoved(change)
             announceTipIfMoved(except: peer)
         }
         let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
+        let truncated = result.truncated
         // A batch cut by the budget is not continued now: headers sync asks again as it refills.
-        let full = batch.count == Limits.maxHeaders && !truncated
+        let full = result.count == Limits.maxHeaders && !truncated
         lock.withLock {
             guard var state = peers[peer] else { return }
             if let last = result.lastHeader { state.knownHash = last.hash }
@@ -98,12 +117,12 @@ extension SyncCoordinator {
                 headersSyncPaused = true
             }
             logger.debug("headers sync paused until blocks catch up", metadata: [
-                "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
+                "headers": "\(chain.bestHeader.height)", "tip": "\(chain.tip.height)"])
         } else {
             lock.withLock { if headersSyncPeer == peer { headersSyncPeer = nil } }
             if result.acceptedCount > 0 || result.rejection == nil {
                 logger.info("headers synced", metadata: [
-                    "peer": "\(peer.rawValue)", "headers": "\(result.bestHeader.height)", "tip": "\(chain.tip.height)"])
+                    "peer": "\(peer.rawValue)", "headers": "\(chain.bestHeader.height)", "tip": "\(chain.tip.height)"])
             }
         }
         requestWork()

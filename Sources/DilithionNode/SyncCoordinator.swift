@@ -1,4 +1,5 @@
 import DilithionChain
+import DilithionHeaderHashing
 import DilithionNet
 import DilithionSystem
 import DilithionWire
@@ -53,10 +54,17 @@ final class SyncCoordinator: @unchecked Sendable {
     var departedClaims = DepartedClaims()
     var strikes = WithheldBranchStrikes()
     var headersBudget = HeadersBudget()
+    /// Outcomes of legacy `headers` messages waiting for the dispatcher, per peer, oldest first.
+    var legacyResults: [PeerID: [ProcessedHeaders]] = [:]
 
+    /// The legacy header pipeline over ``chain`` (nil on VDF networks); set once in `init`.
+    private(set) var legacyPipeline: HeaderBatchPipeline?
+
+    /// - Parameter legacyHashing: the hashing service for legacy (RandomX) headers, on networks that
+    ///   have them; the coordinator runs the pipeline over it and stops it in ``stop()``.
     init(
         chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,
-        settings: SyncSettings = SyncSettings(), logger: Logger
+        settings: SyncSettings = SyncSettings(), logger: Logger, legacyHashing: HeaderHashingService? = nil
     ) {
         self.chain = chain
         self.network = network
@@ -66,6 +74,12 @@ final class SyncCoordinator: @unchecked Sendable {
         self.logger = logger
         scheduler = BlockDownloadScheduler(configuration: settings.download)
         lastAnnouncedTip = chain.tip
+        if let legacyHashing {
+            let sink = ChainStateHeaderSink(chain: chain, wallTime: wallTime) { [weak self] change in
+                self?.activeChainMoved(change)
+            }
+            legacyPipeline = HeaderBatchPipeline(service: legacyHashing, sink: sink)
+        }
     }
 
     var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
@@ -104,6 +118,7 @@ final class SyncCoordinator: @unchecked Sendable {
             guard let left = peers.removeValue(forKey: peer), let hash = left.knownHash else { return nil }
             return (left.host, hash)
         }
+        cancelLegacyHeaders(of: peer)
         if let claim, !chain.isOnActiveChain(claim.hash) {
             let now = wallTime()
             lock.withLock { departedClaims.add(peer: peer, host: claim.host, hash: claim.hash, at: now) }
@@ -118,29 +133,38 @@ final class SyncCoordinator: @unchecked Sendable {
         lock.withLock { peers[peer]?.wantsHeaders = true }
     }
 
-    /// Stops handing out requests (shutdown).
-    func stop() { lock.withLock { isStopping = true } }
+    /// Stops handing out requests and the legacy hashing workers (shutdown).
+    func stop() {
+        lock.withLock { isStopping = true }
+        legacyPipeline?.service.stop()
+    }
 
     // MARK: Queries (any thread)
 
     /// What `getpeerinfo` and eviction read about `peer`; nil before its handshake.
     func facts(for peer: PeerID) -> SyncPeerFacts? {
-        lock.withLock {
+        let hashing = legacyHashing(of: peer)
+        return lock.withLock {
             peers[peer].map {
                 SyncPeerFacts(
                     knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: peer),
-                    blocksInFlightLimit: scheduler.inFlightLimit(for: peer), lastBlockAt: $0.lastBlockAt)
+                    blocksInFlightLimit: scheduler.inFlightLimit(for: peer), lastBlockAt: $0.lastBlockAt,
+                    legacyHashing: hashing)
             }
         }
     }
 
     /// What `getpeerinfo` reads, for every established peer.
     func allFacts() -> [PeerID: SyncPeerFacts] {
-        lock.withLock {
+        let ids = lock.withLock { Array(peers.keys) }
+        // The hashing service's lock is taken with the coordinator's released (it is a leaf).
+        let hashing = Dictionary(uniqueKeysWithValues: ids.compactMap { id in legacyHashing(of: id).map { (id, $0) } })
+        return lock.withLock {
             peers.mapValues {
                 SyncPeerFacts(
                     knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: $0.id),
-                    blocksInFlightLimit: scheduler.inFlightLimit(for: $0.id), lastBlockAt: $0.lastBlockAt)
+                    blocksInFlightLimit: scheduler.inFlightLimit(for: $0.id), lastBlockAt: $0.lastBlockAt,
+                    legacyHashing: hashing[$0.id])
             }
         }
     }

@@ -1,3 +1,4 @@
+import DilithionHeaderHashing
 import DilithionNet
 import DilithionWire
 
@@ -28,4 +29,7 @@ struct SyncPeerFacts: Sendable {
     let blocksInFlight: Int
     let blocksInFlightLimit: Int
     let lastBlockAt: EngineInstant?
+    /// What the peer's legacy headers cost in RandomX hashes (nil on VDF networks or before its
+    /// first legacy `headers`).
+    let legacyHashing: HashingStatistics?
 }

@@ -99,6 +99,21 @@ extension NodeMetricsSnapshot {
         out.single("dilithion_headers_evicted_total", type: .counter,
                    help: "Side-branch headers evicted at the side-branch cap (oldest unbacked branches first).",
                    value: Double(evictedHeaders))
+        if let legacyHashing {
+            out.single("dilithion_legacy_hashes_total", type: .counter,
+                       help: "RandomX hashes of legacy headers computed (all peers; getpeerinfo legacy_hashes per peer).",
+                       value: Double(legacyHashing.hashes))
+            out.single("dilithion_legacy_hashes_discarded_total", type: .counter,
+                       help: "RandomX hashes whose message had already stopped when they finished.",
+                       value: Double(legacyHashing.discarded))
+            out.single("dilithion_legacy_hashes_avoided_total", type: .counter,
+                       help: "Legacy headers answered by the replay cache, without RandomX.", value: Double(legacyHashing.avoided))
+            out.single("dilithion_legacy_hash_budget_waits_total", type: .counter,
+                       help: "Times a peer's legacy header hashing waited for its hashes-per-second budget.",
+                       value: Double(legacyHashing.budgetWaits))
+            out.single("dilithion_legacy_hash_jobs_queued", type: .gauge,
+                       help: "Legacy header hashing jobs waiting for a worker.", value: Double(legacyHashing.queued))
+        }
         return out.text
     }
 }

@@ -7,7 +7,7 @@ extension NodeOptions {
     /// - `listen`: every `bind`; without `bind`, `0.0.0.0:<port>` and `[::]:<port>`, except that
     ///   `connect` without an explicit `port` or `bind` means no listening (like Bitcoin Core, and so
     ///   a second node on the same machine can `--connect` to the first);
-    /// - `connect`, `addnode`, `seednode`, `externalip`, `reindex`, `mocktime`, `routable-subnet` as given;
+    /// - `connect`, `addnode`, `seednode`, `externalip`, `reindex`, `mocktime`, `routable-subnet`, `randomx-mode`, `legacy-regtest` as given;
     /// - `maxconnections` as given, with the outbound target (8) capped at it;
     /// - `max-connections-per-ip` → `maxInboundPerIP`.
     public var nodeConfiguration: NodeConfiguration {
@@ -28,6 +28,8 @@ extension NodeOptions {
         configuration.externalIP = externalIP
         configuration.reindex = reindex
         configuration.mockTime = mockTime
+        configuration.randomXMode = randomXMode
+        configuration.legacyRegtest = legacyRegtest
         configuration.routableSubnets = routableSubnets
         return configuration
     }

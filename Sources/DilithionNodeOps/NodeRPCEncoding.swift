@@ -42,6 +42,13 @@ public enum NodeRPCEncoding {
             ("handshake_complete", .bool(peer.handshakeComplete)),
         ]
         if let milliseconds = peer.handshakeMilliseconds { members.append(("handshake_ms", .double(milliseconds))) }
+        if let hashes = peer.legacyHashes {
+            members += [
+                ("legacy_hashes", .int(Int64(hashes))),
+                ("legacy_hashes_avoided", .int(Int64(peer.legacyHashesAvoided))),
+                ("legacy_hash_budget_waits", .int(Int64(peer.legacyHashBudgetWaits))),
+            ]
+        }
         return .object(members)
     }
 

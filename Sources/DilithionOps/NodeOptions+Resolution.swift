@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DilithionRandomX
 import DilithionWire
 
 /// Merging and validating the command line and the configuration file.
@@ -8,7 +9,7 @@ extension NodeOptions {
     /// Options that take one value (a second one in the file is an error).
     public static let singleValueKeys: Set<String> = [
         "port", "maxconnections", "max-connections-per-ip", "externalip", "rpcport", "rpcuser", "rpcpassword",
-        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime",
+        "metrics-port", "loglevel", "printtoconsole", "reindex", "mocktime", "randomx-mode", "legacy-regtest",
         "asn-db", "datacenter-asns", "attest-key", "attest-seed-keys", "attestation-rate-limit",
     ]
     /// Options that may be repeated, one value each.
@@ -186,6 +187,18 @@ extension NodeOptions {
                 throw ConfigurationError("\(entry.label): only allowed with --network regtest")
             }
             mockTime = value
+        }
+        if let entry = single("randomx-mode") {
+            guard let mode = RandomXMode(rawValue: entry.value) else {
+                throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not light, full or auto")
+            }
+            randomXMode = mode
+        }
+        if let entry = single("legacy-regtest") {
+            legacyRegtest = try Self.boolean(entry)
+            guard !legacyRegtest || network == .regtest else {
+                throw ConfigurationError("\(entry.label): only allowed with --network regtest")
+            }
         }
         try applyAttestation(single: single, list: list, environment: environment)
         routableSubnets = try list("routable-subnet").map { entry throws(ConfigurationError) in

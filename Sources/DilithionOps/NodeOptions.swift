@@ -1,3 +1,4 @@
+import DilithionRandomX
 import DilithionWire
 
 /// Every operator setting of `dilithion-node`, validated: the command line merged over the
@@ -43,6 +44,12 @@ public struct NodeOptions: Sendable, Equatable {
     public var reindex: Bool
     /// `mocktime` (regtest only).
     public var mockTime: Int64?
+    /// `randomx-mode`: light, full or auto (the default: full when the memory is available);
+    /// only used on networks with legacy (RandomX) headers.
+    public var randomXMode: RandomXMode
+    /// `legacy-regtest` (regtest only): our legacy regtest chain (RandomX headers), for tests of the
+    /// mainnet header path.
+    public var legacyRegtest: Bool
     /// `attestbind`: public seed attestation listeners (`getmikattestation` only); empty = off.
     public var attestBind: [Endpoint]
     /// `asn-db`: iptoasn's `ip2asn-v4.tsv` (required with `attestbind`).
@@ -81,6 +88,8 @@ public struct NodeOptions: Sendable, Equatable {
         self.printToConsole = false
         self.reindex = false
         self.mockTime = nil
+        self.randomXMode = .auto
+        self.legacyRegtest = false
         self.attestBind = []
         self.asnDatabasePath = nil
         self.datacenterASNsPath = dataDirectory + "/datacenter-asns.txt"

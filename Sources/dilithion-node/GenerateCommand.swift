@@ -2,6 +2,7 @@ import ArgumentParser
 import DilithionChain
 import DilithionNodeOps
 import DilithionOps
+import DilithionRandomX
 import DilithionWire
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Regtest: append generated blocks to the chain in a data directory (node not running).",
         discussion: """
-            Each block's time is its parent's + 60 s; start nodes that serve or sync this chain with \
+            Each block's time is its parent's + 60 s (--legacy: 240 s, and --blocksize is not used); start nodes that serve or sync this chain with \
             --mocktime at or after the printed tip_time. Exit status: 0 done, 1 store or lock failure, \
             2 bad option.
             """
@@ -36,6 +37,8 @@ struct GenerateCommand: ParsableCommand {
     var largeEvery: Int?
     @Option(help: "Seed of the generated contents (the same seed gives the same chain).")
     var seed: UInt64 = 1
+    @Flag(help: "Mine a legacy regtest chain (RandomX headers, 240 s apart, light mode) for nodes run with --legacy-regtest.")
+    var legacy = false
 
     func run() throws {
         func usage(_ message: String) throws -> Never {
@@ -84,8 +87,20 @@ struct GenerateCommand: ParsableCommand {
         }
         let lock = try LockFile(path: options.lockFilePath)
         defer { lock.release() }
-        let chain = try ChainState(directory: options.dataDirectory, configuration: ChainConfiguration(network: .regtest))
-        try RegtestChainGenerator(seed: seed).generate(count: blocks, blockSize: pattern, onto: chain)
+        if legacy {
+            let hasher = RandomXHasher()
+            let chain = try ChainState(directory: options.dataDirectory, configuration: .legacyRegtest(legacyHasher: hasher))
+            try LegacyChainGenerator(hasher: hasher, seed: seed).generate(count: blocks, onto: chain)
+            try finish(chain)
+        } else {
+            let chain = try ChainState(directory: options.dataDirectory, configuration: ChainConfiguration(network: .regtest))
+            try RegtestChainGenerator(seed: seed).generate(count: blocks, blockSize: pattern, onto: chain)
+            try finish(chain)
+        }
+    }
+
+    /// Checkpoints the store and prints the tip as one JSON line.
+    private func finish(_ chain: ChainState) throws {
         try chain.store.checkpoint()
         let tip = chain.tip
         let time = chain.record(for: tip.hash)?.header.time ?? 0

@@ -64,6 +64,12 @@ struct RunCommand: ParsableCommand {
     var reindex = false
     @Option(help: "Regtest only: the node's clock starts at this unix time.")
     var mocktime: String?
+    @Option(name: .customLong("randomx-mode"),
+            help: "Legacy (mainnet) header hashing: light (256 MiB), full (2 GiB dataset, ~30x faster) or auto (full when the memory is available; the default).")
+    var randomxMode: String?
+    @Flag(name: .customLong("legacy-regtest"),
+          help: "Regtest only: run our legacy regtest chain (RandomX headers; made by `generate --legacy`).")
+    var legacyRegtest = false
     @Option(help: "Public seed attestation listener host[:port] serving getmikattestation only; repeatable (default off; port: the network's RPC port).")
     var attestbind: [String] = []
     @Option(name: .customLong("asn-db"), help: "iptoasn's ip2asn-v4.tsv (required with --attestbind).")
@@ -106,6 +112,8 @@ struct RunCommand: ParsableCommand {
         add("printtoconsole", printtoconsole ? "1" : nil)
         add("reindex", reindex ? "1" : nil)
         add("mocktime", mocktime)
+        add("randomx-mode", randomxMode)
+        add("legacy-regtest", legacyRegtest ? "1" : nil)
         attestbind.forEach { add("attestbind", $0) }
         add("asn-db", asnDB)
         add("datacenter-asns", datacenterASNs)

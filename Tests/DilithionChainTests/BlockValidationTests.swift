@@ -141,6 +141,7 @@ final class BlockValidationTests: XCTestCase {
             .blockTooLarge(size: 0), .malformedTransactions(detail: ""), .noTransactions, .duplicateTransaction,
             .merkleRootMismatch, .firstTransactionNotCoinbase, .multipleCoinbases, .vdfProofMissing,
             .vdfProofHashMismatch, .vdfOutputMismatch, .unexpectedBlock(expected: .zero, received: .zero), .lowWorkBlock,
+            .unexpectedVersion(version: 0, height: 0), .timeTooSoon(time: 0, earliest: 0),
         ]
         XCTAssertEqual(Set(all.map(\.reasonCode)).count, all.count)
         for rejection in all {

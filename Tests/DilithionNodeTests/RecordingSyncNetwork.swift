@@ -28,6 +28,26 @@ final class RecordingSyncNetwork: SyncNetwork, @unchecked Sendable {
     func countIgnored(_ reason: String) { lock.withLock { ignored[reason, default: 0] += 1 } }
     func isOverSendCap(_ peer: PeerID) -> Bool { false }
 
+    private let woken = NSCondition()
+    private var wakeCount = 0  // guarded by woken
+
+    func wakeDispatcher(for peer: PeerID) {
+        woken.withLock {
+            wakeCount += 1
+            woken.broadcast()
+        }
+    }
+
+    /// Waits until the coordinator asked for the dispatcher `count` times in all (a minute at most:
+    /// a hang guard, not a timing); returns whether it did.
+    func waitForWakes(_ count: Int) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: 60)
+        return woken.withLock {
+            while wakeCount < count, woken.wait(until: deadline) {}
+            return wakeCount >= count
+        }
+    }
+
     /// Removes and returns everything sent so far.
     func takeSent() -> [(peer: PeerID, message: Message)] {
         lock.withLock {

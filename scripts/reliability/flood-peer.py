@@ -70,11 +70,15 @@ def ping_frame(nonce):
 class Peer:
     """One connection: a frame reader that answers the node's pings and hands other frames back."""
 
-    def __init__(self, host, port, genesis_hex, rcvbuf=0, agent="/flood-peer/"):
+    def __init__(self, host, port, genesis_hex, rcvbuf=0, agent="/flood-peer/", source=None):
         if host not in ("127.0.0.1", "::1", "localhost"):
             sys.exit("flood-peer: loopback addresses only")
+        if source is not None and not source.startswith("127."):
+            sys.exit("flood-peer: loopback source addresses only")
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if source is not None:
+            self.sock.bind((source, 0))  # the node counts and bans per address
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
