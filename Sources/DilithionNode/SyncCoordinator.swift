@@ -53,6 +53,9 @@ final class SyncCoordinator: @unchecked Sendable {
     var departedClaims = DepartedClaims()
     var strikes = WithheldBranchStrikes()
     var headersBudget = HeadersBudget()
+    /// Pushes new tips to the peers that asked for that (the ``CompactRelay``); set once before
+    /// the engine starts, read-only afterwards.
+    weak var newTipPush: (any NewTipPush)?
 
     init(
         chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,
