@@ -30,6 +30,9 @@ extension CompactRelay {
             network.countIgnored("cmpctblock-not-more-work")
             return
         }
+        // A compact block's header costs what a one-header `headers` message costs (free headers
+        // cannot buy our CPU this way either).
+        guard !sync.withinBudget([header], from: peer).isEmpty else { return }
         let headerResult = chain.acceptHeaders([header], now: wallTime())
         if let rejection = headerResult.rejection {
             if case .tooFarAheadOfTip = rejection {

@@ -20,7 +20,8 @@ import Logging
 ///   prefilled and short ids, as BIP152 and the C++ node expect. Peers that did not opt in keep
 ///   the `headers`/`inv` announcement of the ``SyncCoordinator``.
 /// - **Receiving** (``receivedCompactBlock(_:from:)``): the header is validated first (parent known,
-///   more work than our tip, proof of work and the other header checks); then the block is rebuilt
+///   more work than our tip, within the sender's ``HeadersBudget``, proof of work and the other
+///   header checks); then the block is rebuilt
 ///   from the prefilled transactions, missing ones asked for with `getblocktxn`, and a block that
 ///   cannot be rebuilt by an honest mistake (short-id collision, merkle mismatch) fetched with
 ///   `getdata`. Rebuilt blocks go to the coordinator like any `block`.

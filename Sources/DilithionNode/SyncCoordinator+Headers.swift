@@ -142,8 +142,9 @@ extension SyncCoordinator {
     }
 
     /// The part of `headers` the sender's address may make us process (``HeadersBudget``); all of
-    /// them during initial block download. What is cut is counted, not penalised.
-    private func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
+    /// them during initial block download. What is cut is counted, not penalised. The header of a
+    /// `cmpctblock` draws on the same budget (``CompactRelay``).
+    func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
         guard !isInitialBlockDownload else { return headers[...] }
         let nowSeconds = Double(clock.now.nanoseconds) / 1e9
         let allowed: Int = lock.withLock {
