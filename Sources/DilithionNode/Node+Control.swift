@@ -173,7 +173,7 @@ extension Node {
             do { acceptance = try chain.acceptBlock(block, now: wallClock.now) } catch { throw .failed("\(error)") }
             guard case .stored(let hash, _, _) = acceptance else { throw .failed("generated block refused: \(acceptance)") }
             hashes.append(hash)
-            sync.announceTipIfMoved(except: nil)
+            sync.announceTipIfMoved(except: nil, block: block)
         }
         return hashes
     }
@@ -250,6 +250,8 @@ extension Node {
 
     /// Ignored-message counters by kind (for tests and the log at shutdown).
     public var ignoredMessageCounts: [String: Int] { lock.withLock { ignoredCounts } }
+    /// The compact-block relay's counters (pushes, rebuilds, `getblocktxn` round trips, fallbacks).
+    public var compactRelayCounts: [String: Int] { compactRelay.statistics }
     /// Misbehaviour counters by reason.
     public var misbehaviourCounters: [String: Int] { lock.withLock { misbehaviourCounts } }
 }

@@ -91,6 +91,7 @@ extension Node {
         // An inbound peer leaving frees no outbound slot: the dialer has nothing new to do (waking
         // it cost a thread switch per short inbound connection).
         if !wasInbound { dialerCondition.broadcast() }
+        compactRelay.peerLeft(peer)
         sync.peerLeft(peer)
     }
 
@@ -219,9 +220,10 @@ extension Node {
         case .sendheaders:
             sync.peerWantsHeaders(context.peer)
         case .sendcmpct(let request):
-            // We do not build compact blocks; a `sendcmpct` peer gets `headers` announcements,
-            // which the C++ node treats like a low-bandwidth compact peer's.
+            // High-bandwidth peers get new blocks pushed as `cmpctblock`; every `sendcmpct` peer
+            // gets `headers` announcements otherwise (a low-bandwidth compact peer's).
             lock.withLock { sessions[context.peer]?.compactVersion = request.version }
+            compactRelay.receivedSendCompact(request, from: context.peer)
             sync.peerWantsHeaders(context.peer)
         case .getaddr:
             receivedGetaddr(context)
@@ -237,7 +239,13 @@ extension Node {
             receivedGetdata(items, context)
         case .block(let block):
             sync.receivedBlock(block, from: context.peer)
-        case .tx, .mempool, .cmpctblock, .getblocktxn, .blocktxn:
+        case .cmpctblock(let compact):
+            compactRelay.receivedCompactBlock(compact, from: context.peer)
+        case .getblocktxn(let request):
+            compactRelay.receivedGetBlockTransactions(request, from: context.peer)
+        case .blocktxn(let response):
+            compactRelay.receivedBlockTransactions(response, from: context.peer)
+        case .tx, .mempool:
             countIgnored("relay-only:\(message.command)")
         case .dna(let command, _):
             countIgnored("dna:\(command)")
@@ -317,6 +325,7 @@ extension Node {
             "peer": "\(context.peer.rawValue)", "addr": "\(address)", "dir": "\(direction.rawValue)",
             "ua": "\(version.userAgent)", "height": "\(version.startHeight)", "ms": "\(Int(milliseconds))"])
         send(.sendheaders, context)
+        compactRelay.peerEstablished(context.peer, userAgent: version.userAgent)
         addressesAfterHandshake(context, direction: direction, version: version, address: address)
         lock.withLock { dial.markSuccess(peer: context.peer) }
         sync.peerEstablished(context.peer, version: version, host: address.host)

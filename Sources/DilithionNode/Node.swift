@@ -49,6 +49,8 @@ public final class Node: @unchecked Sendable {
     let serving: BlockServer
     /// Headers sync, block download, stalls, branch expiry, announcements (set once in `init`).
     private(set) var sync: SyncCoordinator!
+    /// BIP152 high-bandwidth compact-block relay (set once in `init`).
+    private(set) var compactRelay: CompactRelay!
     var dialerThread: NativeThread?
     let dialerCondition = ConditionVariable()
 
@@ -120,6 +122,9 @@ public final class Node: @unchecked Sendable {
             chain: chain, network: NodeSyncLink(node: self), clock: self.clock, wallTime: { wallClock.now },
             settings: syncSettings, logger: syncLogger,
             legacyHashing: Self.makeLegacyHashing(configuration: configuration, clock: self.clock, logger: syncLogger))
+        self.compactRelay = CompactRelay(
+            chain: chain, network: NodeSyncLink(node: self), sync: sync, wallTime: { wallClock.now }, logger: syncLogger)
+        sync.newTipPush = compactRelay
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)

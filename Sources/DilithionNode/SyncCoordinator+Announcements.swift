@@ -22,8 +22,11 @@ extension SyncCoordinator {
     /// blocks since the fork point with the last announced tip (at most the last
     /// ``maxAnnouncedBlocks``), as `headers` to peers that asked for them, as `inv` otherwise. Only
     /// active-chain blocks are ever announced, and a peer whose known header already is at or above
-    /// the tip on the active chain is skipped.
-    func announceTipIfMoved(except source: PeerID?) {
+    /// the tip on the active chain is skipped. A tip one block on top of the last announced one is
+    /// first offered to ``newTipPush`` (compact-block push to high-bandwidth peers), and the peers
+    /// it was pushed to get no other announcement. `block` is the new tip's block when the caller
+    /// has it (saves a store read).
+    func announceTipIfMoved(except source: PeerID?, block: BlockMessage? = nil) {
         guard !isInitialBlockDownload else { return }
         let tip = chain.tip
         let previous: ChainTip? = lock.withLock {
@@ -41,8 +44,14 @@ extension SyncCoordinator {
         let targets: [(PeerID, Bool, Hash256?, Int32)] = lock.withLock {
             peers.values.filter { $0.id != source }.map { ($0.id, $0.wantsHeaders, $0.knownHash, $0.knownHeight) }
         }
-        for (peer, wantsHeaders, knownHash, knownHeight) in targets {
-            if let knownHash, Int(knownHeight) >= tip.height, chain.isOnActiveChain(knownHash) { continue }
+        let needing = targets.filter { _, _, knownHash, knownHeight in
+            !(knownHash.map { Int(knownHeight) >= tip.height && chain.isOnActiveChain($0) } ?? false)
+        }
+        var pushed = Set<PeerID>()
+        if let push = newTipPush, let newTip = records.last, newTip.header.previousBlockHash == previous.hash {
+            pushed = push.pushNewTip(newTip, block: block, to: needing.map(\.0), deliveredBy: source)
+        }
+        for (peer, wantsHeaders, _, _) in needing where !pushed.contains(peer) {
             if wantsHeaders {
                 network.send(.headers(records.map(\.header)), to: peer)
             } else {

@@ -38,7 +38,7 @@ extension SyncCoordinator {
             if let record = chain.record(for: hash) { noteAnnounced(record, by: peer) }
             if let change { activeChainMoved(change) }
             resumeHeadersSyncIfRoom()
-            announceTipIfMoved(except: peer)
+            announceTipIfMoved(except: peer, block: block)
             if height % 500 == 0 || chain.tip.hash == chain.bestHeader.hash { logProgress() }
         case .alreadyHave:
             network.countIgnored(wasRequestedHere ? "block-duplicate" : "block-unrequested-known")

@@ -62,6 +62,11 @@ extension SyncCoordinator {
             requestWork()
             return
         }
+        if chain.record(for: headers[0].previousBlockHash) == nil {
+            receivedUnconnectingHeaders(headers, from: peer)
+            return
+        }
+        lock.withLock { peers[peer]?.unconnectingHeaders = 0 }
         let batch = withinBudget(headers, from: peer)
         guard !batch.isEmpty else { return }
         let truncated = batch.count < headers.count
@@ -128,9 +133,37 @@ extension SyncCoordinator {
         requestWork()
     }
 
+    /// `headers` whose first header's parent we do not know: the peer is ahead of what it thinks we
+    /// have (an announcement after a reorg deeper than ``maxAnnouncedBlocks``, or blocks it learnt
+    /// while we were apart). As Bitcoin Core does, we ask it with `getheaders` from our best header,
+    /// so the reply connects, and count the message; only more than
+    /// ``SyncSettings/unconnectingHeadersLimit`` of them in a row cost points (20, the C++ node's
+    /// `prev-blk-not-found`), and the count starts again. Nothing of the batch is processed.
+    private func receivedUnconnectingHeaders(_ headers: [BlockHeader], from peer: PeerID) {
+        let count: Int? = lock.withLock {
+            guard peers[peer] != nil else { return nil }
+            peers[peer]!.unconnectingHeaders += 1
+            let count = peers[peer]!.unconnectingHeaders
+            if count > settings.unconnectingHeadersLimit { peers[peer]!.unconnectingHeaders = 0 }
+            return count
+        }
+        guard let count else { return }
+        network.countIgnored("headers-unconnecting")
+        logger.debug("headers do not connect: asking for the missing ones", metadata: [
+            "peer": "\(peer.rawValue)", "count": "\(headers.count)", "in_a_row": "\(count)"])
+        if count > settings.unconnectingHeadersLimit {
+            let rejection = ChainRejection.unknownParent(headers[0].previousBlockHash)
+            network.penalize(
+                peer, points: rejection.misbehaviourPoints, reason: rejection.reasonCode,
+                detail: "\(count) headers messages in a row that do not connect")
+        }
+        requestHeaders(from: peer)
+    }
+
     /// The part of `headers` the sender's address may make us process (``HeadersBudget``); all of
-    /// them during initial block download. What is cut is counted, not penalised.
-    private func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
+    /// them during initial block download. What is cut is counted, not penalised. The header of a
+    /// `cmpctblock` draws on the same budget (``CompactRelay``).
+    func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
         guard !isInitialBlockDownload else { return headers[...] }
         let nowSeconds = Double(clock.now.nanoseconds) / 1e9
         let allowed: Int = lock.withLock {

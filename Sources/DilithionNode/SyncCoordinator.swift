@@ -56,6 +56,9 @@ final class SyncCoordinator: @unchecked Sendable {
     var headersBudget = HeadersBudget()
     /// Outcomes of legacy `headers` messages waiting for the dispatcher, per peer, oldest first.
     var legacyResults: [PeerID: [ProcessedHeaders]] = [:]
+    /// Pushes new tips to the peers that asked for that (the ``CompactRelay``); set once before
+    /// the engine starts, read-only afterwards.
+    weak var newTipPush: (any NewTipPush)?
 
     /// The legacy header pipeline over ``chain`` (nil on VDF networks); set once in `init`.
     private(set) var legacyPipeline: HeaderBatchPipeline?

@@ -17,6 +17,9 @@ struct SyncPeer: Sendable {
     var wantsHeaders = false
     /// When we last asked it for headers.
     var headersRequestedAt: EngineInstant?
+    /// `headers` messages in a row whose first header's parent we did not know (answered with
+    /// `getheaders`; penalised past ``SyncSettings/unconnectingHeadersLimit``).
+    var unconnectingHeaders = 0
     /// Blocks it delivered on this connection.
     var blocksDelivered = 0
     /// When it last delivered a block.

@@ -23,4 +23,8 @@ struct SyncSettings: Sendable {
     var headersBurst = 4_000
     /// The rate its budget refills at (headers per second): far above what new blocks need.
     var headersPerSecond = 100.0
+    /// `headers` messages in a row whose first header does not connect that a peer may send before
+    /// it is penalised (Bitcoin Core: 10). Each is answered with `getheaders`; one that connects
+    /// resets the count.
+    var unconnectingHeadersLimit = 10
 }

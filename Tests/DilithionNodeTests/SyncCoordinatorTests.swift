@@ -280,4 +280,54 @@ final class SyncCoordinatorTests: XCTestCase {
         XCTAssertEqual(inv.last, theirs.last)
         XCTAssertTrue(sent.headerMessages(to: peerA).isEmpty, "not to the peer that delivered the blocks")
     }
+    // MARK: Headers that do not connect
+
+    /// An announcement whose first header's parent we lack (the peer reorganised deeper than one
+    /// announcement carries, or was apart from us) is answered with `getheaders` to that peer, not
+    /// with points; the reply connects and its blocks are fetched. Only more than the limit of such
+    /// messages in a row cost points (20), and a message that connects starts the count again.
+    func testHeadersThatDoNotConnectAreAnsweredWithGetheadersBeforeAnyPenalty() throws {
+        let server = try chainState()
+        let hashes = try generator.generate(count: 30, onto: server)
+        let chain = try chainState()
+        for hash in hashes.prefix(10) { _ = try chain.acceptBlock(try block(hash, in: server), now: Int64.max / 2) }
+        let node = rig(chain, wallStart: Int64(server.record(for: hashes.last!)!.header.time))
+        node.sync.peerEstablished(peerA, version: version(height: 10), host: "127.0.0.31")
+        node.sync.peerWantsHeaders(peerA)
+        _ = node.network.takeSent()
+
+        let tail = server.headersForPeer(locator: server.locator(from: hashes[24]), stop: .zero)  // heights 26…30
+        XCTAssertEqual(try tail.first?.hash(), hashes[25])
+        node.sync.receivedHeaders(tail, from: peerA)
+        XCTAssertEqual(chain.bestHeader.height, 10, "nothing of an unconnecting batch is taken")
+        let asked = node.network.takeSent().headerRequests(to: peerA)
+        XCTAssertEqual(asked.count, 1, "answered with getheaders")
+        XCTAssertEqual(asked.first?.locator.first, hashes[9], "from our best header")
+        XCTAssertTrue(node.network.penalties.isEmpty)
+        XCTAssertEqual(node.network.ignoredCount("headers-unconnecting"), 1)
+
+        node.sync.receivedHeaders(server.headersForPeer(locator: asked[0].locator, stop: .zero), from: peerA)
+        XCTAssertEqual(chain.bestHeader.hash, hashes.last, "the reply connects")
+        for _ in 0..<30 where chain.tip.height < 30 {
+            for hash in node.network.takeSent().blocksRequested(of: peerA) {
+                node.sync.receivedBlock(try block(hash, in: server), from: peerA)
+            }
+        }
+        XCTAssertEqual(chain.tip.hash, hashes.last)
+
+        // A peer that keeps sending headers nobody can connect is penalised once past the limit.
+        let stranger = freeHeaders(on: chain.record(for: hashes[20])!, count: 3, tag: 9).suffix(2)
+        let limit = SyncSettings().unconnectingHeadersLimit
+        for _ in 0..<limit { node.sync.receivedHeaders(Array(stranger), from: peerA) }
+        XCTAssertTrue(node.network.penalties.isEmpty, "up to the limit: getheaders only")
+        XCTAssertEqual(node.network.takeSent().headerRequests(to: peerA).count, limit)
+        node.sync.receivedHeaders(Array(stranger), from: peerA)
+        XCTAssertEqual(node.network.penalties, [.init(peer: peerA, points: 20, reason: "prev-blk-not-found")])
+
+        // Connecting headers reset the count.
+        for _ in 0..<limit { node.sync.receivedHeaders(Array(stranger), from: peerA) }
+        node.sync.receivedHeaders([chain.record(for: hashes.last!)!.header], from: peerA)
+        node.sync.receivedHeaders(Array(stranger), from: peerA)
+        XCTAssertEqual(node.network.penalties.count, 1, "the count started again after headers that connect")
+    }
 }
