@@ -17,19 +17,24 @@ public struct HashingConfiguration: Sendable, Equatable {
     public var budgetBurst: Int
     /// Entries of the replay cache (about 100 bytes each).
     public var replayCacheCapacity: Int
+    /// How much the workers lower their own scheduling priority (nice value, per thread): on a
+    /// busy machine the reactor and dispatcher, which answer every peer, win each contended core,
+    /// and hashing takes what they leave. 0 keeps the workers at the node's priority.
+    public var workerNiceness: Int32
 
     /// Two workers (this machine's cores), preparation on the first batch, 1,000 hashes per second
     /// per submitter with a burst of 4,000 (two full `headers` messages; far above what light mode
     /// delivers, so it binds only in full mode), 131,072 cached hashes (about 13 MB, more than the
-    /// whole mainnet header chain today).
+    /// whole mainnet header chain today), workers at nice +10.
     public init(
         workers: Int = 2, preparation: Preparation = .onFirstSubmission, budgetPerSecond: Int = 1000,
-        budgetBurst: Int = 4000, replayCacheCapacity: Int = 131_072
+        budgetBurst: Int = 4000, replayCacheCapacity: Int = 131_072, workerNiceness: Int32 = 10
     ) {
         self.workers = max(workers, 1)
         self.preparation = preparation
         self.budgetPerSecond = max(budgetPerSecond, 1)
         self.budgetBurst = max(budgetBurst, 1)
         self.replayCacheCapacity = max(replayCacheCapacity, 0)
+        self.workerNiceness = max(workerNiceness, 0)
     }
 }

@@ -53,7 +53,7 @@ public final class HeaderHashingService: @unchecked Sendable {
             clockObserver = clock.addAdvanceObserver { [weak self] in self?.wakeWorkers() }
         }
         workers = (0..<configuration.workers).map { index in
-            NativeThread { [self] in self.runWorker(index) }
+            NativeThread(name: "header-hash-\(index)") { [self] in self.runWorker(index) }
         }
     }
 
@@ -157,6 +157,7 @@ public final class HeaderHashingService: @unchecked Sendable {
     }
 
     private func runWorker(_ index: Int) {
+        NativeThread.lowerCurrentThreadPriority(by: configuration.workerNiceness)
         guard prepare(index) else { return }
         let hasher = backend.makeWorkerHasher()
         lock.lock()

@@ -1,4 +1,3 @@
-import DilithionSystem
 import DilithionChain
 import DilithionNet
 import DilithionSystem

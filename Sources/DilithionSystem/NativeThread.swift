@@ -37,6 +37,26 @@ public final class NativeThread: @unchecked Sendable {
         #endif
     }
 
+    /// Lowers the calling thread's scheduling priority: its nice value goes up by `niceness`
+    /// (at most to 19). Linux keeps a nice value per thread, and `setpriority(PRIO_PROCESS, 0, …)`
+    /// changes only the caller's, so CPU-bound workers (RandomX header hashing) give way on a
+    /// contended core to the threads that answer peers. Returns the new nice value, or nil if the
+    /// kernel refused (the thread then keeps its priority).
+    @discardableResult
+    public static func lowerCurrentThreadPriority(by niceness: Int32) -> Int32? {
+        #if os(Linux)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        #else
+        let which = PRIO_PROCESS
+        #endif
+        errno = 0
+        let current = getpriority(which, 0)
+        guard errno == 0 else { return nil }
+        let target = min(19, current + max(0, niceness))
+        guard setpriority(which, 0, target) == 0 else { return nil }
+        return target
+    }
+
     /// Names the calling thread; a failure leaves it unnamed. The thread names itself so that glibc
     /// takes the `prctl(PR_SET_NAME)` path: naming another thread, or writing
     /// `/proc/thread-self/comm`, opens a descriptor for a moment, which made the tests that count

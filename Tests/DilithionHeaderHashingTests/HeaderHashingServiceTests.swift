@@ -3,6 +3,7 @@ import DilithionNet
 import DilithionSystem
 import DilithionWire
 import VectorSupport
+import Foundation
 import XCTest
 
 @testable import DilithionHeaderHashing
@@ -42,6 +43,35 @@ final class HeaderHashingServiceTests: XCTestCase {
                 time: 1000, bits: 0x207F_FFFF, nonce: mined ? MinedNonceHasher.minedNonce : UInt32(index))
             return HeaderHashJob(header: header, requirement: HashRequirement(target: easyTarget))
         }
+    }
+
+    /// The workers lower their own priority (nice +10 by default) so that the reactor and the
+    /// dispatcher win a contended core; the thread that submits keeps its own.
+    func testWorkersRunAtALowerPriorityThanTheNode() throws {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let callerNice = getpriority(which, 0)
+        let service = service(CountingBackend(), workers: 1)
+        let box = OutcomeBox()
+        service.submit(HeaderHashBatch(jobs: jobs(1, tag: 1), completion: box.completion(1)), from: HashSubmitter(1))
+        _ = box.wait(for: 1)  // the one worker hashed it, so it has lowered its priority already
+        let workerNice = try XCTUnwrap(Self.niceOfThread(named: "header-hash-0"), "no thread named header-hash-0")
+        XCTAssertEqual(workerNice, min(19, callerNice + service.configuration.workerNiceness))
+        XCTAssertEqual(getpriority(which, 0), callerNice, "the submitting thread keeps its priority")
+    }
+
+    /// The nice value (field 19 of /proc/self/task/TID/stat) of this process's thread called `name`.
+    private static func niceOfThread(named name: String) -> Int32? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for tid in tasks {
+            let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
+            guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm) ": state is field 3, so nice (field 19) is the 17th field after ")".
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int32(fields[16]) : nil
+        }
+        return nil
     }
 
     func testBatchesAreHashedOnWorkersInOrderPerSubmitter() {
