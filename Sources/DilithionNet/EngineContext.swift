@@ -2,16 +2,16 @@ import DilithionReactor
 import DilithionSystem
 import DilithionWire
 
-/// What a handler sees: the peer's id and the operations it may perform. No sockets, no buffers.
-public struct HandlerContext: Sendable {
+/// The engine's ``HandlerContext``: the dispatcher builds one per delivered message or event.
+struct EngineContext: HandlerContext {
     /// The peer the message or event belongs to.
-    public let peer: PeerID
-    let manager: ConnectionManager
+    let peer: PeerID
+    let manager: Engine
     /// The peer's engine state when the dispatcher had it at hand, so that sends to the current
     /// peer need no table lookup. Only read under the engine lock.
     let state: PeerState?
 
-    init(peer: PeerID, manager: ConnectionManager, state: PeerState? = nil) {
+    init(peer: PeerID, manager: Engine, state: PeerState? = nil) {
         self.peer = peer
         self.manager = manager
         self.state = state
@@ -19,7 +19,7 @@ public struct HandlerContext: Sendable {
 
     /// Queues a message to the current peer. Returns false if the peer is no longer connected.
     @discardableResult
-    public func send(command: String, payload: [UInt8]) -> Bool {
+    func send(command: String, payload: [UInt8]) -> Bool {
         payload.withUnsafeBytes { manager.enqueue(command: command, payload: $0, checksum: nil, to: peer, state: state) }
     }
 
@@ -27,7 +27,7 @@ public struct HandlerContext: Sendable {
     /// answering a `ping` echoes its nonce). The checksum the decoder verified for `frame` is
     /// reused: the checksum depends on the payload bytes alone, so they are not hashed again.
     @discardableResult
-    public func send(command: String, payloadOf frame: Frame) -> Bool {
+    func send(command: String, payloadOf frame: Frame) -> Bool {
         frame.withUnsafePayload {
             manager.enqueue(command: command, payload: $0, checksum: frame.verifiedChecksum, to: peer, state: state)
         }
@@ -35,41 +35,41 @@ public struct HandlerContext: Sendable {
 
     /// Queues a message to any peer.
     @discardableResult
-    public func send(command: String, payload: [UInt8], to other: PeerID) -> Bool {
+    func send(command: String, payload: [UInt8], to other: PeerID) -> Bool {
         manager.send(command: command, payload: payload, to: other)
     }
 
     /// Queues a frame to any peer (a relayed frame keeps its verified checksum).
     @discardableResult
-    public func send(_ frame: Frame, to other: PeerID) -> Bool {
+    func send(_ frame: Frame, to other: PeerID) -> Bool {
         manager.send(frame, to: other)
     }
 
     /// Disconnects the current peer with `reason`.
-    public func disconnect(reason: DisconnectReason) {
+    func disconnect(reason: DisconnectReason) {
         manager.disconnect(peer, reason: reason)
     }
 
     /// Disconnects any peer with `reason`.
-    public func disconnect(_ other: PeerID, reason: DisconnectReason) {
+    func disconnect(_ other: PeerID, reason: DisconnectReason) {
         manager.disconnect(other, reason: reason)
     }
 
     /// Arranges for ``MessageHandlers/onTimer`` to be called with `tag` for this peer after `delay`
     /// of engine-clock time.
-    public func scheduleTimer(after delay: Duration, tag: UInt64) {
+    func scheduleTimer(after delay: Duration, tag: UInt64) {
         manager.scheduleTimer(for: peer, after: delay, tag: tag)
     }
 
     /// The engine clock's current instant.
-    public var now: EngineInstant { manager.clock.now }
+    var now: EngineInstant { manager.clock.now }
 
     /// The current peer's remote address (nil once it left the table).
-    public var remoteAddress: SocketAddress? {
+    var remoteAddress: SocketAddress? {
         // Immutable in the peer's state, so it needs no lock when the state is at hand.
         state?.remoteAddress ?? manager.remoteAddress(of: peer)
     }
 
     /// A snapshot of the current peer's statistics.
-    public var statistics: PeerStatistics? { manager.statistics(for: peer) }
+    var statistics: PeerStatistics? { manager.statistics(for: peer) }
 }
