@@ -91,7 +91,7 @@ let package = Package(
         // C++ consensus does it. Pure library: no sockets, no reactor.
         .target(
             name: "DilithionAttestation",
-            dependencies: ["DilithionWire", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["DilithionSystem", "DilithionWire", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // Header tree, validation, SQLite block store, download scheduling (issue 4). No networking.

@@ -1,3 +1,4 @@
+import DilithionSystem
 import DilithionWire
 import Foundation
 
@@ -7,8 +8,8 @@ import Foundation
 /// /24 per day (renewals exempt) → sign SHA3-256("DILV_ATTEST" ‖ MIK ‖ DNA ‖ time ‖ seed id).
 ///
 /// Thread safety: called from HTTP worker threads at once. The rate limiter and the counters are
-/// guarded by `lock` (an `NSLock`, pthread-based, so ThreadSanitizer understands it; this module
-/// does not depend on the reactor's locks); everything else is immutable. Signing runs outside the
+/// guarded by `lock` (the system layer's `PThreadMutex`, which ThreadSanitizer understands);
+/// everything else is immutable. Signing runs outside the
 /// lock.
 public final class AttestationService: @unchecked Sendable {
     /// What the service needs.
@@ -44,7 +45,7 @@ public final class AttestationService: @unchecked Sendable {
     }
 
     private let configuration: Configuration
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     // guarded by lock
     private var limiter: SubnetRateLimiter
     private var counters = AttestationStatistics()

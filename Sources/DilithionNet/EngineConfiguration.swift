@@ -2,7 +2,7 @@ import DilithionReactor
 import DilithionSystem
 import DilithionWire
 
-/// Settings of the connection manager and dispatcher. Defaults follow `DESIGN.md`.
+/// Settings of the engine and dispatcher. Defaults follow `DESIGN.md`.
 public struct EngineConfiguration: Sendable {
     /// The network every frame belongs to.
     public var network: Network

@@ -1,75 +1,47 @@
-import DilithionReactor
 import DilithionSystem
 import DilithionWire
 
 /// What a handler sees: the peer's id and the operations it may perform. No sockets, no buffers.
-public struct HandlerContext: Sendable {
+///
+/// The engine passes its own implementation; a unit test passes a fake that records what a
+/// handler sent, disconnected and scheduled, so handlers run without sockets or threads.
+public protocol HandlerContext: Sendable {
     /// The peer the message or event belongs to.
-    public let peer: PeerID
-    let manager: ConnectionManager
-    /// The peer's engine state when the dispatcher had it at hand, so that sends to the current
-    /// peer need no table lookup. Only read under the engine lock.
-    let state: PeerState?
-
-    init(peer: PeerID, manager: ConnectionManager, state: PeerState? = nil) {
-        self.peer = peer
-        self.manager = manager
-        self.state = state
-    }
+    var peer: PeerID { get }
 
     /// Queues a message to the current peer. Returns false if the peer is no longer connected.
     @discardableResult
-    public func send(command: String, payload: [UInt8]) -> Bool {
-        payload.withUnsafeBytes { manager.enqueue(command: command, payload: $0, checksum: nil, to: peer, state: state) }
-    }
+    func send(command: String, payload: [UInt8]) -> Bool
 
     /// Queues a message to the current peer carrying `frame`'s payload under `command` (a `pong`
-    /// answering a `ping` echoes its nonce). The checksum the decoder verified for `frame` is
-    /// reused: the checksum depends on the payload bytes alone, so they are not hashed again.
+    /// answering a `ping` echoes its nonce), reusing the checksum the decoder verified for `frame`.
     @discardableResult
-    public func send(command: String, payloadOf frame: Frame) -> Bool {
-        frame.withUnsafePayload {
-            manager.enqueue(command: command, payload: $0, checksum: frame.verifiedChecksum, to: peer, state: state)
-        }
-    }
+    func send(command: String, payloadOf frame: Frame) -> Bool
 
     /// Queues a message to any peer.
     @discardableResult
-    public func send(command: String, payload: [UInt8], to other: PeerID) -> Bool {
-        manager.send(command: command, payload: payload, to: other)
-    }
+    func send(command: String, payload: [UInt8], to other: PeerID) -> Bool
 
     /// Queues a frame to any peer (a relayed frame keeps its verified checksum).
     @discardableResult
-    public func send(_ frame: Frame, to other: PeerID) -> Bool {
-        manager.send(frame, to: other)
-    }
+    func send(_ frame: Frame, to other: PeerID) -> Bool
 
     /// Disconnects the current peer with `reason`.
-    public func disconnect(reason: DisconnectReason) {
-        manager.disconnect(peer, reason: reason)
-    }
+    func disconnect(reason: DisconnectReason)
 
     /// Disconnects any peer with `reason`.
-    public func disconnect(_ other: PeerID, reason: DisconnectReason) {
-        manager.disconnect(other, reason: reason)
-    }
+    func disconnect(_ other: PeerID, reason: DisconnectReason)
 
     /// Arranges for ``MessageHandlers/onTimer`` to be called with `tag` for this peer after `delay`
     /// of engine-clock time.
-    public func scheduleTimer(after delay: Duration, tag: UInt64) {
-        manager.scheduleTimer(for: peer, after: delay, tag: tag)
-    }
+    func scheduleTimer(after delay: Duration, tag: UInt64)
 
     /// The engine clock's current instant.
-    public var now: EngineInstant { manager.clock.now }
+    var now: EngineInstant { get }
 
     /// The current peer's remote address (nil once it left the table).
-    public var remoteAddress: SocketAddress? {
-        // Immutable in the peer's state, so it needs no lock when the state is at hand.
-        state?.remoteAddress ?? manager.remoteAddress(of: peer)
-    }
+    var remoteAddress: SocketAddress? { get }
 
     /// A snapshot of the current peer's statistics.
-    public var statistics: PeerStatistics? { manager.statistics(for: peer) }
+    var statistics: PeerStatistics? { get }
 }

@@ -3,7 +3,7 @@ import DilithionSystem
 import DilithionWire
 
 /// Everything the engine knows about one peer that more than one thread touches. Every stored
-/// property is guarded by the engine lock (`ConnectionManager.lock`); the socket itself belongs to
+/// property is guarded by the engine lock (`Engine.lock`); the socket itself belongs to
 /// the reactor (`ReactorConnection`): only its ``SocketWriteHandle`` is reachable from here, for
 /// the dispatcher's optimistic send. (Unchecked Sendable: a ``HandlerContext`` carries a reference,
 /// and every access is under the engine lock.)
@@ -16,7 +16,7 @@ final class PeerState: @unchecked Sendable {
     var disconnectReason: DisconnectReason?
 
     // Inbox: complete frames waiting for the dispatcher. The per-message properties skip the
-    // dynamic exclusivity check: the engine lock serializes them (see `ConnectionManager`).
+    // dynamic exclusivity check: the engine lock serializes them (see `Engine`).
     @exclusivity(unchecked) var inbox = FIFOQueue<Frame>()
     @exclusivity(unchecked) var inboxBytes = 0
     @exclusivity(unchecked) var peakInboxBytes = 0

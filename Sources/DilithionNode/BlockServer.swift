@@ -20,7 +20,7 @@ final class BlockServer: @unchecked Sendable {
     let chain: ChainState
     let logger: Logger
     /// Set once, before ``start()``.
-    var manager: ConnectionManager? {
+    var manager: Engine? {
         didSet { manager?.addSendCapObserver { [weak self] peer in self?.sendCapCleared(peer) } }
     }
 
@@ -94,7 +94,7 @@ final class BlockServer: @unchecked Sendable {
 
     /// The next block to serve, taking peers in turn; parks peers over the send cap. Caller holds
     /// `lock`; returns nil when no peer can be served now.
-    private func nextJobLocked(_ manager: ConnectionManager?) -> (PeerID, Hash256)? {
+    private func nextJobLocked(_ manager: Engine?) -> (PeerID, Hash256)? {
         while !turn.isEmpty {
             let peer = turn.removeFirst()
             guard var queue = queues[peer], !queue.isEmpty else {

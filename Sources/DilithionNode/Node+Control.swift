@@ -7,18 +7,18 @@ import Foundation
 /// What RPC and metrics read, and the operator's controls. Callable from any thread.
 extension Node {
     public func peerInfo() -> [PeerInfo] {
-        let statistics = manager.allPeerStatistics
+        let statistics = engine.allPeerStatistics
         let nowInstant = clock.now
         let nowUnix = wallClock.now
         let syncFacts = sync.allFacts()
         func unix(_ instant: EngineInstant?) -> Int64? {
             instant.map { nowUnix - Int64(nowInstant.duration(since: $0).engineNanoseconds / 1_000_000_000) }
         }
-        return lock.withLock {
-            statistics.map { stats in
+        let sessions = peers.sessionSnapshots()
+        return statistics.map { stats in
                 let session = sessions[stats.peer]
                 let facts = syncFacts[stats.peer]
-                let handshakeMs = session.flatMap { s in s.establishedAt.map { Double($0.duration(since: s.connectedAt).engineNanoseconds) / 1e6 } }
+                let handshakeMs = session?.handshakeMilliseconds
                 var info = PeerInfo(
                     id: stats.peer.rawValue, address: stats.remoteAddress.description, inbound: stats.direction == .inbound,
                     manual: session?.isManual ?? false, version: session?.version?.protocolVersion,
@@ -36,7 +36,7 @@ extension Node {
                     readPaused: stats.isReadPaused, sendPaused: stats.isSendPaused, inboxBytes: stats.inboxBytes,
                     outboxBytes: stats.outboxBytes, peakInboxBytes: stats.peakInboxBytes,
                     peakOutboxBytes: stats.peakOutboxBytes, droppedFrames: stats.droppedFrames,
-                    banScore: session?.misbehaviour ?? 0, addressFetch: dial.isAddressFetch(peer: stats.peer))
+                    banScore: session?.misbehaviour ?? 0, addressFetch: session?.isAddressFetch ?? false)
                 if let hashing = facts?.legacyHashing {
                     info.legacyHashes = hashing.hashesComputed
                     info.legacyHashesAvoided = hashing.hashesAvoided
@@ -45,23 +45,22 @@ extension Node {
                     info.legacyHashes = 0
                 }
                 return info
-            }
         }
     }
 
     public func networkInfo() -> NetworkInfo {
-        let peers = manager.allPeerStatistics
+        let peers = engine.allPeerStatistics
         return NetworkInfo(
             version: NodeConfiguration.softwareVersion, subversion: configuration.userAgent,
             protocolVersion: parameters.protocolVersion, connections: peers.count,
             connectionsIn: peers.filter { $0.direction == .inbound }.count,
             connectionsOut: peers.filter { $0.direction == .outbound }.count,
-            listening: manager.listeningAddresses.map(\.description), network: configuration.network.rawValue)
+            listening: engine.listeningAddresses.map(\.description), network: configuration.network.rawValue)
     }
 
     public func netTotals() -> NetTotals {
         // Every peer since the start, departed ones included (the engine adds them as they leave).
-        let totals = manager.trafficTotals
+        let totals = engine.trafficTotals
         return NetTotals(bytesReceived: totals.bytesReceived, bytesSent: totals.bytesSent, timeMillis: wallClock.now * 1000)
     }
 
@@ -103,22 +102,13 @@ extension Node {
     public func blockPayload(hash: Hash256) -> [UInt8]? { try? chain.blockPayload(hash: hash) }
 
     public func addNode(_ address: String, command: AddNodeCommand) throws(NodeControlError) {
-        guard NetAddressKey.parse(address, defaultPort: parameters.defaultPort) != nil else { throw .invalidAddress(address) }
-        let changed: Bool = lock.withLock {
-            switch command {
-            case .add: return dial.add(address, port: parameters.defaultPort, manual: true, oneShot: false)
-            case .onetry: return dial.add(address, port: parameters.defaultPort, manual: true, oneShot: true)
-            case .remove: return dial.remove(address, port: parameters.defaultPort)
-            }
-        }
-        guard changed else { throw command == .remove ? .notFound(address) : .alreadyAdded(address) }
-        dialerCondition.broadcast()
+        try peers.addNode(address, command: command)
     }
 
-    public func addedNodes() -> [String] { lock.withLock { dial.manualKeys } }
+    public func addedNodes() -> [String] { peers.addedNodes() }
 
     public func disconnect(address: String?, peerID: UInt64?) throws(NodeControlError) {
-        let peers = manager.allPeerStatistics
+        let peers = engine.allPeerStatistics
         let match = peers.first { stats in
             if let peerID { return stats.peer.rawValue == peerID }
             if let address {
@@ -128,7 +118,7 @@ extension Node {
             return false
         }
         guard let match else { throw .notFound(address ?? peerID.map(String.init) ?? "") }
-        manager.disconnect(match.peer, reason: .localRequest)
+        engine.disconnect(match.peer, reason: .localRequest)
     }
 
     public func setBan(_ address: String, command: BanCommand, duration: Int64?) throws(NodeControlError) {
@@ -138,9 +128,7 @@ extension Node {
         case .add:
             if let duration, duration <= 0 { throw .invalidParameter("bantime must be positive") }
             bans.ban(host, duration: duration ?? BanList.defaultDuration, reason: "manual", now: wallClock.now)
-            for stats in manager.allPeerStatistics where stats.remoteAddress.host == host {
-                manager.disconnect(stats.peer, reason: .banned)
-            }
+            peers.disconnectAll(host: host, reason: .banned)
         case .remove:
             guard bans.unban(host) else { throw .notFound(address) }
         }
@@ -196,17 +184,17 @@ extension Node {
         if let engineClock = clock as? OffsetClock {
             engineClock.advance(by: .seconds(delta))
         }
-        lock.withLock { dialerCondition.broadcast() }
+        peers.wakeDialer()
         logger.info("mock time set", metadata: ["time": "\(unixTime)", "advanced_seconds": "\(delta)"])
         return delta
     }
 
     public func metricsSnapshot() -> NodeMetricsSnapshot {
-        let engine = manager.statistics
-        let peers = manager.allPeerStatistics
+        let engineStatistics = engine.statistics
+        let peerStatistics = engine.allPeerStatistics
         var byState: [String: Int] = [:]
         var received: [String: Int] = [:], sent: [String: Int] = [:], receivedCount: [String: Int] = [:], sentCount: [String: Int] = [:]
-        for stats in peers {
+        for stats in peerStatistics {
             byState["\(stats.direction.rawValue)/\(stats.lifecycle)", default: 0] += 1
             for (command, value) in stats.received { received[command, default: 0] += value.bytes; receivedCount[command, default: 0] += value.messages }
             for (command, value) in stats.sent { sent[command, default: 0] += value.bytes; sentCount[command, default: 0] += value.messages }
@@ -214,24 +202,22 @@ extension Node {
         let chainStatistics = try? chain.statistics()
         let store = chainStatistics?.store
         let blocksPerSecond = sync.blocksPerSecond
-        let (durations, misbehaviour, ignored, established) = lock.withLock {
-            (handshakeDurations, misbehaviourCounts, ignoredCounts, sessions.values.filter(\.isEstablished).count)
-        }
-        byState["established", default: 0] = established
+        let counters = peers.counters()
+        byState["established", default: 0] = counters.establishedPeers
         let info = blockchainInfo()
-        let traffic = manager.trafficTotals
+        let traffic = engine.trafficTotals
         return NodeMetricsSnapshot(
             peersByDirectionAndState: byState, bytesReceivedByCommand: received, bytesSentByCommand: sent,
             messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount,
             bytesReceivedTotalByCommand: traffic.received.mapValues(\.bytes), bytesSentTotalByCommand: traffic.sent.mapValues(\.bytes),
             messagesReceivedTotalByCommand: traffic.received.mapValues(\.messages),
-            messagesSentTotalByCommand: traffic.sent.mapValues(\.messages), handshakeSeconds: durations,
-            disconnectsByReason: Dictionary(uniqueKeysWithValues: engine.disconnects.map { ($0.key.rawValue, $0.value) }),
-            misbehaviourByReason: misbehaviour, frameErrorsByKind: engine.frameErrors, ignoredByReason: ignored,
-            acceptFailuresByReason: Dictionary(uniqueKeysWithValues: engine.acceptFailures.map { ($0.key.reasonCode, $0.value) }),
+            messagesSentTotalByCommand: traffic.sent.mapValues(\.messages), handshakeSeconds: counters.handshakeSeconds,
+            disconnectsByReason: Dictionary(uniqueKeysWithValues: engineStatistics.disconnects.map { ($0.key.rawValue, $0.value) }),
+            misbehaviourByReason: counters.misbehaviourByReason, frameErrorsByKind: engineStatistics.frameErrors, ignoredByReason: counters.ignoredByReason,
+            acceptFailuresByReason: Dictionary(uniqueKeysWithValues: engineStatistics.acceptFailures.map { ($0.key.reasonCode, $0.value) }),
             bans: bans.list(now: wallClock.now).count,
-            inboxBytes: peers.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peers.reduce(0) { $0 + $1.outboxBytes },
-            dispatcherQueueDepth: peers.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
+            inboxBytes: peerStatistics.reduce(0) { $0 + $1.inboxBytes }, outboxBytes: peerStatistics.reduce(0) { $0 + $1.outboxBytes },
+            dispatcherQueueDepth: peerStatistics.reduce(0) { $0 + $1.inboxMessages }, tipHeight: info.blocks,
             headersHeight: info.headers, ibdProgress: info.verificationProgress, blocksPerSecond: blocksPerSecond,
             storeBytes: store?.totalBytes ?? 0, storeBlocks: store?.blockCount ?? 0, uptimeSeconds: wallClock.now - startTime,
             reorgs: chainStatistics?.reorgs.count ?? 0, reorgDisconnectedBlocks: chainStatistics?.reorgs.disconnectedBlocks ?? 0,
@@ -249,9 +235,12 @@ extension Node {
     public var blockServerQueuedCount: Int { serving.queuedCount }
 
     /// Ignored-message counters by kind (for tests and the log at shutdown).
-    public var ignoredMessageCounts: [String: Int] { lock.withLock { ignoredCounts } }
+    public var ignoredMessageCounts: [String: Int] { peers.counters().ignoredByReason }
     /// The compact-block relay's counters (pushes, rebuilds, `getblocktxn` round trips, fallbacks).
     public var compactRelayCounts: [String: Int] { compactRelay.statistics }
     /// Misbehaviour counters by reason.
-    public var misbehaviourCounters: [String: Int] { lock.withLock { misbehaviourCounts } }
+    public var misbehaviourCounters: [String: Int] { peers.counters().misbehaviourByReason }
+    /// Address relay counters (for tests and diagnostics): entries relayed, addresses learnt,
+    /// `addr` messages sent.
+    public var addressRelayCounters: [String: Int] { peers.counters().addressRelay }
 }

@@ -6,15 +6,20 @@ import DilithionWire
 import Foundation
 import Logging
 
-/// A Dilithion seed/relay node: the engine (reactor + dispatcher), the peer protocol (handshake,
-/// liveness, addresses, bans, slots), headers-first sync and serving, over a durable chain store.
+/// A Dilithion seed/relay node: a thin owner that builds and wires its parts and runs their
+/// lifecycle. The parts:
+/// - the engine (``DilithionNet/Engine``: reactor and dispatcher threads, peer table, per-command
+///   handler table);
+/// - the ``PeerProtocol`` (sessions, handshake, keepalive, addresses, bans, eviction, dialer thread;
+///   its own lock);
+/// - the ``SyncCoordinator`` (headers-first sync and block download; its own lock);
+/// - the ``BlockServer`` (serves `getdata` from the store on its own thread; its own lock);
+/// over the durable ``DilithionChain/ChainState``.
 ///
-/// Threads: the engine's reactor and dispatcher, a block-serving worker (store reads never block the
-/// dispatcher), and the dialer (keeps outbound slots filled). `lock` guards the peer sessions; the
-/// ``SyncCoordinator`` guards the sync state with its own lock. Lock order: node `lock` → engine lock
-/// → chain lock; the sync coordinator's lock is a leaf (it calls nothing while holding it), and the
-/// node calls the coordinator with its own lock released. No engine or chain code calls back into
-/// the node while holding its own lock.
+/// Each part registers its message handlers with the engine's table at `init`; every
+/// post-handshake handler goes through the peer protocol's one gate. Lock order: peer-protocol lock
+/// → engine lock → chain lock; the sync coordinator's and block server's locks are leaves; the
+/// node's own `lock` guards only ``lifecycle`` and is never held while calling a part.
 public final class Node: @unchecked Sendable {
     public let configuration: NodeConfiguration
     public let parameters: NetworkParameters
@@ -22,37 +27,27 @@ public final class Node: @unchecked Sendable {
     public let bans: BanList
     public let addresses: AddressBook
     public let startTime: Int64
-    /// The logger for lifecycle lines, and one per category (`--loglevel peer=debug,sync=info`).
+    /// The logger for lifecycle lines (each part logs under its category: `--loglevel peer=debug,sync=info`).
     let logger: Logger
-    let peerLogger: Logger
-    let syncLogger: Logger
-    let storeLogger: Logger
     let wallClock: WallClock
     let clock: any EngineClock
-    let localNonce: UInt64
-    var manager: ConnectionManager!
-
-    let lock = PThreadMutex()
-    // guarded by lock
-    var sessions: [PeerID: PeerSession] = [:]
-    var handshakeDurations: [Double] = []
-    var misbehaviourCounts: [String: Int] = [:]
-    var ignoredCounts: [String: Int] = [:]
-    var dial = DialState()
-    /// Address gossip state (keyed with a secret drawn at start).
-    var addressRelay = AddressRelay(k0: UInt64.random(in: 0...UInt64.max), k1: UInt64.random(in: 0...UInt64.max))
-    /// When the dialer must next send queued `addr` messages (engine seconds).
-    var nextAddressFlushSeconds: Double?
-    var addressRelayCounts: [String: Int] = [:]
-    var isStopping = false
-
+    /// The engine (set once in `init`, after the parts whose handlers it is built with).
+    private(set) var engine: Engine!
+    /// Sessions, handshake, liveness, addresses, bans, eviction, dialing.
+    let peers: PeerProtocol
+    /// Serves `getdata` off the dispatcher thread.
     let serving: BlockServer
     /// Headers sync, block download, stalls, branch expiry, announcements (set once in `init`).
     private(set) var sync: SyncCoordinator!
     /// BIP152 high-bandwidth compact-block relay (set once in `init`).
     private(set) var compactRelay: CompactRelay!
-    var dialerThread: NativeThread?
-    let dialerCondition = ConditionVariable()
+
+    private let lock = PThreadMutex()
+    // guarded by lock
+    private var state = NodeLifecycle.created
+
+    /// Where the node is in its life.
+    public var lifecycle: NodeLifecycle { lock.withLock { state } }
 
     /// Opens the data directory and the store (throws a descriptive error: a corrupt store names
     /// its file and `--reindex`).
@@ -66,9 +61,6 @@ public final class Node: @unchecked Sendable {
         self.configuration = configuration
         self.parameters = configuration.parameters
         self.logger = logger
-        self.peerLogger = categoryLogger?("peer") ?? logger
-        self.syncLogger = categoryLogger?("sync") ?? logger
-        self.storeLogger = categoryLogger?("store") ?? logger
         // Regtest runs on an OffsetClock so that `setmocktime` can move deadlines; elsewhere monotonic time.
         self.clock = clock ?? (configuration.network == .regtest ? OffsetClock() : SystemClock())
         self.wallClock = WallClock(mockTime: configuration.network == .regtest ? configuration.mockTime : nil)
@@ -89,7 +81,10 @@ public final class Node: @unchecked Sendable {
         }
         self.addresses = try AddressBook(
             path: configuration.dataDirectory + "/peers.json", policy: AddressPolicy(routableSubnets: configuration.routableSubnets))
-        self.localNonce = UInt64.random(in: 1...UInt64.max)
+        let chain = self.chain
+        self.peers = PeerProtocol(
+            configuration: configuration, bans: bans, addresses: addresses, logger: categoryLogger?("peer") ?? logger,
+            wallClock: wallClock, clock: self.clock, tipHeight: { chain.tip.height })
         self.serving = BlockServer(chain: chain, logger: categoryLogger?("store") ?? logger)
         if let report = chain.reindexReport {
             logger.info("reindex done", metadata: [
@@ -105,11 +100,6 @@ public final class Node: @unchecked Sendable {
             }
             listen.append(address)
         }
-        let engineConfiguration = EngineConfiguration(network: configuration.network, listenAddresses: listen)
-        self.manager = try ConnectionManager(
-            configuration: engineConfiguration, handlers: makeHandlers(), clock: self.clock,
-            logger: categoryLogger?("net") ?? Logger(label: "dilithion.net"))
-        serving.manager = manager
         var syncSettings = SyncSettings()
         syncSettings.download = BlockDownloadConfiguration(
             maxInFlightPerPeer: min(configuration.maxBlocksInFlightPerPeer, BlockDownloadConfiguration.hardMaxInFlightPerPeer))
@@ -118,13 +108,28 @@ public final class Node: @unchecked Sendable {
         let lifetime = Duration.seconds(chainConfiguration.unbackedBranchLifetimeSeconds)
         syncSettings.pruneInterval = max(syncSettings.maintenanceInterval, min(.seconds(10), lifetime / 2))
         let wallClock = self.wallClock
+        let syncLogger = categoryLogger?("sync") ?? logger
         self.sync = SyncCoordinator(
-            chain: chain, network: NodeSyncLink(node: self), clock: self.clock, wallTime: { wallClock.now },
+            chain: chain, network: NodeSyncLink(peers: peers), clock: self.clock, wallTime: { wallClock.now },
             settings: syncSettings, logger: syncLogger,
             legacyHashing: Self.makeLegacyHashing(configuration: configuration, clock: self.clock, logger: syncLogger))
         self.compactRelay = CompactRelay(
-            chain: chain, network: NodeSyncLink(node: self), sync: sync, wallTime: { wallClock.now }, logger: syncLogger)
+            chain: chain, network: NodeSyncLink(peers: peers), sync: sync, wallTime: { wallClock.now }, logger: syncLogger)
         sync.newTipPush = compactRelay
+
+        // The handlers exist before the engine (and so before either of its threads).
+        var handlers = MessageHandlers()
+        peers.register(into: &handlers)
+        sync.register(into: &handlers, through: peers.established)
+        compactRelay.register(into: &handlers, through: peers.established)
+        serving.register(into: &handlers, peers: peers)
+        let engineConfiguration = EngineConfiguration(network: configuration.network, listenAddresses: listen)
+        self.engine = try Engine(
+            configuration: engineConfiguration, handlers: handlers, clock: self.clock,
+            logger: categoryLogger?("net") ?? Logger(label: "dilithion.net"))
+        peers.engine = engine
+        peers.events = self
+        serving.manager = engine
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)
@@ -134,39 +139,45 @@ public final class Node: @unchecked Sendable {
             "datadir": "\(configuration.dataDirectory)", "tip": "\(chain.tip.height)", "headers": "\(chain.bestHeader.height)"])
     }
 
-    /// Binds the listeners, starts the engine, the block server and the dialer.
+    /// Binds the listeners, starts the engine, the block server and the dialer: created → starting
+    /// → running. Throws ``NodeLifecycleError`` when the node is not `created` (started twice, or
+    /// stopped), and the engine's error when it cannot bind (the node then only accepts ``stop()``).
     public func start() throws {
-        let bound = try manager.start()
+        try move(to: .starting)
+        let bound = try engine.start()
         logger.info("reactor started", metadata: ["listening": "\(bound.map(\.description).joined(separator: " "))"])
         serving.start()
-        lock.withLock { dial.configure(configuration: configuration, parameters: parameters) }
-        let thread = NativeThread { [self] in runDialer() }
-        dialerThread = thread
+        peers.startDialer()
+        try move(to: .running)
         logger.info("dispatcher started", metadata: ["network": "\(configuration.network.rawValue)"])
     }
 
     /// Orderly shutdown: stop dialing and accepting, let the dispatcher drain, close peers, flush
-    /// the address book and the store. Idempotent.
+    /// the address book and the store; → stopping → stopped. Idempotent: a second call (or one
+    /// while another is stopping) returns at once.
     public func stop() {
-        let first = lock.withLock { () -> Bool in
-            if isStopping { return false }
-            isStopping = true
-            return true
-        }
-        guard first else { return }
+        guard (try? move(to: .stopping)) != nil else { return }
         logger.info("shutdown: stopping dialer and engine")
         sync.stop()
-        dialerCondition.broadcast()
-        dialerThread?.join()
-        manager.stop()
+        peers.stopDialer()
+        engine.stop()
         serving.stop()
         do { try addresses.save() } catch { logger.warning("could not save peers.json: \(error)") }
         do { try chain.store.checkpoint() } catch { logger.warning("store checkpoint failed: \(error)") }
+        try? move(to: .stopped)
         logger.info("shutdown: complete", metadata: ["tip": "\(chain.tip.height)"])
     }
 
+    /// Moves the lifecycle to `next`, or throws if that move is not allowed from where it is.
+    private func move(to next: NodeLifecycle) throws(NodeLifecycleError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state.allows(next) else { throw NodeLifecycleError(from: state, to: next) }
+        state = next
+    }
+
     /// The addresses the node listens on (resolved ports, for tests using port 0).
-    public var listeningAddresses: [SocketAddress] { manager.listeningAddresses }
+    public var listeningAddresses: [SocketAddress] { engine.listeningAddresses }
 
     /// Unix time, mock-aware.
     public var now: Int64 { wallClock.now }

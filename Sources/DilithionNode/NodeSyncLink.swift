@@ -2,36 +2,29 @@ import DilithionNet
 import DilithionWire
 
 /// The node's side of the ``SyncNetwork`` the ``SyncCoordinator`` talks to: sends through the
-/// engine, penalties and bans through the node's policy. Holds the node unowned (the node owns the
-/// coordinator, which owns this link).
+/// engine, penalties and bans through the ``PeerProtocol``'s policy. Holds the peer protocol
+/// unowned (the node owns both, and the coordinator owns this link).
 final class NodeSyncLink: SyncNetwork, @unchecked Sendable {
-    unowned let node: Node
+    unowned let peers: PeerProtocol
 
-    init(node: Node) { self.node = node }
+    init(peers: PeerProtocol) { self.peers = peers }
 
-    func send(_ message: Message, to peer: PeerID) { node.send(message, to: peer) }
+    func send(_ message: Message, to peer: PeerID) { peers.send(message, to: peer) }
 
-    func disconnect(_ peer: PeerID, reason: DisconnectReason) { node.manager.disconnect(peer, reason: reason) }
+    func disconnect(_ peer: PeerID, reason: DisconnectReason) { peers.engine?.disconnect(peer, reason: reason) }
 
     func penalize(_ peer: PeerID, points: Int, reason: String, detail: String) {
-        node.penalize(peer, points: points, reason: reason, detail: detail)
+        peers.penalize(peer, points: points, reason: reason, detail: detail)
     }
 
-    func ban(host: String, reason: String) {
-        guard !node.isManualHost(host) else { return }
-        node.bans.ban(host, duration: BanList.defaultDuration, reason: reason, now: node.wallClock.now)
-        node.peerLogger.info("banned", metadata: ["host": "\(host)", "reason": "\(reason)"])
-        for stats in node.manager.allPeerStatistics where stats.remoteAddress.host == host {
-            node.manager.disconnect(stats.peer, reason: .banned)
-        }
-    }
+    func ban(host: String, reason: String) { peers.banHost(host, reason: reason) }
 
-    func countIgnored(_ reason: String) { node.countIgnored(reason) }
+    func countIgnored(_ reason: String) { peers.countIgnored(reason) }
 
-    func isOverSendCap(_ peer: PeerID) -> Bool { node.manager.isOverSendCap(peer) }
+    func isOverSendCap(_ peer: PeerID) -> Bool { peers.engine?.isOverSendCap(peer) ?? false }
 
     /// A zero-delay peer timer: the engine runs it on the dispatcher thread (``PeerTimer/legacyHeadersReady``).
     func wakeDispatcher(for peer: PeerID) {
-        node.manager.scheduleTimer(for: peer, after: .zero, tag: PeerTimer.legacyHeadersReady.rawValue)
+        peers.engine?.scheduleTimer(for: peer, after: .zero, tag: PeerTimer.legacyHeadersReady.rawValue)
     }
 }

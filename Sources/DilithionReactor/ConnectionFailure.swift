@@ -1,6 +1,6 @@
 import DilithionWire
 
-/// Why the reactor closed a connection. The connection manager turns it into a disconnect reason
+/// Why the reactor closed a connection. The engine turns it into a disconnect reason
 /// unless it had already chosen one (a local request).
 public enum ConnectionFailure: Sendable, Equatable {
     /// The remote end closed the connection (read returned 0).
@@ -13,6 +13,6 @@ public enum ConnectionFailure: Sendable, Equatable {
     case connectFailed(Int32)
     /// The decoder reported an error whose disposition is "disconnect the peer".
     case frame(FrameError)
-    /// The connection manager asked for the close.
+    /// The engine asked for the close.
     case localRequest
 }

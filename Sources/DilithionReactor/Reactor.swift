@@ -270,7 +270,7 @@ public final class Reactor: @unchecked Sendable, ReactorEventHandler {
     /// Frees everything libevent-related on the reactor thread, after the loop ended.
     private func tearDown() {
         wakeLock.withLock { acceptsWakeups = false }
-        // The connection manager closes its connections before stopping; anything left is closed here
+        // The engine closes its connections before stopping; anything left is closed here
         // so that no event outlives the base.
         for connection in Array(connections.values) {
             connection.close(.localRequest)

@@ -26,7 +26,7 @@ public final class ReactorConnection: ReactorEventHandler {
         case closed
     }
 
-    /// The id the connection manager gave this connection.
+    /// The id the engine gave this connection.
     public let id: UInt64
     /// The remote address.
     public let remoteAddress: SocketAddress

@@ -1,7 +1,7 @@
 import DilithionSystem
 import DilithionWire
 
-/// What the reactor reports to the layer above (the connection manager). Every method is called on
+/// What the reactor reports to the layer above (the engine). Every method is called on
 /// the reactor thread; implementations must not block.
 public protocol ReactorDelegate: AnyObject {
     /// Work was handed over with ``Reactor/wakeUp()``; one call per coalesced wakeup.

@@ -14,7 +14,7 @@ import Darwin
 /// ``closeDescriptor()``, which takes the handle's lock: a write in progress finishes first, and
 /// every later ``write(_:)`` finds the handle closed. So a write can never reach a descriptor number
 /// the kernel has already handed to another connection. Ordering against the reactor's own writes
-/// is the caller's duty (the connection manager writes here only while the reactor has nothing
+/// is the caller's duty (the engine writes here only while the reactor has nothing
 /// queued for the connection and no flush pending); registering for writability stays with the
 /// reactor.
 public final class SocketWriteHandle: @unchecked Sendable {

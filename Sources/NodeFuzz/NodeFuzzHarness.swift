@@ -11,9 +11,10 @@ import Glibc
 
 /// The dispatcher-level fuzz oracle (the shape of Bitcoin Core's `process_message`): one regtest
 /// ``Node`` on a ``ManualClock``, listening on 127.0.0.1, built once per process; each input is a
-/// script of operations that a raw loopback peer performs against it. There is no in-process way to
-/// hand a frame to the node's handlers (``HandlerContext`` belongs to the engine), so the frames
-/// travel through the real reactor, decoder and dispatcher over a loopback TCP connection.
+/// script of operations that a raw loopback peer performs against it. The frames travel through the
+/// real reactor, decoder and dispatcher over a loopback TCP connection, so the fuzzer covers the
+/// engine's framing and batching as well as the handlers (unit tests call the handlers directly
+/// through a fake ``HandlerContext``: `PeerProtocolHandlerTests`).
 ///
 /// Input format, consumed front to back (a short read ends the script):
 /// - `0x00..0x9F`: a well-formed frame: command = `commands[op % commands.count]`, then a 2-byte

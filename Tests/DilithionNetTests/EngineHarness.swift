@@ -7,7 +7,7 @@ import Logging
 /// Builds a started engine listening on 127.0.0.1:0 with a manual clock (so no deadline can fire
 /// unless the test advances it: every delivery the tests see comes from a wakeup, not a timeout).
 struct EngineHarness {
-    let engine: ConnectionManager
+    let engine: Engine
     let clock: ManualClock
     let address: SocketAddress
 
@@ -20,7 +20,7 @@ struct EngineHarness {
         var configuration = EngineConfiguration(network: .regtest, listenAddresses: listen)
         configure(&configuration)
         clock = ManualClock()
-        engine = try ConnectionManager(configuration: configuration, handlers: handlers, clock: clock, logger: logger)
+        engine = try Engine(configuration: configuration, handlers: handlers, clock: clock, logger: logger)
         let addresses = try engine.start()
         address = addresses.first ?? .ipv4Loopback()
     }

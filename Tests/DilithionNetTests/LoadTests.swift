@@ -169,7 +169,11 @@ final class LoadTests: XCTestCase {
             let before = harness.engine.statistics
             guard engineThreads.allSatisfy({ ThreadWait.current(ofThread: $0)?.waitsWithoutTimeout == true }) else { return false }
             quiet = (before, harness.engine.statistics)
+            // Sleeps too: a condition wait may return with nothing to do (a spurious wakeup, or a
+            // signal whose work an earlier pass took), and the dispatcher then sleeps again without
+            // a pass; only a moment in which no counter moved shows an idle engine.
             return quiet!.before.reactor == quiet!.after.reactor && quiet!.before.dispatcherPasses == quiet!.after.dispatcherPasses
+                && quiet!.before.dispatcherSleeps == quiet!.after.dispatcherSleeps
         }, "the engine's threads never slept without a timeout")
         let (before, after) = try XCTUnwrap(quiet)
         XCTAssertEqual(after.reactor, before.reactor)

@@ -90,6 +90,11 @@ final class SyncPeerTests: XCTestCase {
         NodeHarness.wait("the fork expires") { client.blockchainInfo().headers == 31 }
         info = client.blockchainInfo()
         XCTAssertEqual(info.blocks, 31)
+        // The stall timeout and the branch lifetime are both 2 s: the withholder's stall disconnect
+        // may come before or after the expiry, so it is waited for, not assumed.
+        NodeHarness.wait("the withholder is disconnected for stalling") {
+            (client.metricsSnapshot().disconnectsByReason["stalling"] ?? 0) >= 1
+        }
         XCTAssertEqual(client.metricsSnapshot().disconnectsByReason["stalling"] ?? 0, 1, "only the withholding peer")
         NodeHarness.wait("the withholder is struck") { (client.misbehaviourCounters["withheld-branch"] ?? 0) == 1 }
         XCTAssertGreaterThanOrEqual(client.metricsSnapshot().prunedHeaders, 60)

@@ -1,4 +1,4 @@
-// Swift side of scripts/bench-engine: a ConnectionManager on 127.0.0.1:PORT speaking the benchmark
+// Swift side of scripts/bench-engine: a Engine on 127.0.0.1:PORT speaking the benchmark
 // protocol of bench/c-reference/engine_ref.c ("msg" counted, "lat" → latency sample + "pong",
 // "done" → "stats"(count, p50 ns, p99 ns), "quit" → exit). Usage: EngineBench PORT
 import DilithionNet
@@ -49,7 +49,7 @@ handlers.register("quit") { _, _ in
     }
 }
 let configuration = EngineConfiguration(network: .regtest, listenAddresses: [.ipv4Loopback(port: port)])
-let engine = try ConnectionManager(
+let engine = try Engine(
     configuration: configuration, handlers: handlers, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 try engine.start()
 print("ready")

@@ -72,7 +72,7 @@ public struct FrameDecoder: Sendable {
         buffer.count - start + (large.map { Limits.frameHeaderSize + $0.bytes.count } ?? 0)
     }
 
-    /// True while part of a frame is buffered. The connection manager uses it for the
+    /// True while part of a frame is buffered. The engine uses it for the
     /// partial-frame deadline (a peer must not hold a slot by trickling bytes).
     public var hasPartialFrame: Bool { buffer.count > start || large != nil }
 

@@ -1,6 +1,6 @@
 /// Why the frame decoder refused the bytes it was given, and what to do about it.
 ///
-/// Policy (written here, applied by the connection manager):
+/// Policy (written here, applied by the engine):
 ///
 /// | kind | disposition | why |
 /// |---|---|---|

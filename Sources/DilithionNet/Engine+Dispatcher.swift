@@ -5,7 +5,7 @@ import DilithionWire
 /// The dispatcher thread: lifecycle events first, then due deadlines, then a batch of messages
 /// (round-robin passes over the peers with work, one message per peer per pass), all outside the
 /// engine lock; then the batch's optimistic writes.
-extension ConnectionManager {
+extension Engine {
     /// One message taken from a peer's inbox for this batch (`frame` is nil once delivered or
     /// withdrawn).
     private struct Delivery {
@@ -94,7 +94,7 @@ extension ConnectionManager {
                 }
                 delivered += 1
                 if let handler = lastHandler {
-                    handler(HandlerContext(peer: state.id, manager: self, state: state), frame)
+                    handler(EngineContext(peer: state.id, manager: self, state: state), frame)
                 } else {
                     unhandled += 1
                 }
@@ -235,7 +235,7 @@ extension ConnectionManager {
         switch event {
         case .connected(let id):
             if let state = lock.withLock({ peers[id] }) {
-                handlers.onConnect?(HandlerContext(peer: id, manager: self, state: state), state.direction)
+                handlers.onConnect?(EngineContext(peer: id, manager: self, state: state), state.direction)
             }
         case .disconnected(let id, let reason):
             handlers.onDisconnect?(id, reason)
@@ -246,7 +246,7 @@ extension ConnectionManager {
                 return (error, state.unreportedDrops)
             }
             if let (error, count) = report {
-                handlers.onFramesDropped?(HandlerContext(peer: id, manager: self), error, count)
+                handlers.onFramesDropped?(EngineContext(peer: id, manager: self), error, count)
             }
         }
     }
@@ -275,7 +275,7 @@ extension ConnectionManager {
             if stuck { disconnect(id, reason: .sendBufferFull) }
         case .timer(let id, let tag):
             let connected = lock.withLock { peers[id]?.lifecycle == .connected }
-            if connected { handlers.onTimer?(HandlerContext(peer: id, manager: self), tag) }
+            if connected { handlers.onTimer?(EngineContext(peer: id, manager: self), tag) }
         }
     }
 }

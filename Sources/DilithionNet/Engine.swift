@@ -32,7 +32,7 @@ import Synchronization
 ///   after releasing `lock` (``notifyDispatcher(signal:)``). The reactor gets one coalesced
 ///   ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are woken once per batch,
 ///   and not at all when the dispatcher wrote them itself).
-public final class ConnectionManager: @unchecked Sendable {
+public final class Engine: @unchecked Sendable {
     /// The configuration given at creation.
     public let configuration: EngineConfiguration
     /// The clock behind every deadline.

@@ -5,7 +5,7 @@ import DilithionWire
 /// after a `flush` command, or, for replies queued by handlers while nothing else was pending for
 /// the peer, the dispatcher writes them itself at the end of its batch (optimistic send,
 /// `docs/architecture.md`).
-extension ConnectionManager {
+extension Engine {
     /// The most the dispatcher writes for one peer at the end of a batch; a larger outbox (a
     /// block, a long headers reply) goes to the reactor, so that one big copy into the kernel does
     /// not hold up the next batch.

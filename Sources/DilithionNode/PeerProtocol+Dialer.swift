@@ -7,7 +7,7 @@ import Logging
 import Glibc
 #endif
 
-extension Node {
+extension PeerProtocol {
     /// The dialer thread: dials due targets, ends address fetches past their deadline, sends
     /// queued address relays whose time has come, then sleeps until the next of these is due or
     /// it is woken (a peer left, a target or addresses were added, shutdown). Its wait is a
@@ -22,16 +22,16 @@ extension Node {
             var needAddresses = false
             if !dial.connectOnly && free > 0 { needAddresses = fillFromAddressBookLocked(free: free) < free }
             for peer in dial.takeExpiredFetches(nowNanoseconds: now) {
-                peerLogger.debug("address fetch timed out", metadata: ["peer": "\(peer.rawValue)"])
-                manager.disconnect(peer, reason: .localRequest)
+                logger.debug("address fetch timed out", metadata: ["peer": "\(peer.rawValue)"])
+                engine?.disconnect(peer, reason: .localRequest)
             }
             var (due, next) = dial.due(nowNanoseconds: now, freeSlots: free, needAddresses: needAddresses)
             for target in due {
                 if bans.isBanned(target.address.host, now: wallClock.now) { continue }
-                guard let peer = manager.connect(to: target.address) else { continue }
+                guard let peer = engine?.connect(to: target.address) else { continue }
                 dial.dialed(target.key, peer: peer, nowNanoseconds: now)
                 addresses.markAttempt(key: target.key, now: wallClock.now)
-                peerLogger.debug("dialing", metadata: [
+                logger.debug("dialing", metadata: [
                     "peer": "\(peer.rawValue)", "addr": "\(target.key)", "fetch": "\(target.isAddressFetch)"])
             }
             forgetDepartedAddressPeersLocked()

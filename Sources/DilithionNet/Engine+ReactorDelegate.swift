@@ -4,7 +4,7 @@ import DilithionWire
 import Logging
 
 /// The reactor side of the engine: everything here runs on the reactor thread.
-extension ConnectionManager: ReactorDelegate {
+extension Engine: ReactorDelegate {
     public func reactorDidWake(_ reactor: Reactor) {
         let commands: [ReactorCommand] = lock.withLock {
             let taken = reactorCommands

@@ -6,18 +6,18 @@ import Logging
 /// Addresses on the wire: `getaddr` answers, `addr` receipt and relay (``AddressRelay``), our own
 /// address advertised to outbound peers, and address fetches from seeds. Dispatcher thread,
 /// except ``flushAddressRelayLocked(nowSeconds:)`` which the dialer also calls.
-extension Node {
+extension PeerProtocol {
     /// The address peers can reach us at, when we know one the policy calls routable:
     /// `--externalip` with the port we listen on.
     var advertisedAddress: NetAddress? {
-        guard let host = configuration.externalIP, let port = manager.listeningAddresses.first?.port,
+        guard let host = configuration.externalIP, let port = engine?.listeningAddresses.first?.port,
               let address = NetAddress(host: host, port: port), addresses.policy.isRoutable(address) else { return nil }
         return address
     }
 
     /// After a handshake: an outbound peer is asked for addresses (and told ours); an inbound
     /// peer's advertised listening address is learnt.
-    func addressesAfterHandshake(_ context: HandlerContext, direction: PeerDirection, version: VersionMessage, address: SocketAddress) {
+    func addressesAfterHandshake(_ context: any HandlerContext, direction: PeerDirection, version: VersionMessage, address: SocketAddress) {
         let now = wallClock.now
         let nowSeconds = Double(context.now.nanoseconds) / 1e9
         lock.withLock { addressRelay.peerEstablished(context.peer, outbound: direction == .outbound, nowSeconds: nowSeconds) }
@@ -41,7 +41,7 @@ extension Node {
 
     /// `getaddr`: answered once per connection with a random sample of good addresses and their
     /// real last-seen times; repeats are counted and ignored.
-    func receivedGetaddr(_ context: HandlerContext) {
+    func receivedGetaddr(_ context: any HandlerContext) {
         let first = lock.withLock { addressRelay.receivedGetaddr(from: context.peer) }
         guard first else {
             countIgnored("getaddr-repeat")
@@ -65,7 +65,7 @@ extension Node {
 
     /// `addr`: entries within the peer's token bucket are stored (routable ones only), fresh ones
     /// from small messages relayed to two peers; an address fetch ends with its answer.
-    func receivedAddresses(_ entries: [TimestampedAddress], _ context: HandlerContext) {
+    func receivedAddresses(_ entries: [TimestampedAddress], _ context: any HandlerContext) {
         let now = wallClock.now
         let nowSeconds = Double(context.now.nanoseconds) / 1e9
         let local = advertisedAddress
@@ -98,7 +98,7 @@ extension Node {
         }
         if isFetch && receipt.answeredOurGetaddr {
             lock.withLock { dial.addressFetchAnswered(peer: context.peer) }
-            peerLogger.debug("address fetch answered", metadata: [
+            logger.debug("address fetch answered", metadata: [
                 "peer": "\(context.peer.rawValue)", "entries": "\(entries.count)", "learnt": "\(learnt)"])
             context.disconnect(reason: .localRequest)
         }
@@ -109,7 +109,7 @@ extension Node {
     func flushAddressRelayLocked(nowSeconds: Double) {
         let (sends, next) = addressRelay.takeDue(nowSeconds: nowSeconds)
         for (peer, entries) in sends {
-            manager.send(command: Command.addr, payload: Message.addr(entries).encodePayload(), to: peer)
+            engine?.send(command: Command.addr, payload: Message.addr(entries).encodePayload(), to: peer)
         }
         if !sends.isEmpty { addressRelayCounts["messages-sent", default: 0] += sends.count }
         if let next {
@@ -126,8 +126,4 @@ extension Node {
     func isAddressFetchPeer(_ peer: PeerID) -> Bool {
         lock.withLock { dial.isAddressFetch(peer: peer) }
     }
-
-    /// Address relay counters (for tests and `getnetworkinfo`-style diagnostics): entries relayed,
-    /// addresses learnt, `addr` messages sent.
-    public var addressRelayCounters: [String: Int] { lock.withLock { addressRelayCounts } }
 }
