@@ -16,9 +16,12 @@ extension ChainState {
     ///   - expectedHash: the hash that was requested, if any; another block is refused.
     ///   - now: the current time in seconds since the Unix epoch.
     ///   - requested: whether the node asked a peer for this block (local callers: true).
+    ///   - payloadChecksum: the frame checksum the block's payload was verified against on receipt,
+    ///     kept in the store for serving (``BlockStore/insert(hash:height:message:payloadChecksum:)``).
     /// - Throws: only store failures (I/O, disk full), never because of the block's contents.
     public func acceptBlock(
-        _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil, requested: Bool = true
+        _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil, requested: Bool = true,
+        payloadChecksum: PayloadChecksum? = nil
     ) throws(BlockStoreError) -> BlockAcceptance {
         let hash: Hash256
         do {
@@ -57,7 +60,7 @@ extension ChainState {
         case .success(let placedHeight): height = placedHeight
         }
 
-        try store.insert(hash: hash, height: height, message: message)
+        try store.insert(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum)
         let change: ChainChange? = lock.withLock {
             let change = tree.markStored(hash, now: now)
             noteActiveChainChange(change)

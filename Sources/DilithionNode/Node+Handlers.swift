@@ -179,7 +179,9 @@ extension Node {
             break
         }
         guard admitsEstablished(context, frame) else { return }
-        handleEstablished(message, context)
+        // A block keeps the checksum its frame was verified against: the store serves it with that.
+        let payloadChecksum = frame.verifiedChecksum.map { PayloadChecksum(checksum: $0, payloadCount: frame.payloadCount) }
+        handleEstablished(message, context, payloadChecksum: payloadChecksum)
     }
 
     /// The size window of `ping` (PROTOCOL.md §3.1), read once: the fast path checks it per ping.
@@ -201,7 +203,7 @@ extension Node {
         return false
     }
 
-    func handleEstablished(_ message: Message, _ context: HandlerContext) {
+    func handleEstablished(_ message: Message, _ context: HandlerContext, payloadChecksum: PayloadChecksum? = nil) {
         switch message {
         case .ping(let nonce):
             send(.pong(nonce: nonce), context)
@@ -232,7 +234,7 @@ extension Node {
         case .getdata(let items):
             receivedGetdata(items, context)
         case .block(let block):
-            sync.receivedBlock(block, from: context.peer)
+            sync.receivedBlock(block, from: context.peer, payloadChecksum: payloadChecksum)
         case .tx, .mempool, .cmpctblock, .getblocktxn, .blocktxn:
             countIgnored("relay-only:\(message.command)")
         case .dna(let command, _):

@@ -11,6 +11,8 @@ final class NodeSyncLink: SyncNetwork, @unchecked Sendable {
 
     func send(_ message: Message, to peer: PeerID) { node.send(message, to: peer) }
 
+    func send(_ frame: Frame, to peer: PeerID) { node.manager.send(frame, to: peer) }
+
     func disconnect(_ peer: PeerID, reason: DisconnectReason) { node.manager.disconnect(peer, reason: reason) }
 
     func penalize(_ peer: PeerID, points: Int, reason: String, detail: String) {
