@@ -275,7 +275,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DilithionWireTests",
-            dependencies: ["DilithionWire", "DilithionRandomX", "VectorSupport", "WireFuzz"]
+            dependencies: [
+                "DilithionWire", "DilithionRandomX", "VectorSupport", "WireFuzz",
+                // swift-crypto's SHA3-256: the tests' reference, independent of libcrypto's
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "DilithionChainTests",

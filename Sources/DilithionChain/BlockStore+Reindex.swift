@@ -172,8 +172,9 @@ struct ReindexSalvage {
         defer { scanning = false }
         var failure: BlockStoreError?
         _ = scanner.forEachRecord { values in
-            // blocks(hash BLOB(32), height INTEGER, header BLOB, payload BLOB, size INTEGER)
-            guard failure == nil, values.count == 5, case .blob(let hash) = values[0], hash.count == 32,
+            // blocks(hash BLOB(32), height INTEGER, header BLOB, payload BLOB, size INTEGER, checksum
+            // INTEGER): rows written before schema 2 have no checksum value
+            guard failure == nil, values.count >= 5, case .blob(let hash) = values[0], hash.count == 32,
                 case .integer(let height) = values[1], case .blob(let payload) = values[3]
             else { return }
             do throws(BlockStoreError) {

@@ -6,8 +6,13 @@ import GRDB
 /// `DatabasePool`, so that reads (serving `getdata`) run concurrently with the single writer and on
 /// any thread.
 ///
-/// Schema: `blocks(hash PRIMARY KEY, height, header, payload, size)` where `payload` is the full
-/// `block` message payload, and `meta(key, value)` holding the network magic and schema version.
+/// Schema: `blocks(hash PRIMARY KEY, height, header, payload, size, checksum)` where `payload` is the
+/// full `block` message payload and `checksum` its frame checksum (PROTOCOL.md §2: the first 4 bytes
+/// of SHA3-256(SHA3-256(payload))), and `meta(key, value)` holding the network magic and schema
+/// version. The checksum is kept so that serving a block (``servingPayload(for:)``) hashes nothing:
+/// a block received from a peer stores the checksum its frame was verified against. Stores of schema
+/// 1 (no checksum column) are migrated on open; their rows get a checksum the first time they are
+/// served.
 /// ``insert(hash:height:message:)`` returns only after its transaction committed: a block counts as
 /// stored from then on. A crash at any moment leaves either the whole transaction or nothing
 /// (SQLite's WAL recovery runs when the file is next opened); on open, `PRAGMA quick_check` and the
@@ -19,7 +24,7 @@ public final class BlockStore: Sendable {
     /// The database file's name inside the data directory.
     public static let fileName = "blocks.sqlite"
     /// The schema this code writes and reads.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Full path of the database file.
     public let path: String
@@ -76,23 +81,39 @@ public final class BlockStore: Sendable {
 
     /// Stores a block; returns false when it was already stored (nothing written). Returns only
     /// after the transaction committed.
+    ///
+    /// - Parameter payloadChecksum: the frame checksum the block's `block` payload was verified
+    ///   against on receipt, with that payload's length. It is kept when the payload this store
+    ///   writes (the message encoded again) has the same length, and so the same bytes: the header
+    ///   and blob are written back verbatim and a CompactSize of a given length has one encoding.
+    ///   Otherwise (or when nil) the checksum is computed here.
     @discardableResult
-    public func insert(hash: Hash256, height: Int, message: BlockMessage) throws(BlockStoreError) -> Bool {
-        try insert(hash: hash, height: height, message: message, beforeCommit: nil)
+    public func insert(
+        hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil
+    ) throws(BlockStoreError) -> Bool {
+        try insert(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum, beforeCommit: nil)
     }
 
     /// ``insert(hash:height:message:)`` with a hook that runs inside the transaction after the row
     /// was written: the crash tests snapshot the files there and throw to abandon the transaction.
     func insert(
-        hash: Hash256, height: Int, message: BlockMessage, beforeCommit: (() throws -> Void)?
+        hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil,
+        beforeCommit: (() throws -> Void)?
     ) throws(BlockStoreError) -> Bool {
         let payload = Message.block(message).encodePayload()
         let header = message.header.serialized
+        let checksum = payloadChecksum.flatMap { $0.payloadCount == payload.count ? $0.checksum : nil }
+            ?? SHA3.checksum(payload)
         return try run("insert block \(hash)") {
             try pool.write { db in
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO blocks (hash, height, header, payload, size) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [Data(hash.internalBytes), height, Data(header), Data(payload), payload.count])
+                    sql: """
+                        INSERT OR IGNORE INTO blocks (hash, height, header, payload, size, checksum)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        Data(hash.internalBytes), height, Data(header), Data(payload), payload.count, Int64(checksum),
+                    ])
                 let inserted = db.changesCount > 0
                 try beforeCommit?()
                 return inserted
@@ -111,7 +132,31 @@ public final class BlockStore: Sendable {
 
     // MARK: Reading (any thread, concurrent with writes)
 
-    /// The stored `block` payload (header ‖ cs(L) ‖ blob) for serving, or nil.
+    /// The stored `block` payload with its frame checksum, for serving without hashing, or nil. A
+    /// row from before schema 2 has no checksum yet: it is computed now and stored with the row,
+    /// once.
+    public func servingPayload(for hash: Hash256) throws(BlockStoreError) -> PayloadWithChecksum? {
+        let key = Data(hash.internalBytes)
+        let row: (payload: [UInt8], checksum: Int64?)? = try run("read block \(hash)") {
+            try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT payload, checksum FROM blocks WHERE hash = ?", arguments: [key])
+                    .map { row in ([UInt8](row[0] as Data), row[1]) }
+            }
+        }
+        guard let row else { return nil }
+        if let stored = row.checksum, let checksum = UInt32(exactly: stored) {
+            return PayloadWithChecksum(payload: row.payload, checksum: checksum)
+        }
+        let checksum = SHA3.checksum(row.payload)
+        try run("store checksum of block \(hash)") {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE blocks SET checksum = ? WHERE hash = ?", arguments: [Int64(checksum), key])
+            }
+        }
+        return PayloadWithChecksum(payload: row.payload, checksum: checksum)
+    }
+
+    /// The stored `block` payload (header ‖ cs(L) ‖ blob), or nil.
     public func payload(for hash: Hash256) throws(BlockStoreError) -> [UInt8]? {
         try run("read block \(hash)") {
             try pool.read { db in
@@ -193,15 +238,23 @@ public final class BlockStore: Sendable {
                     sql: """
                         CREATE TABLE IF NOT EXISTS blocks (
                             hash BLOB PRIMARY KEY NOT NULL, height INTEGER NOT NULL, header BLOB NOT NULL,
-                            payload BLOB NOT NULL, size INTEGER NOT NULL)
+                            payload BLOB NOT NULL, size INTEGER NOT NULL, checksum INTEGER)
                         """)
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS blocks_by_height ON blocks (height)")
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('network_magic', ?), ('schema_version', ?)",
                     arguments: [magic, String(Self.schemaVersion)])
                 let storedMagic = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'network_magic'")
-                let storedVersion = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
-                return (storedMagic, storedVersion.flatMap { Int($0) })
+                var storedVersion = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+                    .flatMap { Int($0) }
+                if storedVersion == 1, storedMagic == magic {
+                    // Schema 1 → 2: the checksum column, filled in as rows are first served.
+                    try db.execute(sql: "ALTER TABLE blocks ADD COLUMN checksum INTEGER")
+                    try db.execute(
+                        sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [String(Self.schemaVersion)])
+                    storedVersion = Self.schemaVersion
+                }
+                return (storedMagic, storedVersion)
             }
         }
         if stored.magic != magic {

@@ -18,10 +18,12 @@ extension ChainState {
     ///   - requested: whether the node asked a peer for this block (local callers: true).
     ///   - knownHash: the header's hash when the caller already has it (a legacy header from the
     ///     replay cache: RandomX is not run again); computed here otherwise.
+    ///   - payloadChecksum: the frame checksum the block's payload was verified against on receipt,
+    ///     kept in the store for serving (``BlockStore/insert(hash:height:message:payloadChecksum:)``).
     /// - Throws: only store failures (I/O, disk full), never because of the block's contents.
     public func acceptBlock(
         _ message: BlockMessage, now: Int64, expectedHash: Hash256? = nil, requested: Bool = true,
-        knownHash: Hash256? = nil
+        knownHash: Hash256? = nil, payloadChecksum: PayloadChecksum? = nil
     ) throws(BlockStoreError) -> BlockAcceptance {
         let hash: Hash256
         if let knownHash {
@@ -64,7 +66,7 @@ extension ChainState {
         case .success(let placedHeight): height = placedHeight
         }
 
-        try store.insert(hash: hash, height: height, message: message)
+        try store.insert(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum)
         let change: ChainChange? = lock.withLock {
             let change = tree.markStored(hash, now: now)
             noteActiveChainChange(change)

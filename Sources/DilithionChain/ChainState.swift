@@ -28,6 +28,8 @@ public final class ChainState: @unchecked Sendable {
     var reorgs = ReorgCounters()  // guarded by lock
     /// Headers removed by pruning since start.
     var prunedHeaderCount = 0  // guarded by lock
+    /// Encoded `headers` replies, checked against the active chain on every use.
+    var headersReplies = HeadersReplyCache()  // guarded by lock
 
     /// Opens the store in `directory` (creating it, with the genesis block, when empty) and
     /// rebuilds the header tree from the stored blocks. With `reindex`, first rebuilds the store
@@ -121,8 +123,39 @@ public final class ChainState: @unchecked Sendable {
         lock.withLock { tree.headers(after: locator, stop: stop) }
     }
 
-    /// The stored `block` payload for `hash` (for `getdata`), read without the chain lock.
+    /// The encoded `headers` payload (with its frame checksum) for a peer's `getheaders`: the
+    /// headers of ``headersForPeer(locator:stop:)``, from ``HeadersReplyCache`` when the same run was
+    /// encoded before and its blocks are still the active chain's. Encoding and hashing a new run
+    /// happen outside the lock.
+    public func headersReplyForPeer(locator: [Hash256], stop: Hash256) -> PayloadWithChecksum {
+        let (cached, heights, lastHash, headers): (PayloadWithChecksum?, Range<Int>, Hash256?, [BlockHeader]) =
+            lock.withLock {
+                let heights = tree.servingHeights(after: locator, stop: stop)
+                guard let last = heights.last else { return (nil, heights, nil, []) }
+                let lastHash = tree.activeHash(atHeight: last)
+                if let reply = headersReplies.reply(for: heights, lastHash: lastHash) { return (reply, heights, lastHash, []) }
+                return (nil, heights, lastHash, heights.map { tree.records[tree.activeChain[$0]].header })
+            }
+        if let cached { return cached }
+        let payload = Message.headers(headers).encodePayload()
+        let reply = PayloadWithChecksum(payload: payload, checksum: SHA3.checksum(payload))
+        if let lastHash { lock.withLock { headersReplies.store(reply, for: heights, lastHash: lastHash) } }
+        return reply
+    }
+
+    /// `headers` replies served from the cache and encoded afresh since start.
+    public var headersReplyCounts: (cached: Int, encoded: Int) {
+        lock.withLock { (headersReplies.hits, headersReplies.misses) }
+    }
+
+    /// The stored `block` payload for `hash`, read without the chain lock.
     public func blockPayload(hash: Hash256) throws(BlockStoreError) -> [UInt8]? { try store.payload(for: hash) }
+
+    /// The stored `block` payload for `hash` with its frame checksum (for `getdata`: served without
+    /// hashing), read without the chain lock.
+    public func servingBlock(hash: Hash256) throws(BlockStoreError) -> PayloadWithChecksum? {
+        try store.servingPayload(for: hash)
+    }
 
     /// True while the active tip is older than ``ChainConfiguration/maxTipAgeSeconds`` at `now`
     /// (seconds since the Unix epoch): the node is catching up and does not announce blocks.

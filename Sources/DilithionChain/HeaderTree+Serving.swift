@@ -43,6 +43,11 @@ extension HeaderTree {
     /// where that branch leaves it follow (and `stop` is ignored); with no known hash, headers start
     /// at height 1. At most `max` headers, ending early with `stop` (included) on the active path.
     public func headers(after locator: [Hash256], stop: Hash256, max: Int = Limits.maxHeaders) -> [BlockHeader] {
+        servingHeights(after: locator, stop: stop, max: max).map { records[activeChain[$0]].header }
+    }
+
+    /// The active-chain heights ``headers(after:stop:max:)`` answers with (empty when there are none).
+    func servingHeights(after locator: [Hash256], stop: Hash256, max: Int = Limits.maxHeaders) -> Range<Int> {
         var startHeight = 0
         var honorsStop = true
         if let index = locator.lazy.compactMap({ indexByHash[$0] }).first {
@@ -53,14 +58,16 @@ extension HeaderTree {
                 honorsStop = false
             }
         }
-        var result = [BlockHeader]()
-        var height = startHeight + 1
-        while height < activeChain.count, result.count < max {
-            let record = records[activeChain[height]]
-            result.append(record.header)
-            if honorsStop, !stop.isZero, record.hash == stop { break }
-            height += 1
+        let first = startHeight + 1
+        var end = Swift.max(first, Swift.min(activeChain.count, first + max))
+        // `stop` ends the run early (included) when it lies on the active chain inside it.
+        if honorsStop, !stop.isZero, let stopIndex = indexByHash[stop], isActive(stopIndex) {
+            let stopHeight = records[stopIndex].height
+            if stopHeight >= first, stopHeight < end { end = stopHeight + 1 }
         }
-        return result
+        return first..<end
     }
+
+    /// The hash of the active-chain block at `height` (which must be on the active chain).
+    func activeHash(atHeight height: Int) -> Hash256 { records[activeChain[height]].hash }
 }

@@ -129,15 +129,16 @@ final class BlockServer: @unchecked Sendable {
             }
             lock.unlock()
             guard let (peer, hash) = job else { return }
-            let payload: [UInt8]?
+            let stored: PayloadWithChecksum?
             do {
-                payload = try chain.blockPayload(hash: hash)
+                stored = try chain.servingBlock(hash: hash)
             } catch {
                 logger.error("store read failed: \(error)")
-                payload = nil
+                stored = nil
             }
-            if let payload {
-                manager?.send(command: Command.block, payload: payload, to: peer)
+            if let stored {
+                // The stored bytes under the stored checksum: serving hashes nothing.
+                manager?.send(Frame(command: Command.block, payload: stored.payload, checksum: stored.checksum), to: peer)
                 lock.withLock { served += 1 }
             } else {
                 lock.withLock { unknown += 1 }

@@ -12,7 +12,7 @@ typealias EstablishedHandler = @Sendable (any HandlerContext, Message) -> Void
 
 /// Wraps an ``EstablishedHandler`` into a table handler behind the pre-handshake policy
 /// (``PeerProtocol/established(_:)``); what the other components register through.
-typealias MessageGate = (@escaping EstablishedHandler) -> MessageHandlers.MessageHandler
+typealias MessageGate = @Sendable (@escaping EstablishedHandler) -> MessageHandlers.MessageHandler
 
 /// How messages reach the peer protocol: its handlers in the engine's per-command table, and the
 /// gate that enforces the pre-handshake policy for every component's post-handshake handlers.

@@ -6,7 +6,7 @@ import DilithionWire
 extension SyncCoordinator {
     /// A peer's `block`: stored when it validates and its branch may compete (requested blocks
     /// always are), then the active tip's move is logged and announced and more work handed out.
-    func receivedBlock(_ block: BlockMessage, from peer: PeerID) {
+    func receivedBlock(_ block: BlockMessage, from peer: PeerID, payloadChecksum: PayloadChecksum? = nil) {
         let hash: Hash256
         do {
             hash = try blockHeaderHash(block.header)
@@ -27,7 +27,8 @@ extension SyncCoordinator {
         }
         let acceptance: BlockAcceptance
         do {
-            acceptance = try chain.acceptBlock(block, now: wallTime(), requested: requested, knownHash: hash)
+            acceptance = try chain.acceptBlock(
+                block, now: wallTime(), requested: requested, knownHash: hash, payloadChecksum: payloadChecksum)
         } catch {
             logger.error("store write failed: \(error)")
             return

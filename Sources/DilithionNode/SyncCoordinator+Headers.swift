@@ -40,9 +40,11 @@ extension SyncCoordinator {
         network.send(.getheaders(GetHeadersMessage(locator: locator)), to: peer)
     }
 
-    /// A peer's `getheaders`: answered from the active chain (PROTOCOL.md §3.6), always, even empty.
+    /// A peer's `getheaders`: answered from the active chain (PROTOCOL.md §3.6), always, even empty;
+    /// the reply comes encoded with its checksum, usually from the chain's cache.
     func receivedGetHeaders(_ request: GetHeadersMessage, from peer: PeerID) {
-        network.send(.headers(chain.headersForPeer(locator: request.locator, stop: request.hashStop)), to: peer)
+        let reply = chain.headersReplyForPeer(locator: request.locator, stop: request.hashStop)
+        network.send(Frame(command: Command.headers, payload: reply.payload, checksum: reply.checksum), to: peer)
     }
 
     /// A peer's `headers`: added to the tree in order; the sender's branch is remembered (it is

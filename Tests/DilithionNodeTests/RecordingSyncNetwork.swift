@@ -20,6 +20,13 @@ final class RecordingSyncNetwork: SyncNetwork, @unchecked Sendable {
     private var ignored: [String: Int] = [:]
 
     func send(_ message: Message, to peer: PeerID) { lock.withLock { sentMessages.append((peer, message)) } }
+    /// Records the frame decoded (a frame that does not decode, or carries a checksum other than its
+    /// payload's, is a defect of the sender).
+    func send(_ frame: Frame, to peer: PeerID) {
+        precondition(frame.verifiedChecksum.map { $0 == frame.withUnsafePayload { SHA3.checksum($0) } } ?? true, "wrong checksum")
+        guard let message = try? Message.decode(frame) else { preconditionFailure("undecodable \(frame.command)") }
+        send(message, to: peer)
+    }
     func disconnect(_ peer: PeerID, reason: DisconnectReason) { lock.withLock { disconnects.append((peer, reason)) } }
     func penalize(_ peer: PeerID, points: Int, reason: String, detail: String) {
         lock.withLock { penaltyList.append(Penalty(peer: peer, points: points, reason: reason)) }

@@ -1,3 +1,4 @@
+import Crypto
 import DilithionWire
 import Foundation
 import VectorSupport
@@ -7,14 +8,24 @@ import XCTest
 /// a decoder verified and a reply reuses, the constant of the empty payload, the per-thread
 /// hasher, and the header the encoder builds in registers.
 final class FrameChecksumTests: XCTestCase {
-    /// SHA3-256(SHA3-256(payload)) through ``SHA3/hash(_:)-swift.type.method`` (swift-crypto's
-    /// XKCP), an implementation independent of the OpenSSL path the frame checksum uses.
+    /// SHA3-256 through swift-crypto's XKCP alone, an implementation independent of the libcrypto
+    /// path the frame checksum (and ``SHA3/hash(_:)-swift.type.method`` for large inputs) uses.
+    private func referenceHash(_ bytes: [UInt8]) -> [UInt8] { Array(SHA3_256.hash(data: bytes)) }
+
+    /// SHA3-256(SHA3-256(payload)), first 4 bytes little endian, through ``referenceHash(_:)``.
     private func referenceChecksum(_ payload: [UInt8]) -> UInt32 {
-        let inner = SHA3.hash(payload)
-        let innerBytes = [inner.w0, inner.w1, inner.w2, inner.w3].flatMap { word in
-            withUnsafeBytes(of: word.littleEndian) { Array($0) }
+        referenceHash(referenceHash(payload)).prefix(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Both sides of ``SHA3/libcryptoThreshold`` give the FIPS 202 hash.
+    func testHashAgreesWithTheReferenceOnBothSidesOfTheLibcryptoThreshold() {
+        let threshold = SHA3.libcryptoThreshold
+        for size in [0, 135, 136, threshold - 1, threshold, threshold + 1, 20_063, 1 << 20] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+            let hash = SHA3.hash(bytes)
+            let words = [hash.w0, hash.w1, hash.w2, hash.w3].flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+            XCTAssertEqual(words, referenceHash(bytes), "size \(size)")
         }
-        return UInt32(truncatingIfNeeded: SHA3.hash(innerBytes).w0)
     }
 
     func testDecodedFramesCarryTheChecksumTheyWereVerifiedWith() throws {

@@ -12,8 +12,9 @@
 //   NodeBench hold PORT COUNT        COUNT handshaken connections kept open and idle (answering
 //                                    only the node's pings); prints "held=N lost=L seconds=S" (L
 //                                    peers the node closed meanwhile) and runs until killed
-//   NodeBench getheaders PORT COUNT  handshake, then COUNT getheaders from the genesis locator, each
-//                                    answered by a headers message (2,000 headers on a long chain)
+//   NodeBench getheaders PORT COUNT  handshake, then COUNT getheaders from the genesis locator (4 in
+//                                    flight), each answered by a headers message (2,000 headers on a
+//                                    long chain)
 //   NodeBench flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]
 //                                    CONNECTIONS handshaken peers (default 8) each keep IN_FLIGHT
 //                                    pings outstanding (default 256) until COUNT pongs came back in
@@ -21,6 +22,11 @@
 //                                    sum of its threads' schedstat, read after the handshakes and at
 //                                    the end) per pong: "pongs=N seconds=S rate=R node_cpu_ns=C
 //                                    node_ns_per_pong=P"
+//   NodeBench serve PORT PEERS NODE_PID
+//                                    PEERS handshaken peers each download every block of the node's
+//                                    active chain by getdata (a window of 32 in flight each);
+//                                    prints the node's CPU-seconds per GB of block frames sent
+//                                    (ServeBench.swift)
 //
 // Only 127.0.0.1 is ever dialed.
 import DilithionSystem
@@ -220,8 +226,9 @@ func raiseFileLimit() {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]), count > 0,
-      arguments[1] == "flood" || arguments.count == 4 else {
-    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT | flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]")
+      arguments[1] == "flood" || arguments.count == (arguments[1] == "serve" ? 5 : 4) else {
+    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT | flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]"
+         + " | serve PORT PEERS NODE_PID")
 }
 signal(SIGPIPE, SIG_IGN)
 
@@ -305,9 +312,13 @@ case "getheaders":
     handshake(&peer, port: port)
     let request = Message.getheaders(GetHeadersMessage(locator: [parameters.genesisHash]))
     var headers = 0, bytes = 0
+    // A few requests in flight, so that the node's serving and our decoding (checksum included)
+    // overlap instead of taking turns: the figure is the node's rate, not one round trip's.
+    let inFlight = min(4, count)
     let start = MonotonicClock.nanoseconds()
-    for _ in 0..<count {
-        peer.send(request)
+    for _ in 0..<inFlight { peer.send(request) }
+    for index in 0..<count {
+        if index + inFlight < count { peer.send(request) }
         let frame = peer.receive(Command.headers)
         guard case .headers(let list)? = try? Message.decode(frame), !list.isEmpty else {
             fail("getheaders: empty or undecodable headers reply")
@@ -400,6 +411,10 @@ case "flood":
     for peer in peers { peer.closeReset() }
     print("pongs=\(received) seconds=\(format(Double(total) / 1e9)) rate=\(format(Double(received) / (Double(total) / 1e9))) "
           + "node_cpu_ns=\(cpu) node_ns_per_pong=\(format(Double(cpu) / Double(received)))")
+
+case "serve":
+    guard let pid = Int32(arguments[4]), (1...64).contains(count) else { fail("serve: 1-64 peers and the node's PID") }
+    serveBench(port: port, pid: pid, peerCount: count)
 
 default:
     fail("unknown mode \(arguments[1])")

@@ -16,7 +16,8 @@ public struct Frame: Sendable, Equatable {
     /// The payload's length in bytes.
     public let payloadCount: Int
     /// The header checksum of the payload (first 4 bytes of SHA3-256(SHA3-256(payload)), little
-    /// endian) when it is known: the decoder sets it to the value it verified. A reply that carries
+    /// endian) when it is known: the decoder sets it to the value it verified, a stored block or cached reply to the value kept
+    /// with its bytes. A reply that carries
     /// the same payload bytes (a `pong` for a `ping`) reuses it instead of hashing them again
     /// (``FrameEncoder/encode(magic:command:payloadOf:into:)``). Nil for frames built in code.
     public let verifiedChecksum: UInt32?
@@ -24,6 +25,14 @@ public struct Frame: Sendable, Equatable {
     /// A frame built in code (its checksum is computed when it is encoded).
     public init(command: String, payload: [UInt8]) {
         self.init(command: command, storage: payload, start: 0, count: payload.count, verifiedChecksum: nil)
+    }
+
+    /// A frame built from bytes whose checksum was computed earlier from exactly these bytes and
+    /// kept with them (a stored block, a cached `headers` reply), so that sending it hashes nothing.
+    /// The caller answers for `checksum` matching `payload`: a wrong one makes the receiver drop the
+    /// frame as corrupt.
+    public init(command: String, payload: [UInt8], checksum: UInt32) {
+        self.init(command: command, storage: payload, start: 0, count: payload.count, verifiedChecksum: checksum)
     }
 
     /// A frame whose payload is `count` bytes of `storage` from `start`, verified against

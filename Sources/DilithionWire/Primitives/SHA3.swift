@@ -1,10 +1,18 @@
 import Crypto
 
-/// SHA3-256 (FIPS 202, not Keccak) helpers over swift-crypto's XKCP-backed `SHA3_256`.
+/// SHA3-256 (FIPS 202, not Keccak) helpers: libcrypto's (``FrameHasher``) for large inputs,
+/// swift-crypto's XKCP-backed `SHA3_256` for small ones.
 public enum SHA3 {
+    /// From this many bytes on, ``hash(_:)-swift.type.method`` goes through libcrypto, which absorbs
+    /// about 1.35 × faster on this machine (docs/benchmarks.md): the transactions of a large block
+    /// (txids) are hashed at the checksum's speed. Headers, merkle pairs and small transactions stay
+    /// on swift-crypto, where a few permutations cost less than the thread-local hasher lookup.
+    public static let libcryptoThreshold = 1024
+
     /// SHA3-256 of the bytes.
     @inlinable
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
+        if bytes.count >= libcryptoThreshold { return FrameHasher.forCurrentThread.hash(bytes) }
         var hasher = SHA3_256()
         hasher.update(bufferPointer: bytes)
         return hasher.finalize().withUnsafeBytes { Hash256(unsafeDigest: $0) }
