@@ -55,7 +55,7 @@ final class PeerProtocol: @unchecked Sendable {
         wallClock: WallClock, clock: any EngineClock, tipHeight: @escaping @Sendable () -> Int
     ) {
         self.configuration = configuration
-        self.parameters = configuration.network.parameters
+        self.parameters = configuration.parameters
         self.bans = bans
         self.addresses = addresses
         self.logger = logger

@@ -72,6 +72,21 @@ final class PeerProtocolHandlerTests: XCTestCase {
             startHeight: 0, relay: true, genesisHash: Network.regtest.parameters.genesisHash)
     }
 
+    /// The peer protocol speaks for the chain the node runs: on `--legacy-regtest` its genesis is
+    /// the legacy regtest genesis (a version naming the plain regtest genesis is refused), which the
+    /// engine-level network (`regtest`, the same magic) does not tell apart.
+    func testTheLegacyRegtestNodeUsesTheLegacyGenesis() throws {
+        var configuration = NodeConfiguration(network: .regtest, dataDirectory: directory)
+        configuration.legacyRegtest = true
+        let wallClock = WallClock(mockTime: 1_700_000_000)
+        let legacy = PeerProtocol(
+            configuration: configuration, bans: try BanList(path: nil, now: wallClock.now),
+            addresses: try AddressBook(path: nil), logger: Logger(label: "test.peer"), wallClock: wallClock,
+            clock: clock, tipHeight: { 0 })
+        XCTAssertEqual(legacy.parameters.genesisHash, NetworkParameters.legacyRegtest.genesisHash)
+        XCTAssertNotEqual(legacy.parameters.genesisHash, Network.regtest.parameters.genesisHash)
+    }
+
     func testInboundHandshakeAnswersVersionThenCompletesOnVerack() throws {
         let context = inboundContext()
         handlers.onConnect?(context, .inbound)
