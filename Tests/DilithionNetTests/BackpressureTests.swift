@@ -76,10 +76,24 @@ final class BackpressureTests: XCTestCase {
         for _ in 0..<requests { slow.send(command: "get") }
         XCTAssertTrue(eventually { harness.engine.statistics(for: slowPeer)?.received["get"]?.messages == requests })
         XCTAssertTrue(eventually { harness.engine.statistics(for: slowPeer)?.isSendPaused == true })
-        XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
-        let servedBefore = served.value
-        let stats = try XCTUnwrap(harness.engine.statistics(for: slowPeer))
-        let servedWhilePaused = served.value
+        // A consistent view of the paused peer: the dispatcher asleep before and after the snapshot
+        // with no wakeup between (the same sleep count), so no batch held requests outside the inbox
+        // while it was taken. (The reactor can still move queued replies into the kernel after the
+        // first pause, the outbox drop under the cap and the dispatcher take another batch: then
+        // the view is taken again once it sleeps.)
+        var servedBefore = 0
+        var servedWhilePaused = 0
+        var snapshot: PeerStatistics?
+        for _ in 0..<1_000 where snapshot == nil {
+            XCTAssertTrue(eventually { harness.engine.statistics.dispatcherIsAsleep })
+            let sleeps = harness.engine.statistics.dispatcherSleeps
+            servedBefore = served.value
+            let candidate = try XCTUnwrap(harness.engine.statistics(for: slowPeer))
+            servedWhilePaused = served.value
+            let engine = harness.engine.statistics
+            if engine.dispatcherIsAsleep, engine.dispatcherSleeps == sleeps, candidate.isSendPaused { snapshot = candidate }
+        }
+        let stats = try XCTUnwrap(snapshot, "the paused peer never held still")
         XCTAssertLessThan(servedWhilePaused, requests)
         // Over the cap by at most the one reply that crossed it.
         XCTAssertLessThanOrEqual(stats.outboxBytes, cap + reply.count + 24)
