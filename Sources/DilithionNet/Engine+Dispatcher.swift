@@ -71,7 +71,7 @@ extension Engine {
             var delivered = 0
             var unhandled = 0
             var deferred = 0
-            let batchStart = MonotonicTime.nanoseconds()
+            let batchStart = MonotonicClock.nanoseconds()
             let budget = configuration.dispatchBatchBudget.engineNanoseconds
             let budgetEnd = batchStart &+ budget
             for index in batch.indices {
@@ -81,7 +81,7 @@ extension Engine {
                 // A long batch yields every 16 messages once its time is up: the rest goes back to
                 // the inboxes, so events, deadlines, replies and newly ready peers wait at most
                 // about one budget, whatever the handlers cost.
-                if index & 15 == 0, index > 0, MonotonicTime.nanoseconds() > budgetEnd {
+                if index & 15 == 0, index > 0, MonotonicClock.nanoseconds() > budgetEnd {
                     deferred = returnToInboxes(from: index, in: &batch)
                     break
                 }
@@ -100,7 +100,7 @@ extension Engine {
                 }
             }
             if delivered > 0 {
-                let perMessage = max(1, (MonotonicTime.nanoseconds() &- batchStart) / UInt64(delivered))
+                let perMessage = max(1, (MonotonicClock.nanoseconds() &- batchStart) / UInt64(delivered))
                 let fitting = Int(min(budget / perMessage, UInt64(configuration.dispatchBatchLimit)))
                 batchLimit = min(configuration.dispatchBatchLimit, max(16, (batchLimit + fitting) / 2))
             }

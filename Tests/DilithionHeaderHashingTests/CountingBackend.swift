@@ -52,9 +52,9 @@ final class CountingBackend: HeaderHashBackend, @unchecked Sendable {
     }
 
     private func wait(file: StaticString, line: UInt, until condition: (CountingBackend) -> Bool) {
-        let deadline = monotonicNanoseconds() + 60_000_000_000
+        let deadline = MonotonicClock.nanoseconds() + 60_000_000_000
         lock.withLock {
-            while !condition(self), monotonicNanoseconds() < deadline {
+            while !condition(self), MonotonicClock.nanoseconds() < deadline {
                 changed.wait(lock, untilMonotonicNanoseconds: deadline)
             }
             if !condition(self) { XCTFail("the backend never got there", file: file, line: line) }

@@ -26,9 +26,9 @@ final class OutcomeBox: @unchecked Sendable {
     func wait(
         for count: Int, guardSeconds: UInt64 = 60, file: StaticString = #filePath, line: UInt = #line
     ) -> [(tag: Int, outcome: HeaderHashOutcome)] {
-        let deadline = monotonicNanoseconds() + guardSeconds * 1_000_000_000
+        let deadline = MonotonicClock.nanoseconds() + guardSeconds * 1_000_000_000
         return lock.withLock {
-            while outcomes.count < count, monotonicNanoseconds() < deadline {
+            while outcomes.count < count, MonotonicClock.nanoseconds() < deadline {
                 changed.wait(lock, untilMonotonicNanoseconds: deadline)
             }
             if outcomes.count < count { XCTFail("\(outcomes.count) of \(count) outcomes arrived", file: file, line: line) }
@@ -37,11 +37,4 @@ final class OutcomeBox: @unchecked Sendable {
     }
 
     var all: [(tag: Int, outcome: HeaderHashOutcome)] { lock.withLock { outcomes } }
-}
-
-/// `CLOCK_MONOTONIC` now, in nanoseconds (the hang guards' deadlines).
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

@@ -16,9 +16,9 @@ final class ResultBox: @unchecked Sendable {
     }
 
     func wait(file: StaticString = #filePath, line: UInt = #line) -> HeaderBatchResult? {
-        let deadline = monotonicNanoseconds() + 60_000_000_000
+        let deadline = MonotonicClock.nanoseconds() + 60_000_000_000
         return lock.withLock {
-            while result == nil, monotonicNanoseconds() < deadline { changed.wait(lock, untilMonotonicNanoseconds: deadline) }
+            while result == nil, MonotonicClock.nanoseconds() < deadline { changed.wait(lock, untilMonotonicNanoseconds: deadline) }
             if result == nil { XCTFail("no result", file: file, line: line) }
             return result
         }

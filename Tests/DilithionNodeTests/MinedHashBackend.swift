@@ -33,21 +33,15 @@ final class MinedHashBackend: HeaderHashBackend, @unchecked Sendable {
     /// Blocks until `count` hashes wait at the closed gate (a minute at most: a hang guard); returns
     /// whether they did.
     func waitUntilHeld(_ count: Int) -> Bool {
-        let deadline = monotonicNanoseconds() + 60_000_000_000
+        let deadline = MonotonicClock.nanoseconds() + 60_000_000_000
         return lock.withLock {
-            while held < count, monotonicNanoseconds() < deadline { changed.wait(lock, untilMonotonicNanoseconds: deadline) }
+            while held < count, MonotonicClock.nanoseconds() < deadline { changed.wait(lock, untilMonotonicNanoseconds: deadline) }
             return held >= count
         }
     }
 
     /// The calling thread's pthread id.
     static var currentThread: UInt { UInt(pthread_self()) }
-
-    private func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
 
     fileprivate func hash(_ bytes: [UInt8]) -> Hash256 {
         lock.withLock {

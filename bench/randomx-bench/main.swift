@@ -36,13 +36,6 @@ struct Handed<Value>: @unchecked Sendable {
     let value: Value
 }
 
-
-func seconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
 /// Runs `body(index)` on `count` threads at once and waits for all.
 func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let threads = (0..<count).map { index in NativeThread { body(index) } }
@@ -114,36 +107,36 @@ func runBench() {
     // MARK: Preparation
 
     let engine = RandomXEngine(mode: mode)
-    var started = seconds()
+    var started = MonotonicClock.now()
     var cpuStarted = cpuSeconds()
     engine.prepareCache()
-    let cacheSeconds = seconds() - started
+    let cacheSeconds = MonotonicClock.now() - started
     let cacheCPUSeconds = cpuSeconds() - cpuStarted
     guard engine.mode == mode else { fail("full mode fell back to light: the dataset could not be allocated") }
-    started = seconds()
+    started = MonotonicClock.now()
     cpuStarted = cpuSeconds()
     onThreads(threadCount) { engine.buildDataset(share: $0, of: threadCount) }
     engine.finishPreparation()
-    let datasetSeconds = seconds() - started
+    let datasetSeconds = MonotonicClock.now() - started
     let datasetCPUSeconds = cpuSeconds() - cpuStarted
 
     // MARK: Raw hashes per second
 
     let oneMachine = engine.makeMachine()
     _ = oneMachine.hash(input(0))  // warm-up (JIT, scratchpad)
-    started = seconds()
+    started = MonotonicClock.now()
     cpuStarted = cpuSeconds()
     for index in 0..<hashCount { _ = oneMachine.hash(input(index)) }
-    let singleRate = Double(hashCount) / (seconds() - started)
+    let singleRate = Double(hashCount) / (MonotonicClock.now() - started)
     let cpuPerHash = (cpuSeconds() - cpuStarted) / Double(hashCount)
 
     let machines = (0..<threads).map { _ in Handed(value: engine.makeMachine()) }
     for machine in machines { _ = machine.value.hash(input(0)) }
-    started = seconds()
+    started = MonotonicClock.now()
     onThreads(threadCount) { thread in
         for index in 0..<hashesPerThread { _ = machines[thread].value.hash(input(thread * hashesPerThread + index)) }
     }
-    let allRate = Double(hashCount * threads) / (seconds() - started)
+    let allRate = Double(hashCount * threads) / (MonotonicClock.now() - started)
 
     // MARK: The legacy regtest chain
 
@@ -190,7 +183,7 @@ func runBench() {
     /// and the process CPU seconds spent.
     func syncChain() -> (rate: Double, cpu: Double) {
         let cpuBefore = cpuSeconds()
-        let begin = seconds()
+        let begin = MonotonicClock.now()
         var offset = 0
         while offset < chain.count {
             let message = Array(chain[offset..<min(offset + 2000, chain.count)])
@@ -200,7 +193,7 @@ func runBench() {
             guard result.rejection == nil, !result.cancelled else { fail("the chain was refused: \(result)") }
             offset += message.count
         }
-        let elapsed = seconds() - begin
+        let elapsed = MonotonicClock.now() - begin
         return (Double(chain.count) / elapsed, cpuSeconds() - cpuBefore)
     }
 
