@@ -41,6 +41,8 @@ public final class Node: @unchecked Sendable {
     private(set) var sync: SyncCoordinator!
     /// BIP152 high-bandwidth compact-block relay (set once in `init`).
     private(set) var compactRelay: CompactRelay!
+    /// Builds the RPC and metrics answers from the parts' snapshots (set once in `init`, after the engine).
+    private(set) var reports: NodeReports!
 
     private let lock = PThreadMutex()
     // guarded by lock
@@ -130,6 +132,9 @@ public final class Node: @unchecked Sendable {
         peers.engine = engine
         peers.events = self
         serving.manager = engine
+        reports = NodeReports(
+            configuration: configuration, parameters: parameters, engine: engine, peers: peers, sync: sync, chain: chain,
+            bans: bans, wallClock: wallClock, clock: self.clock, startTime: startTime)
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)
