@@ -2,24 +2,29 @@ import DilithionReactor
 import DilithionSystem
 import DilithionWire
 import Logging
-import Synchronization
 
 /// The two-thread engine: a ``Reactor`` thread that owns every socket and frames bytes into per-peer
 /// inboxes, and a dispatcher thread that hands those messages to the ``MessageHandlers`` round-robin,
 /// one message per peer per pass, several passes per batch.
 ///
-/// Thread model and locks (see `docs/architecture.md`):
-/// - `lock` guards the peer table and every ``PeerState``, the ready queue, the dispatcher event queue,
-///   the reactor command queue, the deadline queue, the phase and the counters. It is never held
-///   while calling a handler, a libevent function, ``Reactor/wakeUp()`` or a socket write.
-/// - Lock order: `stopLock` → `lock` → (the reactor's `wakeLock` → libevent's base lock). In
-///   practice `lock` is released before the reactor is woken. A ``SocketWriteHandle``'s lock is a
-///   leaf: it is held only around one non-blocking `sendmsg` or the descriptor's `close`.
+/// Thread model and locks (see `docs/architecture.md`). The engine is a façade over three parts:
+/// the ``PeerTable`` (peer registry, queues, counters: the shared state, under its one lock), the
+/// ``Dispatcher`` (the dispatcher thread's loop and its own state) and the
+/// ``EngineReactorDelegate`` (the reactor thread's side).
+/// - The table's `lock` guards the peer table and every ``PeerState``, the ready queue, the
+///   dispatcher event queue, the reactor command queue, the deadline queue, the phase and the
+///   counters. It is never held while calling a handler, a libevent function,
+///   ``Reactor/wakeUp()`` or a socket write.
+/// - Lock order: `stopLock` → the table's `lock` → (the reactor's `wakeLock` → libevent's base
+///   lock). In practice the table's lock is released before the reactor is woken. A
+///   ``SocketWriteHandle``'s lock is a leaf: it is held only around one non-blocking `sendmsg` or
+///   the descriptor's `close`.
 /// - Batches: the dispatcher takes up to ``EngineConfiguration/dispatchBatchLimit`` messages under
-///   one hold of `lock`, in the order separate round-robin passes would give. Before each message
-///   it compares ``dispatchEpoch`` (bumped under `lock` when a peer leaves `connected` or goes
-///   over the send cap) with the value it took the batch at; if it moved, the batch's remaining
-///   messages of such peers are dropped (disconnected) or put back in front of the inbox (send cap).
+///   one hold of the lock, in the order separate round-robin passes would give. Before each message
+///   it compares ``PeerTable/dispatchEpoch`` (bumped under the lock when a peer leaves `connected`
+///   or goes over the send cap) with the value it took the batch at; if it moved, the batch's
+///   remaining messages of such peers are dropped (disconnected) or put back in front of the inbox
+///   (send cap).
 /// - Writes: the reactor writes a peer's outbox after a `flush` command, and is the only thread
 ///   that registers for writability or closes a socket. The dispatcher writes a peer's outbox
 ///   itself (optimistic send, ``OptimisticSend``) only when a handler queued into it while
@@ -27,71 +32,31 @@ import Synchronization
 ///   `flush` is queued and a queued one does nothing, so the two threads never write one socket
 ///   at the same time, and bytes leave in the order they were queued. What the socket does not
 ///   take goes back to the front of the outbox with one `flush`.
-/// - Wakeups: the dispatcher sleeps on `dispatcherCondition`; the per-message paths (a read that
-///   made a peer ready, an accepted or connected peer, a departure) signal it only if it is asleep,
-///   after releasing `lock` (``notifyDispatcher(signal:)``). The reactor gets one coalesced
-///   ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are woken once per batch,
-///   and not at all when the dispatcher wrote them itself).
+/// - Wakeups: the dispatcher sleeps on the table's `dispatcherCondition`; the per-message paths (a
+///   read that made a peer ready, an accepted or connected peer, a departure) signal it only if it
+///   is asleep, after releasing the lock (``PeerTable/notifyDispatcher(signal:)``). The reactor
+///   gets one coalesced ``Reactor/wakeUp()`` per batch of commands (sends from the dispatcher are
+///   woken once per batch, and not at all when the dispatcher wrote them itself).
 public final class Engine: @unchecked Sendable {
     /// The configuration given at creation.
     public let configuration: EngineConfiguration
     /// The clock behind every deadline.
     public let clock: EngineClock
-    let handlers: MessageHandlers
     let logger: Logger
     let reactor: Reactor
     let magic: NetworkMagic
 
     /// Serializes `start()` / `stop()` callers.
     let stopLock = PThreadMutex()
-    /// The engine lock (see the type documentation).
-    let lock = PThreadMutex()
-    /// The dispatcher waits here for messages, events and deadlines.
-    let dispatcherCondition = ConditionVariable()
-
-    // guarded by lock. The properties touched per message skip Swift's dynamic exclusivity check
-    // (`@exclusivity(unchecked)`): the lock already serializes every access, and the check's
-    // thread-local bookkeeping was several percent of the per-message cost (docs/benchmarks.md).
-    @exclusivity(unchecked) var phase: EnginePhase = .idle
-    @exclusivity(unchecked) var peers: [PeerID: PeerState] = [:]
-    /// Peers with a message to dispatch, in round-robin order (each at most once, see
-    /// ``PeerState/isQueuedForDispatch``). Holds the states themselves so that a pass needs no
-    /// table lookup; a peer that left the table is no longer dispatchable and drops out.
-    @exclusivity(unchecked) var readyPeers = FIFOQueue<PeerState>()
-    @exclusivity(unchecked) var events = FIFOQueue<DispatcherEvent>()
-    @exclusivity(unchecked) var reactorCommands: [ReactorCommand] = []
-    @exclusivity(unchecked) var deadlines = DeadlineQueue()
-    var nextPeerID: UInt64 = 1
-    @exclusivity(unchecked) var dispatcherSleeping = false
-    /// Peers that left the table whose `disconnected` event is not queued yet (the log line is
-    /// written in between); the dispatcher does not exit while any is in flight.
-    @exclusivity(unchecked) var finalizationsInFlight = 0
-    @exclusivity(unchecked) var counters = EngineCounters()
-    var dispatcherThread: NativeThread?
+    /// The shared state and the engine lock.
+    let table = PeerTable()
+    /// The dispatcher thread's part (set once in `init`).
+    private(set) var dispatcher: Dispatcher!
+    /// The reactor thread's part: the reactor's delegate.
+    let reactorDelegate: EngineReactorDelegate
 
     // guarded by stopLock
     var clockObserverToken: Int?
-
-    // guarded by lock: called (outside the lock, on the reactor thread) when a peer's outbox drains
-    // back under the send cap.
-    var sendCapObservers: [@Sendable (PeerID) -> Void] = []
-
-    /// Bumped (under `lock`) whenever a peer stops being deliverable for a reason other than an
-    /// empty inbox: it leaves `connected`, or its outbox goes over the send cap. The dispatcher
-    /// compares it before each message of its batch (a relaxed load; the check under the lock
-    /// follows only when it moved) and withdraws the messages of such peers.
-    let dispatchEpoch = Atomic<UInt64>(0)
-
-    // dispatcher thread only: sends made by handlers wake the reactor once, after the batch
-    @exclusivity(unchecked) var deferredReactorWake = false
-    // dispatcher thread only (appended to under `lock` from sends on the dispatcher thread): peers
-    // whose outbox the dispatcher writes itself at the end of the batch (``OptimisticSend``)
-    @exclusivity(unchecked) var optimisticPeers: [PeerState] = []
-    // dispatcher thread only: the writes of `optimisticPeers` (kept to reuse its storage)
-    @exclusivity(unchecked) var optimisticWrites: [OptimisticWrite] = []
-
-    // reactor thread only: when the next line about failing accepts may be logged
-    var acceptFailureLog: AcceptFailureLog
 
     /// Creates a stopped engine. `handlers` are fixed here, before any thread exists.
     public init(
@@ -99,12 +64,15 @@ public final class Engine: @unchecked Sendable {
         logger: Logger = Logger(label: "dilithion.net")
     ) throws(ReactorError) {
         self.configuration = configuration
-        self.handlers = handlers
         self.clock = clock
         self.logger = logger
         self.magic = configuration.network.magic
-        self.acceptFailureLog = AcceptFailureLog(interval: configuration.acceptFailureLogInterval)
         self.reactor = try Reactor(configuration: configuration.reactorConfiguration)
+        self.reactorDelegate = EngineReactorDelegate(
+            table: table, configuration: configuration, clock: clock, logger: logger,
+            reportsDroppedFrames: handlers.onFramesDropped != nil)
+        self.dispatcher = Dispatcher(
+            engine: self, table: table, handlers: handlers, configuration: configuration, clock: clock, reactor: reactor)
     }
 
     // MARK: Lifecycle
@@ -115,19 +83,19 @@ public final class Engine: @unchecked Sendable {
     public func start() throws(ReactorError) -> [SocketAddress] {
         stopLock.lock()
         defer { stopLock.unlock() }
-        let current = lock.withLock { phase }
+        let current = table.lock.withLock { table.phase }
         guard current == .idle else { return reactor.listeningAddresses }
-        lock.withLock { phase = .running }
+        table.lock.withLock { table.phase = .running }
         let addresses: [SocketAddress]
         do throws(ReactorError) {
-            addresses = try reactor.start(delegate: self)
+            addresses = try reactor.start(delegate: reactorDelegate)
         } catch {
-            lock.withLock { phase = .stopped }
+            table.lock.withLock { table.phase = .stopped }
             throw error
         }
         clockObserverToken = clock.addAdvanceObserver { [weak self] in self?.clockDidAdvance() }
-        let thread = NativeThread(name: "dln-dispatcher") { [self] in runDispatcher() }
-        lock.withLock { dispatcherThread = thread }
+        let thread = NativeThread(name: "dln-dispatcher") { [self] in dispatcher.run() }
+        table.lock.withLock { dispatcher.thread = thread }
         logger.info("engine started", metadata: ["listen": "\(addresses.map(\.description))"])
         return addresses
     }
@@ -138,24 +106,24 @@ public final class Engine: @unchecked Sendable {
     public func stop() {
         stopLock.lock()
         defer { stopLock.unlock() }
-        let (thread, wasIdle): (NativeThread?, Bool) = lock.withLock {
-            if phase == .idle {
-                phase = .stopped
+        let (thread, wasIdle): (NativeThread?, Bool) = table.lock.withLock {
+            if table.phase == .idle {
+                table.phase = .stopped
                 return (nil, true)
             }
-            if phase == .running {
-                phase = .draining
-                reactorCommands.append(.beginDrain)
-                signalDispatcherLocked()
+            if table.phase == .running {
+                table.phase = .draining
+                table.reactorCommands.append(.beginDrain)
+                table.signalDispatcherLocked()
             }
-            return (dispatcherThread, false)
+            return (dispatcher.thread, false)
         }
         if wasIdle { return }
         reactor.wakeUp()
         thread?.join()
         reactor.requestStop()
         reactor.join()
-        lock.withLock { phase = .stopped }
+        table.lock.withLock { table.phase = .stopped }
         if let token = clockObserverToken {
             clock.removeAdvanceObserver(token)
             clockObserverToken = nil
@@ -171,7 +139,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The engine's lifecycle phase.
-    public var phaseNow: EnginePhase { lock.withLock { phase } }
+    public var phaseNow: EnginePhase { table.lock.withLock { table.phase } }
 
     /// The bound listening addresses.
     public var listeningAddresses: [SocketAddress] { reactor.listeningAddresses }
@@ -185,13 +153,11 @@ public final class Engine: @unchecked Sendable {
     @discardableResult
     public func connect(to address: SocketAddress) -> PeerID? {
         let now = clock.now
-        let id: PeerID? = lock.withLock {
-            guard phase == .running else { return nil }
-            let id = PeerID(rawValue: nextPeerID)
-            nextPeerID += 1
-            peers[id] = PeerState(id: id, direction: .outbound, remoteAddress: address, lifecycle: .connecting, now: now)
-            reactorCommands.append(.connect(id, address))
-            scheduleDeadlineLocked(at: now.advanced(by: configuration.connectTimeout), .connect(id))
+        let id: PeerID? = table.lock.withLock {
+            guard table.phase == .running else { return nil }
+            let id = table.addPeerLocked(direction: .outbound, remoteAddress: address, lifecycle: .connecting, now: now)
+            table.reactorCommands.append(.connect(id, address))
+            table.scheduleDeadlineLocked(at: now.advanced(by: configuration.connectTimeout), .connect(id))
             return id
         }
         if id != nil { reactor.wakeUp() }
@@ -201,9 +167,9 @@ public final class Engine: @unchecked Sendable {
     /// Disconnects `peer` with `reason`. The first reason wins; later requests do nothing. Queued
     /// outbound bytes get one last non-blocking write before the socket closes.
     public func disconnect(_ peer: PeerID, reason: DisconnectReason) {
-        let (changed, onDispatcher): (Bool, Bool) = lock.withLock {
-            let onDispatcher = dispatcherThread?.isCurrent ?? false
-            guard let state = peers[peer], state.lifecycle == .connecting || state.lifecycle == .connected else {
+        let (changed, onDispatcher): (Bool, Bool) = table.lock.withLock {
+            let onDispatcher = dispatcher.isCurrentLocked
+            guard let state = table.peers[peer], state.lifecycle == .connecting || state.lifecycle == .connected else {
                 return (false, onDispatcher)
             }
             state.transition(to: .closing)
@@ -213,10 +179,10 @@ public final class Engine: @unchecked Sendable {
                 // The dispatcher will not write it now: the reactor flushes it before closing, so
                 // a final message (a reject) usually gets out, as on the reactor path.
                 state.optimisticSend = .idle
-                if !state.outbox.isEmpty { reactorCommands.append(.flush(peer)) }
+                if !state.outbox.isEmpty { table.reactorCommands.append(.flush(peer)) }
             }
-            reactorCommands.append(.close(peer))
-            haltDispatchLocked()
+            table.reactorCommands.append(.close(peer))
+            table.haltDispatchLocked()
             return (true, onDispatcher)
         }
         if changed { wakeReactor(fromDispatcher: onDispatcher) }
@@ -226,7 +192,7 @@ public final class Engine: @unchecked Sendable {
     /// (if the peer is still connected then).
     public func scheduleTimer(for peer: PeerID, after delay: Duration, tag: UInt64) {
         let now = clock.now
-        lock.withLock { scheduleDeadlineLocked(at: now.advanced(by: delay), .timer(peer, tag: tag)) }
+        table.lock.withLock { table.scheduleDeadlineLocked(at: now.advanced(by: delay), .timer(peer, tag: tag)) }
     }
 
     // MARK: Statistics
@@ -234,59 +200,55 @@ public final class Engine: @unchecked Sendable {
     /// A snapshot of one peer, or nil if it is not in the table.
     public func statistics(for peer: PeerID) -> PeerStatistics? {
         let now = clock.now
-        return lock.withLock { peers[peer]?.snapshot(now: now) }
+        return table.lock.withLock { table.peers[peer]?.snapshot(now: now) }
     }
 
     /// The remote address of `peer`, or nil if it is not in the table (no full snapshot built).
     public func remoteAddress(of peer: PeerID) -> SocketAddress? {
-        lock.withLock { peers[peer]?.remoteAddress }
+        table.lock.withLock { table.peers[peer]?.remoteAddress }
     }
 
     /// Snapshots of every peer in the table, ordered by id.
     public var allPeerStatistics: [PeerStatistics] {
         let now = clock.now
-        return lock.withLock { peers.values.map { $0.snapshot(now: now) } }.sorted { $0.peer < $1.peer }
+        return table.lock.withLock { table.peers.values.map { $0.snapshot(now: now) } }.sorted { $0.peer < $1.peer }
     }
 
     /// Traffic since the engine started: departed peers' final figures plus the connected peers'
     /// current ones, so the totals never go down when a peer leaves.
     public var trafficTotals: TrafficTotals {
-        lock.withLock {
-            var totals = counters.departedTraffic
-            for state in peers.values { totals.add(state) }
-            return totals
-        }
+        table.lock.withLock { table.trafficTotalsLocked() }
     }
 
     /// True while `peer`'s outbox holds more than ``EngineConfiguration/sendCapBytes``: a producer
     /// that is not the dispatcher (the block server) must hold back until it drains. False for a
     /// peer that is gone.
     public func isOverSendCap(_ peer: PeerID) -> Bool {
-        lock.withLock { peers[peer]?.isSendPaused ?? false }
+        table.lock.withLock { table.peers[peer]?.isSendPaused ?? false }
     }
 
     /// Registers `observer`, called on the reactor thread (no engine lock held) each time a peer's
     /// outbox drains back under the send cap. Keep it short: it runs inside the I/O loop.
     public func addSendCapObserver(_ observer: @escaping @Sendable (PeerID) -> Void) {
-        lock.withLock { sendCapObservers.append(observer) }
+        table.lock.withLock { table.sendCapObservers.append(observer) }
     }
 
     /// The ids of the peers in the table.
-    public var peerIDs: [PeerID] { lock.withLock { peers.keys.sorted() } }
+    public var peerIDs: [PeerID] { table.lock.withLock { table.peers.keys.sorted() } }
 
     /// Engine-wide counters.
     public var statistics: EngineStatistics {
         let reactorStatistics = reactor.statistics
-        return lock.withLock {
+        return table.lock.withLock {
             EngineStatistics(
-                phase: phase, peerCount: peers.count, disconnects: counters.disconnects,
-                droppedFrames: counters.droppedFrames, frameErrors: counters.frameErrors,
-                messagesDispatched: counters.messagesDispatched,
-                messagesUnhandled: counters.messagesUnhandled, dispatcherPasses: counters.dispatcherPasses,
-                dispatcherSleeps: counters.dispatcherSleeps, dispatcherWrites: counters.dispatcherWrites,
-                messagesWithdrawn: counters.messagesWithdrawn, messagesDeferred: counters.messagesDeferred,
-                dispatcherIsAsleep: dispatcherSleeping,
-                sendsToUnavailablePeers: counters.sendsToUnavailablePeers, acceptFailures: counters.acceptFailures,
+                phase: table.phase, peerCount: table.peers.count, disconnects: table.counters.disconnects,
+                droppedFrames: table.counters.droppedFrames, frameErrors: table.counters.frameErrors,
+                messagesDispatched: table.counters.messagesDispatched,
+                messagesUnhandled: table.counters.messagesUnhandled, dispatcherPasses: table.counters.dispatcherPasses,
+                dispatcherSleeps: table.counters.dispatcherSleeps, dispatcherWrites: table.counters.dispatcherWrites,
+                messagesWithdrawn: table.counters.messagesWithdrawn, messagesDeferred: table.counters.messagesDeferred,
+                dispatcherIsAsleep: table.dispatcherSleeping,
+                sendsToUnavailablePeers: table.counters.sendsToUnavailablePeers, acceptFailures: table.counters.acceptFailures,
                 reactor: reactorStatistics)
         }
     }
@@ -296,44 +258,13 @@ public final class Engine: @unchecked Sendable {
     /// Wakes the reactor now, or (on the dispatcher thread) once at the end of the current batch.
     func wakeReactor(fromDispatcher: Bool) {
         if fromDispatcher {
-            deferredReactorWake = true
+            dispatcher.deferredReactorWake = true
         } else {
             reactor.wakeUp()
         }
     }
 
-    /// A peer stopped being deliverable (see ``dispatchEpoch``). Caller holds `lock`.
-    func haltDispatchLocked() {
-        dispatchEpoch.wrappingAdd(1, ordering: .relaxed)
-    }
-
-    /// Wakes the dispatcher if it sleeps. Caller holds `lock`. The per-message paths signal after
-    /// unlocking instead (``notifyDispatcher(signal:)``).
-    func signalDispatcherLocked() {
-        if dispatcherSleeping {
-            dispatcherCondition.signal()
-        }
-    }
-
-    /// Tells the dispatcher about work just queued, after the caller released `lock`; `signal` is
-    /// what `dispatcherSleeping` was under the lock. Signalling after the unlock spares the woken
-    /// dispatcher from blocking at once on the lock its waker still holds (two more futex calls
-    /// per hand-off). No wakeup is lost: a dispatcher that is awake checks the queues under the
-    /// lock before it sleeps, and one that sleeps was asleep when the work was queued.
-    func notifyDispatcher(signal: Bool) {
-        if signal {
-            dispatcherCondition.signal()
-        }
-    }
-
-    /// Adds a deadline; wakes the dispatcher if it became the earliest. Caller holds `lock`.
-    func scheduleDeadlineLocked(at instant: EngineInstant, _ kind: Deadline.Kind) {
-        if deadlines.insert(at: instant, kind) {
-            signalDispatcherLocked()
-        }
-    }
-
     private func clockDidAdvance() {
-        lock.withLock { signalDispatcherLocked() }
+        table.lock.withLock { table.signalDispatcherLocked() }
     }
 }

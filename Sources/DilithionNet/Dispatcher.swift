@@ -1,11 +1,50 @@
 import DilithionReactor
 import DilithionSystem
 import DilithionWire
+import Synchronization
 
 /// The dispatcher thread: lifecycle events first, then due deadlines, then a batch of messages
 /// (round-robin passes over the peers with work, one message per peer per pass), all outside the
-/// engine lock; then the batch's optimistic writes.
-extension Engine {
+/// engine lock; then the batch's optimistic writes (``OptimisticWriter``).
+///
+/// Batches: up to ``EngineConfiguration/dispatchBatchLimit`` messages are taken under one hold of
+/// the table's lock, in the order separate round-robin passes would give. Before each message the
+/// dispatcher compares ``PeerTable/dispatchEpoch`` with the value it took the batch at; if it
+/// moved, the batch's remaining messages of peers that left `connected` are dropped and those of
+/// peers over the send cap go back to the front of their inbox.
+///
+/// Ownership: the state below is the dispatcher thread's (written on it only), except where a
+/// property says otherwise; the shared state is the ``PeerTable``'s, under its lock.
+final class Dispatcher: @unchecked Sendable {
+    /// The engine whose handlers run here (it owns this dispatcher; its thread closure keeps it alive).
+    unowned let engine: Engine
+    let table: PeerTable
+    let handlers: MessageHandlers
+    let configuration: EngineConfiguration
+    let clock: EngineClock
+    let reactor: Reactor
+
+    // guarded by table.lock: the running thread, for "am I the dispatcher?" checks on the send path
+    var thread: NativeThread?
+    // dispatcher thread only: sends made by handlers wake the reactor once, after the batch
+    @exclusivity(unchecked) var deferredReactorWake = false
+    /// The batch's optimistic writes (dispatcher thread only, like this type).
+    let writer: OptimisticWriter
+
+    init(engine: Engine, table: PeerTable, handlers: MessageHandlers, configuration: EngineConfiguration,
+         clock: EngineClock, reactor: Reactor) {
+        self.engine = engine
+        self.table = table
+        self.handlers = handlers
+        self.configuration = configuration
+        self.clock = clock
+        self.reactor = reactor
+        self.writer = OptimisticWriter(table: table, clock: clock)
+    }
+
+    /// True on the dispatcher thread. Caller holds the table's lock.
+    var isCurrentLocked: Bool { thread?.isCurrent ?? false }
+
     /// One message taken from a peer's inbox for this batch (`frame` is nil once delivered or
     /// withdrawn).
     private struct Delivery {
@@ -13,7 +52,10 @@ extension Engine {
         var frame: Frame?
     }
 
-    func runDispatcher() {
+    /// The dispatcher thread's loop, until the engine closed and every peer left.
+    func run() {
+        // One strong reference for the thread's life (the engine's thread closure holds another).
+        let engine = self.engine
         var batch: [Delivery] = []
         var dueEvents: [DispatcherEvent] = []
         var dueDeadlines: [Deadline] = []
@@ -23,40 +65,40 @@ extension Engine {
         // Messages per batch: sized from the handlers' recent cost so that a batch fits its time
         // budget (cheap pings: large batches, few writes; expensive requests: small ones).
         var batchLimit = min(64, configuration.dispatchBatchLimit)
-        lock.lock()
+        table.lock.lock()
         while true {
-            if phase == .closing || phase == .stopped, peers.isEmpty, events.isEmpty, finalizationsInFlight == 0 {
+            if table.phase == .closing || table.phase == .stopped, table.peers.isEmpty, table.events.isEmpty, table.finalizationsInFlight == 0 {
                 break
             }
-            if deadlines.earliest != nil {  // no clock read while nothing is scheduled
-                deadlines.popDue(clock.now, into: &dueDeadlines)
+            if table.deadlines.earliest != nil {  // no clock read while nothing is scheduled
+                table.deadlines.popDue(clock.now, into: &dueDeadlines)
             }
-            while let event = events.popFirst() {
+            while let event = table.events.popFirst() {
                 dueEvents.append(event)
             }
-            if phase == .running || phase == .draining {
+            if table.phase == .running || table.phase == .draining {
                 takeBatchLocked(into: &batch, limit: batchLimit)
             }
             if batch.isEmpty, dueEvents.isEmpty, dueDeadlines.isEmpty {
-                if phase == .draining {
+                if table.phase == .draining {
                     // Every queued message was handled: close all connections (reason `shutdown`).
-                    phase = .closing
-                    reactorCommands.append(.closeAll)
+                    table.phase = .closing
+                    table.reactorCommands.append(.closeAll)
                     wakeReactorNow = true
                 }
                 if wakeReactorNow {
                     wakeReactorNow = false
-                    lock.unlock()
+                    table.lock.unlock()
                     reactor.wakeUp()
-                    lock.lock()
+                    table.lock.lock()
                     continue
                 }
                 sleepLocked()
                 continue
             }
-            counters.dispatcherPasses += 1
-            var epoch = dispatchEpoch.load(ordering: .relaxed)
-            lock.unlock()
+            table.counters.dispatcherPasses += 1
+            var epoch = table.dispatchEpoch.load(ordering: .relaxed)
+            table.lock.unlock()
 
             if wakeReactorNow {
                 wakeReactorNow = false
@@ -75,7 +117,7 @@ extension Engine {
             let budget = configuration.dispatchBatchBudget.engineNanoseconds
             let budgetEnd = batchStart &+ budget
             for index in batch.indices {
-                if dispatchEpoch.load(ordering: .relaxed) != epoch {
+                if table.dispatchEpoch.load(ordering: .relaxed) != epoch {
                     epoch = withdrawUndeliverable(from: index, in: &batch)
                 }
                 // A long batch yields every 16 messages once its time is up: the rest goes back to
@@ -94,7 +136,7 @@ extension Engine {
                 }
                 delivered += 1
                 if let handler = lastHandler {
-                    handler(EngineContext(peer: state.id, manager: self, state: state), frame)
+                    handler(EngineContext(peer: state.id, manager: engine, state: state), frame)
                 } else {
                     unhandled += 1
                 }
@@ -104,25 +146,25 @@ extension Engine {
                 let fitting = Int(min(budget / perMessage, UInt64(configuration.dispatchBatchLimit)))
                 batchLimit = min(configuration.dispatchBatchLimit, max(16, (batchLimit + fitting) / 2))
             }
-            if !optimisticPeers.isEmpty {
-                writeOptimisticSends()
+            if writer.hasPending, writer.writePending() {
+                deferredReactorWake = true
             }
             if deferredReactorWake {
                 deferredReactorWake = false
                 reactor.wakeUp()
             }
 
-            lock.lock()
+            table.lock.lock()
             resumeReadingLocked(after: batch, wakeReactor: &wakeReactorNow)
-            counters.messagesDispatched += delivered
-            counters.messagesUnhandled += unhandled
-            counters.messagesWithdrawn += batch.count - delivered - deferred
-            counters.messagesDeferred += deferred
+            table.counters.messagesDispatched += delivered
+            table.counters.messagesUnhandled += unhandled
+            table.counters.messagesWithdrawn += batch.count - delivered - deferred
+            table.counters.messagesDeferred += deferred
             batch.removeAll(keepingCapacity: true)
             if !dueEvents.isEmpty { dueEvents.removeAll(keepingCapacity: true) }
             if !dueDeadlines.isEmpty { dueDeadlines.removeAll(keepingCapacity: true) }
         }
-        lock.unlock()
+        table.lock.unlock()
     }
 
     /// Round-robin passes under this one lock hold: each peer in the ready queue gives at most one
@@ -131,9 +173,9 @@ extension Engine {
     /// is the order separate passes would deliver in. Caller holds `lock`.
     private func takeBatchLocked(into batch: inout [Delivery], limit: Int) {
         var room = limit
-        while room > 0, !readyPeers.isEmpty {
-            for _ in 0..<readyPeers.count {
-                guard let state = readyPeers.popFirst() else { break }
+        while room > 0, !table.readyPeers.isEmpty {
+            for _ in 0..<table.readyPeers.count {
+                guard let state = table.readyPeers.popFirst() else { break }
                 guard state.isDispatchable, let frame = state.inbox.popFirst() else {
                     state.isQueuedForDispatch = false
                     continue
@@ -141,7 +183,7 @@ extension Engine {
                 state.inboxBytes -= frame.wireSize
                 batch.append(Delivery(state: state, frame: frame))
                 if state.isDispatchable {
-                    readyPeers.append(state)
+                    table.readyPeers.append(state)
                 } else {
                     state.isQueuedForDispatch = false
                 }
@@ -158,9 +200,9 @@ extension Engine {
         let resumeBelow = configuration.receiveCapBytes / 2
         for delivery in batch {
             let state = delivery.state
-            if state.isReadPaused, state.inboxBytes <= resumeBelow, phase == .running {
+            if state.isReadPaused, state.inboxBytes <= resumeBelow, table.phase == .running {
                 state.isReadPaused = false
-                reactorCommands.append(.resumeReading(state.id))
+                table.reactorCommands.append(.resumeReading(state.id))
                 wakeReactor = true
             }
         }
@@ -172,9 +214,9 @@ extension Engine {
     /// their order, to be served once its outbox drained, exactly as if they had not been taken.
     /// Returns the epoch the check saw.
     private func withdrawUndeliverable(from start: Int, in batch: inout [Delivery]) -> UInt64 {
-        lock.withLock {
+        table.lock.withLock {
             returnLocked(from: start, in: &batch) { $0.isSendPaused }
-            return dispatchEpoch.load(ordering: .relaxed)
+            return table.dispatchEpoch.load(ordering: .relaxed)
         }
     }
 
@@ -182,7 +224,7 @@ extension Engine {
     /// peer's inbox, in order, and the peer back on the ready queue (those of a peer that left
     /// `connected` are dropped). Returns how many went back.
     private func returnToInboxes(from start: Int, in batch: inout [Delivery]) -> Int {
-        lock.withLock {
+        table.lock.withLock {
             returnLocked(from: start, in: &batch) { _ in true }
         }
     }
@@ -213,7 +255,7 @@ extension Engine {
             let state = batch[index].state
             if !state.isQueuedForDispatch, state.isDispatchable {
                 state.isQueuedForDispatch = true
-                readyPeers.append(state)
+                table.readyPeers.append(state)
             }
         }
         return count
@@ -221,32 +263,32 @@ extension Engine {
 
     /// Sleeps until signalled, or until the earliest deadline on a monotonic clock. Caller holds `lock`.
     private func sleepLocked() {
-        dispatcherSleeping = true
-        counters.dispatcherSleeps += 1
-        if clock.followsMonotonicTime, let earliest = deadlines.earliest {
-            dispatcherCondition.wait(lock, untilMonotonicNanoseconds: clock.monotonicNanoseconds(at: earliest.instant))
+        table.dispatcherSleeping = true
+        table.counters.dispatcherSleeps += 1
+        if clock.followsMonotonicTime, let earliest = table.deadlines.earliest {
+            table.dispatcherCondition.wait(table.lock, untilMonotonicNanoseconds: clock.monotonicNanoseconds(at: earliest.instant))
         } else {
-            dispatcherCondition.wait(lock)
+            table.dispatcherCondition.wait(table.lock)
         }
-        dispatcherSleeping = false
+        table.dispatcherSleeping = false
     }
 
     private func handle(_ event: DispatcherEvent) {
         switch event {
         case .connected(let id):
-            if let state = lock.withLock({ peers[id] }) {
-                handlers.onConnect?(EngineContext(peer: id, manager: self, state: state), state.direction)
+            if let state = table.lock.withLock({ table.peers[id] }) {
+                handlers.onConnect?(EngineContext(peer: id, manager: engine, state: state), state.direction)
             }
         case .disconnected(let id, let reason):
             handlers.onDisconnect?(id, reason)
         case .framesDropped(let id):
-            let report: (FrameError, Int)? = lock.withLock {
-                guard let state = peers[id], state.lifecycle == .connected, let error = state.lastDropError else { return nil }
+            let report: (FrameError, Int)? = table.lock.withLock {
+                guard let state = table.peers[id], state.lifecycle == .connected, let error = state.lastDropError else { return nil }
                 defer { state.unreportedDrops = 0 }
                 return (error, state.unreportedDrops)
             }
             if let (error, count) = report {
-                handlers.onFramesDropped?(EngineContext(peer: id, manager: self), error, count)
+                handlers.onFramesDropped?(EngineContext(peer: id, manager: engine), error, count)
             }
         }
     }
@@ -254,28 +296,28 @@ extension Engine {
     private func handle(_ deadline: Deadline) {
         switch deadline.kind {
         case .connect(let id):
-            let pending = lock.withLock { peers[id]?.lifecycle == .connecting }
-            if pending { disconnect(id, reason: .connectTimeout) }
+            let pending = table.lock.withLock { table.peers[id]?.lifecycle == .connecting }
+            if pending { engine.disconnect(id, reason: .connectTimeout) }
         case .partialFrame(let id, let since):
-            let stuck: Bool = lock.withLock {
-                guard let state = peers[id] else { return false }
+            let stuck: Bool = table.lock.withLock {
+                guard let state = table.peers[id] else { return false }
                 if state.partialFrameSince == since { return true }
                 if let current = state.partialFrameSince {
                     // A later partial frame: its deadline is `timeout` after it began.
-                    scheduleDeadlineLocked(
+                    table.scheduleDeadlineLocked(
                         at: current.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: current))
                 } else {
                     state.partialFrameDeadlineArmed = false
                 }
                 return false
             }
-            if stuck { disconnect(id, reason: .partialFrameTimeout) }
+            if stuck { engine.disconnect(id, reason: .partialFrameTimeout) }
         case .sendCap(let id, let since):
-            let stuck = lock.withLock { peers[id]?.sendCapExceededSince == since }
-            if stuck { disconnect(id, reason: .sendBufferFull) }
+            let stuck = table.lock.withLock { table.peers[id]?.sendCapExceededSince == since }
+            if stuck { engine.disconnect(id, reason: .sendBufferFull) }
         case .timer(let id, let tag):
-            let connected = lock.withLock { peers[id]?.lifecycle == .connected }
-            if connected { handlers.onTimer?(EngineContext(peer: id, manager: self), tag) }
+            let connected = table.lock.withLock { table.peers[id]?.lifecycle == .connected }
+            if connected { handlers.onTimer?(EngineContext(peer: id, manager: engine), tag) }
         }
     }
 }

@@ -3,53 +3,78 @@ import DilithionSystem
 import DilithionWire
 import Logging
 
-/// The reactor side of the engine: everything here runs on the reactor thread.
-extension Engine: ReactorDelegate {
+/// The reactor side of the engine: the ``Reactor``'s delegate. Everything here runs on the reactor
+/// thread: accepted and connected peers enter the ``PeerTable``, framed bytes go into their
+/// inboxes (and the peers onto the ready queue), written bytes are booked, the commands the other
+/// threads queued (connect, flush, close, resume reading, drain) are carried out, and a closed
+/// connection leaves the table through ``finalize(_:failure:)``, the one place a peer leaves it.
+///
+/// Ownership: `acceptFailureLog` is the reactor thread's; everything shared is the table's, under
+/// its lock. It holds no reference to the ``Engine`` (the reactor holds it strongly).
+final class EngineReactorDelegate: ReactorDelegate, @unchecked Sendable {
+    let table: PeerTable
+    let configuration: EngineConfiguration
+    let clock: EngineClock
+    let logger: Logger
+    /// Whether a handler wants dropped frames reported (``MessageHandlers/onFramesDropped``).
+    let reportsDroppedFrames: Bool
+
+    // reactor thread only: when the next line about failing accepts may be logged
+    var acceptFailureLog: AcceptFailureLog
+
+    init(table: PeerTable, configuration: EngineConfiguration, clock: EngineClock, logger: Logger,
+         reportsDroppedFrames: Bool) {
+        self.table = table
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.reportsDroppedFrames = reportsDroppedFrames
+        self.acceptFailureLog = AcceptFailureLog(interval: configuration.acceptFailureLogInterval)
+    }
+
     public func reactorDidWake(_ reactor: Reactor) {
-        let commands: [ReactorCommand] = lock.withLock {
-            let taken = reactorCommands
-            reactorCommands.removeAll(keepingCapacity: true)
+        let commands: [ReactorCommand] = table.lock.withLock {
+            let taken = table.reactorCommands
+            table.reactorCommands.removeAll(keepingCapacity: true)
             return taken
         }
         for command in commands {
-            execute(command)
+            execute(command, on: reactor)
         }
     }
 
     public func reactorDidReceiveInterrupt(_ reactor: Reactor) {
-        let proceed: Bool = lock.withLock {
-            guard phase == .running || phase == .draining else { return false }
-            phase = .closing
-            readyPeers.removeAll()
-            for state in peers.values {
+        let proceed: Bool = table.lock.withLock {
+            guard table.phase == .running || table.phase == .draining else { return false }
+            table.phase = .closing
+            table.readyPeers.removeAll()
+            for state in table.peers.values {
                 state.discardInbox()
             }
-            haltDispatchLocked()
-            signalDispatcherLocked()
+            table.haltDispatchLocked()
+            table.signalDispatcherLocked()
             return true
         }
         guard proceed else { return }
         logger.info("engine interrupted")
         reactor.stopListening()
-        closeAllConnections()
+        closeAllConnections(on: reactor)
     }
 
     public func reactor(_ reactor: Reactor, admitConnectionFrom remote: SocketAddress) -> UInt64? {
         let now = clock.now
-        return lock.withLock {
-            guard phase == .running else { return nil }
-            let id = PeerID(rawValue: nextPeerID)
-            nextPeerID += 1
-            peers[id] = PeerState(id: id, direction: .inbound, remoteAddress: remote, lifecycle: .connected, now: now)
+        return table.lock.withLock {
+            guard table.phase == .running else { return nil }
+            let id = table.addPeerLocked(direction: .inbound, remoteAddress: remote, lifecycle: .connected, now: now)
             // The dispatcher hears of it in `didAccept` (or, if the connection fails to start, in
             // `finalize`), once the socket is attached: its first replies can then go straight out.
-            events.append(.connected(id))
+            table.events.append(.connected(id))
             return id.rawValue
         }
     }
 
     public func reactor(_ reactor: Reactor, acceptFailed failure: AcceptFailure) {
-        lock.withLock { counters.acceptFailures[failure, default: 0] += 1 }
+        table.lock.withLock { table.counters.acceptFailures[failure, default: 0] += 1 }
         guard let failures = acceptFailureLog.record(at: clock.now) else { return }
         logger.warning(
             "accept failed: connections wait in the backlog",
@@ -61,27 +86,27 @@ extension Engine: ReactorDelegate {
 
     public func reactor(_ reactor: Reactor, didAccept connection: ReactorConnection) {
         let id = PeerID(rawValue: connection.id)
-        lock.withLock { peers[id]?.socket = connection.writeHandle }
+        table.lock.withLock { table.peers[id]?.socket = connection.writeHandle }
         // The peer's `version` usually came with the connection: read it now, so that the
         // dispatcher wakes once for the connection and its first message (and answers straight
         // through the socket attached above).
         connection.readNow()
-        notifyDispatcher(signal: lock.withLock { dispatcherSleeping })
+        table.notifyDispatcher(signal: table.lock.withLock { table.dispatcherSleeping })
         logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
     }
 
     public func connectionDidConnect(_ connection: ReactorConnection) {
         let id = PeerID(rawValue: connection.id)
         let now = clock.now
-        let wake: Bool? = lock.withLock {
-            guard let state = peers[id], state.lifecycle == .connecting else { return nil }
+        let wake: Bool? = table.lock.withLock {
+            guard let state = table.peers[id], state.lifecycle == .connecting else { return nil }
             state.transition(to: .connected)
             state.connectedAt = now
             state.socket = connection.writeHandle
-            events.append(.connected(id))
-            return dispatcherSleeping
+            table.events.append(.connected(id))
+            return table.dispatcherSleeping
         }
-        if let wake { notifyDispatcher(signal: wake) }
+        if let wake { table.notifyDispatcher(signal: wake) }
         logger.debug("connected", metadata: ["peer": "\(id.rawValue)", "remote": "\(connection.remoteAddress)"])
     }
 
@@ -93,9 +118,9 @@ extension Engine: ReactorDelegate {
         let receiveCap = configuration.receiveCapBytes
         var queued = false
         var wake = false
-        defer { if queued { notifyDispatcher(signal: wake) } }
-        return lock.withLock {
-            guard let state = peers[id], state.lifecycle == .connected else { return true }
+        defer { if queued { table.notifyDispatcher(signal: wake) } }
+        return table.lock.withLock {
+            guard let state = table.peers[id], state.lifecycle == .connected else { return true }
             state.bytesReceived += byteCount
             state.lastReceive = now
             if !frames.isEmpty {
@@ -125,9 +150,9 @@ extension Engine: ReactorDelegate {
                 state.peakInboxBytes = max(state.peakInboxBytes, state.inboxBytes)
                 if !state.isQueuedForDispatch, state.isDispatchable {
                     state.isQueuedForDispatch = true
-                    readyPeers.append(state)
+                    table.readyPeers.append(state)
                     queued = true
-                    wake = dispatcherSleeping
+                    wake = table.dispatcherSleeping
                 }
             }
             if hasPartialFrame {
@@ -138,7 +163,7 @@ extension Engine: ReactorDelegate {
                     // for the current partial frame when it comes due.
                     if !state.partialFrameDeadlineArmed {
                         state.partialFrameDeadlineArmed = true
-                        scheduleDeadlineLocked(
+                        table.scheduleDeadlineLocked(
                             at: now.advanced(by: configuration.partialFrameTimeout), .partialFrame(id, since: now))
                     }
                 }
@@ -158,17 +183,17 @@ extension Engine: ReactorDelegate {
 
     public func connection(_ connection: ReactorConnection, didDropFrame error: FrameError) {
         let id = PeerID(rawValue: connection.id)
-        lock.withLock {
-            counters.droppedFrames += 1
-            counters.frameErrors[error.detailCode, default: 0] += 1
-            guard let state = peers[id] else { return }
+        table.lock.withLock {
+            table.counters.droppedFrames += 1
+            table.counters.frameErrors[error.detailCode, default: 0] += 1
+            guard let state = table.peers[id] else { return }
             state.droppedFrames += 1
-            guard handlers.onFramesDropped != nil else { return }
+            guard reportsDroppedFrames else { return }
             state.unreportedDrops += 1
             state.lastDropError = error
             if state.unreportedDrops == 1 {
-                events.append(.framesDropped(id))
-                signalDispatcherLocked()
+                table.events.append(.framesDropped(id))
+                table.signalDispatcherLocked()
             }
         }
         logger.debug("frame dropped", metadata: ["peer": "\(id.rawValue)", "reason": "\(error.reasonCode)"])
@@ -177,8 +202,8 @@ extension Engine: ReactorDelegate {
     public func connection(_ connection: ReactorConnection, didWrite byteCount: Int) {
         let id = PeerID(rawValue: connection.id)
         let now = clock.now
-        let observers: [@Sendable (PeerID) -> Void] = lock.withLock {
-            guard let state = peers[id] else { return [] }
+        let observers: [@Sendable (PeerID) -> Void] = table.lock.withLock {
+            guard let state = table.peers[id] else { return [] }
             state.outboxBytes -= byteCount
             state.bytesSent += byteCount
             state.lastSend = now
@@ -186,10 +211,10 @@ extension Engine: ReactorDelegate {
             state.sendCapExceededSince = nil
             if !state.isQueuedForDispatch, state.isDispatchable {
                 state.isQueuedForDispatch = true
-                readyPeers.append(state)
-                signalDispatcherLocked()
+                table.readyPeers.append(state)
+                table.signalDispatcherLocked()
             }
-            return sendCapObservers
+            return table.sendCapObservers
         }
         for observer in observers { observer(id) }
     }
@@ -200,18 +225,18 @@ extension Engine: ReactorDelegate {
 
     // MARK: Commands
 
-    private func execute(_ command: ReactorCommand) {
+    private func execute(_ command: ReactorCommand, on reactor: Reactor) {
         switch command {
         case .connect(let id, let address):
-            let stillWanted = lock.withLock { peers[id]?.lifecycle == .connecting }
+            let stillWanted = table.lock.withLock { table.peers[id]?.lifecycle == .connecting }
             if stillWanted {
                 reactor.connect(to: address, id: id.rawValue)
             }
         case .flush(let id):
-            let chunks: [[UInt8]] = lock.withLock {
+            let chunks: [[UInt8]] = table.lock.withLock {
                 // While the dispatcher writes optimistically (or will at the end of its batch), it
                 // owns the outbox; it queues a new flush for whatever it leaves.
-                guard let state = peers[id], state.optimisticSend == .idle else { return [] }
+                guard let state = table.peers[id], state.optimisticSend == .idle else { return [] }
                 let taken = state.outbox
                 state.outbox.removeAll()
                 return taken
@@ -226,7 +251,7 @@ extension Engine: ReactorDelegate {
                 finalize(id, failure: .localRequest)
             }
         case .resumeReading(let id):
-            let resume = lock.withLock { phase == .running && peers[id]?.isReadPaused == false }
+            let resume = table.lock.withLock { table.phase == .running && table.peers[id]?.isReadPaused == false }
             if resume {
                 reactor.connection(withID: id.rawValue)?.resumeReading()
             }
@@ -236,26 +261,26 @@ extension Engine: ReactorDelegate {
                 reactor.connection(withID: id)?.pauseReading()
             }
         case .closeAll:
-            closeAllConnections()
+            closeAllConnections(on: reactor)
         }
     }
 
     /// Closes every connection with reason `shutdown` (unless one was chosen before), and removes
     /// peers that have no connection (an outbound connect not started yet).
-    private func closeAllConnections() {
-        lock.withLock {
-            for state in peers.values where state.lifecycle == .connecting || state.lifecycle == .connected {
+    private func closeAllConnections(on reactor: Reactor) {
+        table.lock.withLock {
+            for state in table.peers.values where state.lifecycle == .connecting || state.lifecycle == .connected {
                 state.transition(to: .closing)
                 state.disconnectReason = .shutdown
                 state.discardInbox()
                 if state.optimisticSend == .pending { state.optimisticSend = .idle }
             }
-            haltDispatchLocked()
+            table.haltDispatchLocked()
         }
         for id in reactor.connectionIDs {
             reactor.connection(withID: id)?.flushAndClose(.localRequest)
         }
-        let orphans = lock.withLock { Array(peers.keys) }
+        let orphans = table.lock.withLock { Array(table.peers.keys) }
         for id in orphans {
             finalize(id, failure: .localRequest)
         }
@@ -263,8 +288,8 @@ extension Engine: ReactorDelegate {
 
     /// The one place a peer leaves the table: `closing → closed`, one reason, counted and logged once.
     func finalize(_ id: PeerID, failure: ConnectionFailure) {
-        let result: (DisconnectReason, PeerState)? = lock.withLock {
-            guard let state = peers.removeValue(forKey: id) else { return nil }
+        let result: (DisconnectReason, PeerState)? = table.lock.withLock {
+            guard let state = table.peers.removeValue(forKey: id) else { return nil }
             let reason = state.disconnectReason ?? DisconnectReason(failure)
             state.disconnectReason = reason
             if state.lifecycle != .closing {
@@ -274,13 +299,13 @@ extension Engine: ReactorDelegate {
             state.discardInbox()
             state.outbox.removeAll()
             state.socket = nil
-            haltDispatchLocked()
-            counters.disconnects[reason, default: 0] += 1
-            counters.departedTraffic.add(state)
+            table.haltDispatchLocked()
+            table.counters.disconnects[reason, default: 0] += 1
+            table.counters.departedTraffic.add(state)
             if case .frame(let error) = failure {
-                counters.frameErrors[error.detailCode, default: 0] += 1
+                table.counters.frameErrors[error.detailCode, default: 0] += 1
             }
-            finalizationsInFlight += 1
+            table.finalizationsInFlight += 1
             return (reason, state)
         }
         guard let (reason, state) = result else { return }
@@ -296,11 +321,11 @@ extension Engine: ReactorDelegate {
             }
             return metadata
         }())
-        let wake: Bool = lock.withLock {
-            finalizationsInFlight -= 1
-            events.append(.disconnected(id, reason))
-            return dispatcherSleeping
+        let wake: Bool = table.lock.withLock {
+            table.finalizationsInFlight -= 1
+            table.events.append(.disconnected(id, reason))
+            return table.dispatcherSleeping
         }
-        notifyDispatcher(signal: wake)
+        table.notifyDispatcher(signal: wake)
     }
 }
