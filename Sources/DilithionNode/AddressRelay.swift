@@ -18,7 +18,7 @@ import DilithionWire
 ///   an address it sent us or that we sent it (``knownCapacity`` remembered per peer).
 /// - **`getaddr`** is answered once per connection.
 ///
-/// A pure value: time and the key come from the caller. Guarded by the ``PeerProtocol``'s lock.
+/// A pure value: time and the key come from the caller. Guarded by the ``AddressExchange``'s lock.
 struct AddressRelay: Sendable {
     static let relayFanout = 2
     static let maxRelayedMessageEntries = 10

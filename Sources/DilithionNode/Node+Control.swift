@@ -50,7 +50,7 @@ extension Node {
         case .add:
             if let duration, duration <= 0 { throw .invalidParameter("bantime must be positive") }
             bans.ban(host, duration: duration ?? BanList.defaultDuration, reason: "manual", now: wallClock.now)
-            peers.disconnectAll(host: host, reason: .banned)
+            peers.penalties.disconnectAll(host: host, reason: .banned)
         case .remove:
             guard bans.unban(host) else { throw .notFound(address) }
         }

@@ -10,15 +10,15 @@ import Logging
 /// lifecycle. The parts:
 /// - the engine (``DilithionNet/Engine``: reactor and dispatcher threads, peer table, per-command
 ///   handler table);
-/// - the ``PeerProtocol`` (sessions, handshake, keepalive, addresses, bans, eviction, dialer thread;
-///   its own lock);
+/// - the ``PeerProtocol`` (handshake, keepalive, eviction; its parts ``PeerSessions``,
+///   ``AddressExchange``, ``Dialer`` with its thread and ``PeerPenalties``, each under its own lock);
 /// - the ``SyncCoordinator`` (headers-first sync and block download; its own lock);
 /// - the ``BlockServer`` (serves `getdata` from the store on its own thread; its own lock);
 /// over the durable ``DilithionChain/ChainState``.
 ///
 /// Each part registers its message handlers with the engine's table at `init`; every
-/// post-handshake handler goes through the peer protocol's one gate. Lock order: peer-protocol lock
-/// → engine lock → chain lock; the sync coordinator's and block server's locks are leaves; the
+/// post-handshake handler goes through the peer protocol's one gate. Lock order: the peer
+/// protocol's locks (dialer → sessions, address exchange) → engine lock → chain lock; the sync coordinator's and block server's locks are leaves; the
 /// node's own `lock` guards only ``lifecycle`` and is never held while calling a part.
 public final class Node: @unchecked Sendable {
     public let configuration: NodeConfiguration

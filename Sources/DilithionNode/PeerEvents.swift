@@ -4,7 +4,7 @@ import DilithionWire
 /// What the ``PeerProtocol`` tells the components beside it about peers: the node forwards these to
 /// the ``SyncCoordinator`` and the ``BlockServer``; a unit test records them.
 ///
-/// Called on the dispatcher thread with the peer-protocol lock released, so an implementation may
+/// Called on the dispatcher thread with no peer-protocol lock held, so an implementation may
 /// take its own lock (the sync coordinator's is a leaf) but must not call back into the peer protocol
 /// synchronously.
 protocol PeerEvents: AnyObject, Sendable {

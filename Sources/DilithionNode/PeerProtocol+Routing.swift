@@ -19,7 +19,7 @@ typealias MessageGate = @Sendable (@escaping EstablishedHandler) -> MessageHandl
 extension PeerProtocol {
     /// Registers the connection events, timers, dropped frames, the handshake commands (handled
     /// before the handshake too), and behind ``established(_:)`` `ping`, `pong`, `sendcmpct`,
-    /// `getaddr`, `addr` and the commands the node ignores by policy (``MessageHandlers/onUnhandled``).
+    /// `getaddr` and `addr` (the ``AddressExchange``'s) and the commands the node ignores by policy (``MessageHandlers/onUnhandled``).
     func register(into handlers: inout MessageHandlers) {
         handlers.onConnect = { [unowned self] context, direction in peerConnected(context, direction) }
         handlers.onDisconnect = { [unowned self] peer, reason in peerDisconnected(peer, reason) }
@@ -32,15 +32,15 @@ extension PeerProtocol {
         }
 
         handlers.register(Command.version) { [unowned self] context, frame in
-            guard case .version(let version) = decode(frame, context) else { return }
-            perform(lock.withLock { sessions[context.peer]?.handshake.received(version: version) ?? [] }, context)
+            guard case .version(let version) = penalties.decode(frame, context) else { return }
+            perform(sessions.with(context.peer) { $0.handshake.received(version: version) } ?? [], context)
         }
         handlers.register(Command.verack) { [unowned self] context, frame in
-            guard case .verack = decode(frame, context) else { return }
-            perform(lock.withLock { sessions[context.peer]?.handshake.receivedVerackMessage() ?? [] }, context)
+            guard case .verack = penalties.decode(frame, context) else { return }
+            perform(sessions.with(context.peer) { $0.handshake.receivedVerackMessage() } ?? [], context)
         }
         handlers.register(Command.reject) { [unowned self] context, frame in
-            guard case .reject(let reject) = decode(frame, context) else { return }
+            guard case .reject(let reject) = penalties.decode(frame, context) else { return }
             logger.info("peer sent reject", metadata: [
                 "peer": "\(context.peer.rawValue)", "command": "\(reject.rejectedCommandText)",
                 "code": "\(reject.code)", "reason": "\(reject.reasonText)"])
@@ -60,25 +60,17 @@ extension PeerProtocol {
         }
         handlers.register(Command.pong, established { [unowned self] context, message in
             guard case .pong(let nonce) = message else { return }
-            lock.withLock {
-                guard let session = sessions[context.peer], session.pingNonce == nonce, let sentAt = session.pingSentAt else { return }
-                session.lastPingRTT = context.now.duration(since: sentAt)
-                session.pingNonce = nil
-                session.pingSentAt = nil
-            }
+            sessions.receivedPong(context.peer, nonce: nonce, now: context.now)
         })
         handlers.register(Command.sendcmpct, established { [unowned self] context, message in
             guard case .sendcmpct(let request) = message else { return }
             // High-bandwidth peers get new blocks pushed as `cmpctblock` (the compact relay); every
             // `sendcmpct` peer gets `headers` announcements otherwise (a low-bandwidth compact peer's).
-            lock.withLock { sessions[context.peer]?.compactVersion = request.version }
+            _ = sessions.with(context.peer) { $0.compactVersion = request.version }
             events?.peerSentSendCompact(request, from: context.peer)
             events?.peerWantsHeaders(context.peer)
         })
-        handlers.register(Command.getaddr, established { [unowned self] context, _ in receivedGetaddr(context) })
-        handlers.register(Command.addr, established { [unowned self] context, message in
-            if case .addr(let entries) = message { receivedAddresses(entries, context) }
-        })
+        exchange.register(into: &handlers, through: established)
         handlers.onUnhandled = established { [unowned self] _, message in
             switch message {
             case .dna(let command, _):
@@ -96,7 +88,7 @@ extension PeerProtocol {
     /// a peer that completed its handshake (``admitsEstablished(_:_:)``), then runs `body`.
     func established(_ body: @escaping EstablishedHandler) -> MessageHandlers.MessageHandler {
         { [unowned self] context, frame in
-            guard let message = decode(frame, context), admitsEstablished(context, frame) else { return }
+            guard let message = penalties.decode(frame, context), admitsEstablished(context, frame) else { return }
             body(context, message)
         }
     }
@@ -107,26 +99,11 @@ extension PeerProtocol {
     /// Whether the peer completed its handshake. Before that, the message is ignored and counted,
     /// and more than ``preHandshakeLimit`` ignored messages disconnect the peer.
     func admitsEstablished(_ context: any HandlerContext, _ frame: Frame) -> Bool {
-        let (established, ignored): (Bool, Int) = lock.withLock {
-            guard let session = sessions[context.peer] else { return (false, 0) }
-            if session.isEstablished { return (true, 0) }
-            session.preHandshakeIgnored += 1
-            ignoredCounts["pre-handshake", default: 0] += 1
-            return (false, session.preHandshakeIgnored)
-        }
+        let (established, ignored) = sessions.notePreHandshakeMessage(context.peer)
         guard !established else { return true }
+        if ignored > 0 { countIgnored("pre-handshake") }
         logger.debug("ignored before handshake", metadata: ["peer": "\(context.peer.rawValue)", "command": "\(frame.command)"])
         if ignored > preHandshakeLimit { context.disconnect(reason: .protocolViolation) }
         return false
-    }
-
-    /// Decodes `frame`; a malformed message costs the peer its misbehaviour points and gives nil.
-    func decode(_ frame: Frame, _ context: any HandlerContext) -> Message? {
-        do {
-            return try Message.decode(frame)
-        } catch {
-            penalize(context, points: error.misbehaviorPoints, reason: error.reasonCode, detail: error.description)
-            return nil
-        }
     }
 }

@@ -4,16 +4,18 @@ import DilithionSystem
 import DilithionWire
 import Logging
 
-/// The peer protocol: sessions, the handshake, keepalive pings, address exchange and relay,
-/// misbehaviour and bans, inbound slots and eviction, and the dialer that keeps outbound slots
-/// filled. It registers its message handlers with the engine's table (``register(into:)``) and
-/// holds the one gate every post-handshake handler goes through (``established(_:)``).
+/// The peer protocol: sessions, the handshake, keepalive pings, inbound slots and eviction; with
+/// three parts of its own, the ``AddressExchange`` (address exchange and relay), the ``Dialer``
+/// (the thread that keeps outbound slots filled) and the ``PeerPenalties`` (misbehaviour, bans). It registers its
+/// message handlers with the engine's table (``register(into:)``) and holds the one gate every
+/// post-handshake handler goes through (``established(_:)``).
 ///
 /// Threads: handlers run on the engine's dispatcher thread; the dialer on its own thread; RPC reads
-/// snapshots from any thread. `lock` guards the sessions and everything listed under it, and is held
-/// only for short copies or updates: no engine, chain or sync call is made while holding it, except
-/// the engine sends of ``flushAddressRelayLocked(nowSeconds:)`` (lock order: peer-protocol lock →
-/// engine lock). ``PeerEvents`` are called with the lock released.
+/// snapshots from any thread. The protocol holds no mutable state of its own: each part guards
+/// its own (``PeerSessions``, ``Dialer``, ``AddressExchange``, ``PeerPenalties``: each its own
+/// lock, declared there), and no lock is held while calling another part, the engine, the chain or
+/// ``PeerEvents``, except as each part's lock order says (the dialer's lock → the sessions' and the
+/// exchange's locks → the engine lock).
 final class PeerProtocol: @unchecked Sendable {
     let configuration: NodeConfiguration
     let parameters: NetworkParameters
@@ -31,24 +33,14 @@ final class PeerProtocol: @unchecked Sendable {
     /// Set once by the node before the engine starts; held weakly (the node owns both sides).
     weak var events: (any PeerEvents)?
 
-    let lock = PThreadMutex()
-    // guarded by lock
-    var sessions: [PeerID: PeerSession] = [:]
-    var handshakeDurations: [Double] = []
-    var misbehaviourCounts: [String: Int] = [:]
-    var ignoredCounts: [String: Int] = [:]
-    var dial = DialState()
-    /// Address gossip state (keyed with a secret drawn at start).
-    var addressRelay = AddressRelay(k0: UInt64.random(in: 0...UInt64.max), k1: UInt64.random(in: 0...UInt64.max))
-    /// When the dialer must next send queued `addr` messages (engine seconds).
-    var nextAddressFlushSeconds: Double?
-    var addressRelayCounts: [String: Int] = [:]
-    var isStopping = false
-
-    /// The dialer thread (started by ``startDialer()``, joined by ``stopDialer()``; caller's thread only).
-    var dialerThread: NativeThread?
-    /// Wakes the dialer (waited on with `lock`).
-    let dialerCondition = ConditionVariable()
+    /// The sessions and handshake durations, under their own lock.
+    let sessions = PeerSessions()
+    /// Address exchange and relay, under its own lock (set once in `init`).
+    private(set) var exchange: AddressExchange!
+    /// The dialer and its thread, under its own lock (set once in `init`).
+    private(set) var dialer: Dialer!
+    /// Misbehaviour points, bans and the counters of both, under its own lock (set once in `init`).
+    private(set) var penalties: PeerPenalties!
 
     init(
         configuration: NodeConfiguration, bans: BanList, addresses: AddressBook, logger: Logger,
@@ -63,24 +55,31 @@ final class PeerProtocol: @unchecked Sendable {
         self.clock = clock
         self.localNonce = UInt64.random(in: 1...UInt64.max)
         self.tipHeight = tipHeight
+        self.exchange = AddressExchange(
+            peers: self, configuration: configuration, addresses: addresses, logger: logger, wallClock: wallClock)
+        self.dialer = Dialer(
+            peers: self, configuration: configuration, bans: bans, addresses: addresses, logger: logger,
+            wallClock: wallClock, clock: clock)
+        self.penalties = PeerPenalties(
+            peers: self, configuration: configuration, bans: bans, logger: logger, wallClock: wallClock)
     }
 
     /// Starts the dialer thread (after the engine started).
-    func startDialer() {
-        lock.withLock { dial.configure(configuration: configuration, parameters: parameters) }
-        dialerThread = NativeThread { [self] in runDialer() }
-    }
+    func startDialer() { dialer.start() }
 
     /// Stops and joins the dialer thread (before the engine stops). Idempotent.
-    func stopDialer() {
-        lock.withLock { isStopping = true }
-        dialerCondition.broadcast()
-        dialerThread?.join()
-        dialerThread = nil
-    }
+    func stopDialer() { dialer.stop() }
 
     /// Wakes the dialer to look at its targets again (a target was added, the clock moved).
-    func wakeDialer() {
-        lock.withLock { dialerCondition.broadcast() }
+    func wakeDialer() { dialer.wake() }
+
+    /// The outbound sessions (the dialer counts its slots with them).
+    func outboundSessionIDs() -> [PeerID] { sessions.ids(outboundOnly: true) }
+
+    /// The addresses of established outbound peers that are not address fetches.
+    func establishedOutboundAddresses() -> [SocketAddress] {
+        let established = sessions.establishedOutbound()
+        let fetches = dialer.addressFetchPeers(among: established.map(\.id))
+        return established.filter { !fetches.contains($0.id) }.map(\.address)
     }
 }

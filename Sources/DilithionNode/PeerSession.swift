@@ -3,7 +3,7 @@ import DilithionSystem
 import DilithionWire
 
 /// What the peer-protocol layer knows about one connection (its sync state lives in the
-/// ``SyncCoordinator``). Guarded by the ``PeerProtocol``'s lock; mutated by the dispatcher thread
+/// ``SyncCoordinator``). Guarded by the ``PeerSessions``' lock; mutated by the dispatcher thread
 /// (handlers) and read by RPC through snapshots.
 final class PeerSession: @unchecked Sendable {
     let id: PeerID
