@@ -94,7 +94,11 @@ final class AddressExchange: @unchecked Sendable {
         }
         let now = wallClock.now
         // Connected outbound peers are alive now: their entries go out with a fresh time.
-        for peer in peers.establishedOutboundAddresses() { addresses.markGood(host: peer.host, port: peer.port, now: now) }
+        let established = peers.sessions.establishedOutbound()
+        let fetches = peers.dialer.addressFetchPeers(among: established.map(\.id))
+        for peer in established where !fetches.contains(peer.id) {
+            addresses.markGood(host: peer.address.host, port: peer.address.port, now: now)
+        }
         var generator = SystemRandomNumberGenerator()
         let reply = addresses.reply(now: now, using: &generator)
         guard !reply.isEmpty else { return }

@@ -10,10 +10,10 @@ import Logging
 ///
 /// Ownership: `lock` guards the dial state and `isStopping`; `condition` is waited on with it.
 /// `thread` belongs to the caller of ``start()`` / ``stop()`` (the node's lifecycle). Lock order:
-/// this lock → the peer protocol's lock (the outbound sessions, read once per pass) and the
+/// this lock → the ``PeerSessions``' lock (the outbound sessions, read once per pass) and the
 /// address exchange's lock → the engine lock (`connect`, the disconnect of a fetch past its
 /// deadline, the `addr` sends). The pass holds the lock, never the wait between passes. So no
-/// caller may hold the peer protocol's or the exchange's lock while calling in here.
+/// caller may hold the sessions' or the exchange's lock while calling in here.
 final class Dialer: @unchecked Sendable {
     let configuration: NodeConfiguration
     let parameters: NetworkParameters
@@ -122,7 +122,7 @@ final class Dialer: @unchecked Sendable {
         lock.lock()
         while !isStopping {
             let now = clock.now.nanoseconds
-            let outbound = peers.outboundSessionIDs().filter { !state.isAddressFetch(peer: $0) }.count
+            let outbound = peers.sessions.ids(outboundOnly: true).filter { !state.isAddressFetch(peer: $0) }.count
             let pending = state.slotHoldersInProgress - outbound
             let free = max(0, configuration.maxOutbound - outbound - max(pending, 0))
             var needAddresses = false

@@ -89,7 +89,7 @@ extension Node {
         if let engineClock = clock as? OffsetClock {
             engineClock.advance(by: .seconds(delta))
         }
-        peers.wakeDialer()
+        peers.dialer.wake()
         logger.info("mock time set", metadata: ["time": "\(unixTime)", "advanced_seconds": "\(delta)"])
         return delta
     }

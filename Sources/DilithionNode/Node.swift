@@ -152,7 +152,7 @@ public final class Node: @unchecked Sendable {
         let bound = try engine.start()
         logger.info("reactor started", metadata: ["listening": "\(bound.map(\.description).joined(separator: " "))"])
         serving.start()
-        peers.startDialer()
+        peers.dialer.start()
         try move(to: .running)
         logger.info("dispatcher started", metadata: ["network": "\(configuration.network.rawValue)"])
     }
@@ -164,7 +164,7 @@ public final class Node: @unchecked Sendable {
         guard (try? move(to: .stopping)) != nil else { return }
         logger.info("shutdown: stopping dialer and engine")
         sync.stop()
-        peers.stopDialer()
+        peers.dialer.stop()
         engine.stop()
         serving.stop()
         do { try addresses.save() } catch { logger.warning("could not save peers.json: \(error)") }

@@ -10,7 +10,7 @@ import Logging
 ///
 /// Threads: the dispatcher (handlers), the block server's and sync's callers, RPC (counters).
 /// Ownership: `lock` guards the two counters and is a leaf (nothing is called with it held). A
-/// peer's score lives in its session, under the peer protocol's lock
+/// peer's score lives in its session, under the ``PeerSessions``' lock
 /// (``PeerProtocol/addMisbehaviour(_:points:)``); bans are the ``BanList``'s (its own lock).
 final class PeerPenalties: @unchecked Sendable {
     let configuration: NodeConfiguration

@@ -63,23 +63,4 @@ final class PeerProtocol: @unchecked Sendable {
         self.penalties = PeerPenalties(
             peers: self, configuration: configuration, bans: bans, logger: logger, wallClock: wallClock)
     }
-
-    /// Starts the dialer thread (after the engine started).
-    func startDialer() { dialer.start() }
-
-    /// Stops and joins the dialer thread (before the engine stops). Idempotent.
-    func stopDialer() { dialer.stop() }
-
-    /// Wakes the dialer to look at its targets again (a target was added, the clock moved).
-    func wakeDialer() { dialer.wake() }
-
-    /// The outbound sessions (the dialer counts its slots with them).
-    func outboundSessionIDs() -> [PeerID] { sessions.ids(outboundOnly: true) }
-
-    /// The addresses of established outbound peers that are not address fetches.
-    func establishedOutboundAddresses() -> [SocketAddress] {
-        let established = sessions.establishedOutbound()
-        let fetches = dialer.addressFetchPeers(among: established.map(\.id))
-        return established.filter { !fetches.contains($0.id) }.map(\.address)
-    }
 }
