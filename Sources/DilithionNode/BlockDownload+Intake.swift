@@ -70,6 +70,8 @@ extension BlockDownload {
                 return Array(arrivals.prefix(count))
             }
             let wallNow = wallTime()
+            let nanoseconds = clock.now.nanoseconds
+            var stagedBytes: [Int] = []
             for arrival in ready {
                 guard let validation = arrival.validation else { continue }
                 let notStaged = chain.stage(
@@ -79,11 +81,17 @@ extension BlockDownload {
                 case nil:
                     if batchSenders.isEmpty { batchStartedAt = clock.now }
                     batchSenders.append(arrival.peer)
+                    stagedBytes.append(arrival.message.blob.count + 150)
                 case .rejected(let rejection)?:
                     outcomes.append(.rejected(rejection, from: arrival.peer))
                 default:
                     outcomes.append(.ignored(reason: "block-duplicate"))
                 }
+            }
+            // The rate counts blocks as they are taken in: a batch committed at once would show as a
+            // burst of 1,000 blocks in no time.
+            if !stagedBytes.isEmpty {
+                lock.withLock { for bytes in stagedBytes { blockRate.record(bytes: bytes, nowNanoseconds: nanoseconds) } }
             }
             if !batch.isEmpty, commitIsDue() { outcomes += commitBatch() }
             return outcomes
@@ -111,10 +119,6 @@ extension BlockDownload {
         } catch {
             logger.error("store write failed: \(error)", metadata: ["blocks": "\(staged.count)"])
             return []
-        }
-        let nanoseconds = clock.now.nanoseconds
-        lock.withLock {
-            for block in staged.blocks { blockRate.record(bytes: block.message.blob.count + 150, nowNanoseconds: nanoseconds) }
         }
         return zip(committed, zip(senders, staged.blocks)).map { block, sent in
             .stored(block, from: sent.0, message: sent.1.message)

@@ -97,7 +97,7 @@ final class BlockDownload: @unchecked Sendable {
         lock.withLock { (scheduler.inFlightCount(for: peer), scheduler.inFlightLimit(for: peer)) }
     }
 
-    /// Blocks stored per second, and bytes, recent average.
+    /// Blocks taken in (validated and staged) per second, and bytes, recent average.
     var rate: (blocksPerSecond: Double, bytesPerSecond: Double) {
         lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds) }
     }
