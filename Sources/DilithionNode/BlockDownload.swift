@@ -60,14 +60,11 @@ final class BlockDownload: @unchecked Sendable {
         self.workerMinimumBytes = settings.workerMinimumBytes
         self.logger = logger
         scheduler = BlockDownloadScheduler(configuration: settings.download)
-        if settings.workerMinimumBytes < Int.max {
-            let worker = BlockValidationWorker()
-            worker.start()
-            self.worker = worker
-        } else {
-            worker = nil
-        }
+        worker = settings.workerMinimumBytes < Int.max ? BlockValidationWorker() : nil
     }
+
+    /// A coordinator dropped without ``stop()`` (tests) ends its worker thread too.
+    deinit { worker?.stop() }
 
     // MARK: Peers
 
