@@ -14,7 +14,7 @@ import GRDB
 /// 1 (no checksum column) are migrated on open; their rows get a checksum the first time they are
 /// served.
 /// ``insert(hash:height:message:)`` returns only after its transaction committed: a block counts as
-/// stored from then on. A crash at any moment leaves either the whole transaction or nothing
+/// stored from then on; a ``BlockWriteBatch`` is written in one transaction, all or nothing. A crash at any moment leaves either the whole transaction or nothing
 /// (SQLite's WAL recovery runs when the file is next opened); on open, `PRAGMA quick_check` and the
 /// meta network are verified.
 ///
@@ -100,21 +100,36 @@ public final class BlockStore: Sendable {
         hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil,
         beforeCommit: (() throws -> Void)?
     ) throws(BlockStoreError) -> Bool {
-        let payload = Message.block(message).encodePayload()
-        let header = message.header.serialized
-        let checksum = payloadChecksum.flatMap { $0.payloadCount == payload.count ? $0.checksum : nil }
-            ?? SHA3.checksum(payload)
-        return try run("insert block \(hash)") {
+        let block = StagedBlock(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum)
+        return try insert([block], beforeCommit: beforeCommit)[0]
+    }
+
+    /// Stores `blocks` in one transaction, in their order (``BlockWriteBatch``): all of them or, on
+    /// a failure or a crash before the commit, none. Returns only after the commit, per block
+    /// whether it was new. The checksum rule is ``insert(hash:height:message:payloadChecksum:)``'s.
+    /// `beforeCommit` runs inside the transaction after the last row (the crash tests).
+    @discardableResult
+    func insert(_ blocks: [StagedBlock], beforeCommit: (() throws -> Void)? = nil) throws(BlockStoreError) -> [Bool] {
+        let first = blocks.first.map { "\($0.hash)" } ?? "none"
+        return try run("insert \(blocks.count) blocks from \(first)") {
             try pool.write { db in
-                try db.execute(
+                let statement = try db.cachedStatement(
                     sql: """
                         INSERT OR IGNORE INTO blocks (hash, height, header, payload, size, checksum)
                         VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        Data(hash.internalBytes), height, Data(header), Data(payload), payload.count, Int64(checksum),
+                        """)
+                var inserted = [Bool]()
+                inserted.reserveCapacity(blocks.count)
+                for block in blocks {
+                    let payload = Message.block(block.message).encodePayload()
+                    let checksum = block.payloadChecksum.flatMap { $0.payloadCount == payload.count ? $0.checksum : nil }
+                        ?? SHA3.checksum(payload)
+                    try statement.execute(arguments: [
+                        Data(block.hash.internalBytes), block.height, Data(block.message.header.serialized), Data(payload),
+                        payload.count, Int64(checksum),
                     ])
-                let inserted = db.changesCount > 0
+                    inserted.append(db.changesCount > 0)
+                }
                 try beforeCommit?()
                 return inserted
             }

@@ -1,5 +1,8 @@
 import DilithionWire
 
+/// Receiving blocks: admission (cheap checks), validation (pure, any thread), staging into a
+/// ``BlockWriteBatch`` and the commit that stores a batch in one transaction. ``acceptBlock(_:now:expectedHash:requested:knownHash:payloadChecksum:)``
+/// runs all four for one block.
 extension ChainState {
     /// Validates and stores a block, and moves the active chain when the block completes a branch
     /// with more work than the active tip (or a sibling that wins the VDF lottery).
@@ -38,41 +41,105 @@ extension ChainState {
         if let expectedHash, expectedHash != hash {
             return .rejected(.unexpectedBlock(expected: expectedHash, received: hash))
         }
-        let known: HeaderRecord? = lock.withLock { tree.record(for: hash) }
-        switch known?.status {
-        case .stored: return .alreadyHave(hash: hash)
-        case .failed: return .rejected(.knownInvalid(hash))
-        case .headerOnly:
-            if !requested, !lock.withLock({ isDownloadCandidate(hash) }) { return .rejected(.lowWorkBlock) }
-        case nil:
-            if lock.withLock({ tree.record(for: message.header.previousBlockHash) }) == nil {
-                return .unrequestedOrphan(hash: hash)
-            }
+        let headerKnown: Bool
+        switch admitBlock(message, hash: hash, requested: requested) {
+        case .alreadyHave(let hash): return .alreadyHave(hash: hash)
+        case .rejected(let rejection): return .rejected(rejection)
+        case .unrequestedOrphan(let hash): return .unrequestedOrphan(hash: hash)
+        case .validate(let known): headerKnown = known
         }
-
-        do {
+        var batch = BlockWriteBatch()
+        let validation = Result { () throws(ChainRejection) in
             _ = try BlockValidation.validate(message, legacyHasher: configuration.legacyHasher)
-        } catch {
-            if error.invalidatesHeader, known != nil {
+        }
+        if let notStaged = stage(
+            message, hash: hash, validation: validation, headerKnown: headerKnown, now: now,
+            payloadChecksum: payloadChecksum, into: &batch)
+        {
+            return notStaged
+        }
+        let stored = try commit(batch, now: now)
+        return .stored(hash: hash, height: stored[0].height, activeChainChange: stored[0].activeChainChange)
+    }
+
+    /// The checks before validation, under the lock: a block stored or staged is already had; a
+    /// known-invalid header is refused; an unrequested block must be a download candidate (known
+    /// header) or have a known parent (new header).
+    public func admitBlock(_ message: BlockMessage, hash: Hash256, requested: Bool) -> BlockAdmission {
+        lock.withLock {
+            if stagedHashes.contains(hash) { return .alreadyHave(hash: hash) }
+            let known = tree.record(for: hash)
+            switch known?.status {
+            case .stored: return .alreadyHave(hash: hash)
+            case .failed: return .rejected(.knownInvalid(hash))
+            case .headerOnly:
+                if !requested, !isDownloadCandidate(hash) { return .rejected(.lowWorkBlock) }
+            case nil:
+                if tree.record(for: message.header.previousBlockHash) == nil { return .unrequestedOrphan(hash: hash) }
+            }
+            return .validate(headerKnown: known != nil)
+        }
+    }
+
+    /// Stages an admitted block whose body was validated (`validation`, from
+    /// ``BlockValidation/validate(_:expectedHash:legacyHasher:)`` on any thread) into `batch`: its
+    /// header is placed in the tree and the block waits there for ``commit(_:now:)``. Returns nil
+    /// when staged; else why not: `.rejected` when the body failed (a failure that proves the header
+    /// invalid marks a known header failed) or the header cannot be placed, `.alreadyHave` when the
+    /// block was staged or stored meanwhile (a second copy validated beside the first).
+    public func stage(
+        _ message: BlockMessage, hash: Hash256, validation: Result<Void, ChainRejection>, headerKnown: Bool, now: Int64,
+        payloadChecksum: PayloadChecksum?, into batch: inout BlockWriteBatch
+    ) -> BlockAcceptance? {
+        if case .failure(let error) = validation {
+            if error.invalidatesHeader, headerKnown {
                 lock.withLock { _ = tree.markFailed(hash) }
             }
             return .rejected(error)
         }
-
-        let placed: Result<Int, ChainRejection> = lock.withLock { place(message.header, hash: hash, now: now) }
-        let height: Int
+        let placed: Result<Int, ChainRejection>? = lock.withLock {
+            if stagedHashes.contains(hash) || tree.record(for: hash)?.status == .stored { return nil }
+            let placed = place(message.header, hash: hash, now: now)
+            if case .success = placed { stagedHashes.insert(hash) }
+            return placed
+        }
         switch placed {
+        case nil: return .alreadyHave(hash: hash)
         case .failure(let rejection): return .rejected(rejection)
-        case .success(let placedHeight): height = placedHeight
+        case .success(let height):
+            batch.append(StagedBlock(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum))
+            return nil
         }
+    }
 
-        try store.insert(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum)
-        let change: ChainChange? = lock.withLock {
-            let change = tree.markStored(hash, now: now)
-            noteActiveChainChange(change)
-            return change
+    /// Stores every block of `batch` in one transaction, then marks them stored in the tree in their
+    /// order, which moves the active tip: a block counts as stored (and is reported, served and
+    /// announced) only once the transaction committed. On a store failure nothing of the batch is
+    /// stored and its blocks may be downloaded again.
+    ///
+    /// - Returns: per block, in order, its height and how the active chain moved.
+    @discardableResult
+    public func commit(_ batch: BlockWriteBatch, now: Int64) throws(BlockStoreError) -> [CommittedBlock] {
+        try commit(batch, now: now, beforeCommit: nil)
+    }
+
+    /// ``commit(_:now:)`` with the store's hook inside the transaction (the crash tests).
+    func commit(_ batch: BlockWriteBatch, now: Int64, beforeCommit: (() throws -> Void)?) throws(BlockStoreError) -> [CommittedBlock] {
+        guard !batch.isEmpty else { return [] }
+        do {
+            try store.insert(batch.blocks, beforeCommit: beforeCommit)
+        } catch {
+            lock.withLock { for block in batch.blocks { stagedHashes.remove(block.hash) } }
+            throw error
         }
-        return .stored(hash: hash, height: height, activeChainChange: change)
+        return lock.withLock {
+            batch.blocks.map { block in
+                stagedHashes.remove(block.hash)
+                let change = tree.markStored(block.hash, now: now)
+                noteActiveChainChange(change)
+                return CommittedBlock(hash: block.hash, height: block.height, activeChainChange: change)
+            }
+        }
     }
 
     /// The height of the block's header in the tree, inserting it first when it is new and its

@@ -44,7 +44,10 @@ extension ChainState {
             for member in path {
                 let record = tree.records[member]
                 if record.status == .failed { break }
-                if record.status == .headerOnly { candidates.append(DownloadCandidate(hash: record.hash, height: record.height)) }
+                // A staged block is received and valid: only its commit is missing.
+                if record.status == .headerOnly, !stagedHashes.contains(record.hash) {
+                    candidates.append(DownloadCandidate(hash: record.hash, height: record.height))
+                }
             }
             return DownloadPlan(forkHeight: forkHeight, candidates: candidates)
         }

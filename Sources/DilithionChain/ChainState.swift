@@ -30,6 +30,9 @@ public final class ChainState: @unchecked Sendable {
     var prunedHeaderCount = 0  // guarded by lock
     /// Encoded `headers` replies, checked against the active chain on every use.
     var headersReplies = HeadersReplyCache()  // guarded by lock
+    /// Blocks validated and placed, waiting in a caller's ``BlockWriteBatch`` for their commit: not
+    /// downloaded again, not validated again, not stored yet.
+    var stagedHashes = Set<Hash256>()  // guarded by lock
 
     /// Opens the store in `directory` (creating it, with the genesis block, when empty) and
     /// rebuilds the header tree from the stored blocks. With `reindex`, first rebuilds the store

@@ -18,7 +18,7 @@ extension Node: PeerEvents {
         compactRelay.receivedSendCompact(request, from: peer)
     }
 
-    func legacyHeadersReady(for peer: PeerID) { sync.legacyHeadersReady(for: peer) }
+    func legacyHeadersReady(for peer: PeerID) { sync.offDispatcherWorkReady(for: peer) }
 
     func peerWantsHeaders(_ peer: PeerID) { sync.peerWantsHeaders(peer) }
 

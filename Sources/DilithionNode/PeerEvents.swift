@@ -16,8 +16,9 @@ protocol PeerEvents: AnyObject, Sendable {
     func peerWantsHeaders(_ peer: PeerID)
     /// `peer` sent `sendcmpct`: whether it wants new blocks pushed (high-bandwidth mode).
     func peerSentSendCompact(_ request: SendCompactMessage, from peer: PeerID)
-    /// Outcomes of `peer`'s legacy `headers` messages are waiting (the zero-delay timer the sync
-    /// coordinator scheduled from a hashing worker).
+    /// Outcomes of `peer`'s legacy `headers` messages, or blocks validated off the dispatcher, are
+    /// waiting (the zero-delay timer the sync coordinator scheduled from a hashing or validation
+    /// worker).
     func legacyHeadersReady(for peer: PeerID)
     /// The per-peer keepalive tick: time-driven work (stalls, pruning) may run.
     func tick(now: EngineInstant)

@@ -3,6 +3,7 @@ enum PeerTimer: UInt64 {
     case versionDeadline = 1
     case handshakeDeadline = 2
     case keepalive = 3
-    /// Outcomes of legacy `headers` messages are waiting (``SyncCoordinator/legacyHeadersReady(for:)``).
+    /// Work done off the dispatcher is waiting: outcomes of legacy `headers` messages, blocks
+    /// validated on the worker (``SyncCoordinator/offDispatcherWorkReady(for:)``).
     case legacyHeadersReady = 4
 }

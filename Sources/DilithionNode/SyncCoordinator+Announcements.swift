@@ -64,7 +64,7 @@ extension SyncCoordinator {
     func logProgress() {
         let tip = chain.tip.height
         let best = max(chain.bestHeader.height, 1)
-        let rate = lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds) }
+        let rate = downloads.rate
         let remaining = Double(max(best - tip, 0))
         let eta = rate.blocksPerSecond > 0 ? Int(remaining / rate.blocksPerSecond) : -1
         logger.info("sync progress", metadata: [

@@ -21,7 +21,7 @@ extension SyncCoordinator {
     /// silent headers-sync peer, restarts headers sync when nobody holds it, prunes side branches
     /// when due, and hands out work.
     func maintain(now: EngineInstant) {
-        let stalled: [PeerID] = lock.withLock { scheduler.stalledPeers(nowMilliseconds: Int64(now.nanoseconds / 1_000_000)) }
+        let stalled = downloads.stalledPeers(now: now)
         for peer in stalled {
             logger.info("stall: disconnecting peer", metadata: ["peer": "\(peer.rawValue)"])
             network.disconnect(peer, reason: .stalling)
@@ -44,6 +44,8 @@ extension SyncCoordinator {
             return true
         }
         if pruneDue { pruneSideBranches() }
+        // A batch whose blocks in flight do not come is committed after the policy's delay.
+        blocksProcessed(downloads.drain())
         requestWork()
     }
 

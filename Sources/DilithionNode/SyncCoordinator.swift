@@ -12,9 +12,10 @@ import Logging
 ///   last header of every full (2,000) reply; announcements (`inv`, one-header `headers`) from any
 ///   peer trigger `getheaders` to that peer, as on the C++ node. `getheaders` is answered from the
 ///   active chain only.
-/// - Blocks are downloaded in parallel by the ``BlockDownloadScheduler``: each peer is asked for the
-///   blocks toward the best header it is known to have, if that has more work than the active tip
-///   (``ChainState/downloadTarget(knownHash:knownHeight:)``).
+/// - Blocks are downloaded and taken in by the ``BlockDownload`` component: each peer is asked for
+///   the blocks toward the best header it is known to have, if that has more work than the active
+///   tip; received blocks are validated (large ones off the dispatcher) and committed in batches
+///   during initial block download.
 /// - A block counts only after the store committed it; when the active tip moves it is announced
 ///   (`headers` to peers that asked with `sendheaders`/`sendcmpct`, `inv` otherwise), out of
 ///   initial block download, to peers that do not have it. A switch of branch is logged and counted.
@@ -26,8 +27,9 @@ import Logging
 ///
 /// Threads: called on the dispatcher thread (messages, peer events, ticks) and from RPC threads
 /// (`generate`, statistics). All mutable state is guarded by ``lock``, which is never held while
-/// calling the chain, the network or the logger: the coordinator's lock is a leaf, and the node may
-/// call it with its own lock released.
+/// calling the chain, the network, the logger or ``downloads``: the coordinator's lock is a leaf,
+/// and the node may call it with its own lock released. ``downloads`` owns its state under its own
+/// locks.
 final class SyncCoordinator: @unchecked Sendable {
     let chain: ChainState
     let network: any SyncNetwork
@@ -40,16 +42,13 @@ final class SyncCoordinator: @unchecked Sendable {
     let lock = PThreadMutex()
     // guarded by lock
     var peers: [PeerID: SyncPeer] = [:]
-    var scheduler: BlockDownloadScheduler<PeerID>
     var headersSyncPeer: PeerID?
     /// Headers sync stopped at the cap on headers above the active tip; resumed as blocks arrive.
     var headersSyncPaused = false
     var lastMaintenance: EngineInstant?
     var lastPrune: EngineInstant?
-    var blockRate = RateMeter()
     /// The active tip last announced to peers.
     var lastAnnouncedTip: ChainTip
-    var isStopping = false
     /// Branch claims of peers that left (their withholding is judged when the branch expires).
     var departedClaims = DepartedClaims()
     var strikes = WithheldBranchStrikes()
@@ -60,6 +59,8 @@ final class SyncCoordinator: @unchecked Sendable {
     /// the engine starts, read-only afterwards.
     weak var newTipPush: (any NewTipPush)?
 
+    /// Block requests, intake, validation and commits (its own locks).
+    let downloads: BlockDownload
     /// The legacy header pipeline over ``chain`` (nil on VDF networks); set once in `init`.
     private(set) var legacyPipeline: HeaderBatchPipeline?
 
@@ -75,7 +76,7 @@ final class SyncCoordinator: @unchecked Sendable {
         self.wallTime = wallTime
         self.settings = settings
         self.logger = logger
-        scheduler = BlockDownloadScheduler(configuration: settings.download)
+        downloads = BlockDownload(chain: chain, network: network, clock: clock, wallTime: wallTime, settings: settings, logger: logger)
         lastAnnouncedTip = chain.tip
         if let legacyHashing {
             let sink = ChainStateHeaderSink(chain: chain, wallTime: wallTime) { [weak self] change in
@@ -101,22 +102,18 @@ final class SyncCoordinator: @unchecked Sendable {
     /// more than we have.
     func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String) {
         let deep = Self.pipelinesDeeply(userAgent: version.userAgent)
-        let downloads = scheduler.configuration
         lock.withLock {
             peers[peer] = SyncPeer(id: peer, host: host, pipelinesDeeply: deep, knownHeight: version.startHeight)
-            scheduler.peerConnected(
-                peer,
-                inFlightCeiling: deep ? downloads.pipelinedMaxInFlightPerPeer : BlockDownloadConfiguration.hardMaxInFlightPerPeer,
-                initialInFlight: deep ? downloads.pipelinedInitialInFlightPerPeer : downloads.maxInFlightPerPeer)
         }
+        downloads.peerConnected(peer, pipelinesDeeply: deep)
         startSync(with: peer, claimedHeight: version.startHeight)
     }
 
     /// A peer left: its requests go back to the pool; a branch it claimed is remembered until it
     /// is either delivered or expires.
     func peerLeft(_ peer: PeerID) {
+        downloads.peerLeft(peer)
         let claim: (host: String, hash: Hash256)? = lock.withLock {
-            scheduler.peerDisconnected(peer)
             if headersSyncPeer == peer { headersSyncPeer = nil }
             guard let left = peers.removeValue(forKey: peer), let hash = left.knownHash else { return nil }
             return (left.host, hash)
@@ -126,6 +123,8 @@ final class SyncCoordinator: @unchecked Sendable {
             let now = wallTime()
             lock.withLock { departedClaims.add(peer: peer, host: claim.host, hash: claim.hash, at: now) }
         }
+        // With its blocks no longer in flight, a staged batch may be due.
+        blocksProcessed(downloads.drain())
         requestWork()
     }
 
@@ -136,9 +135,10 @@ final class SyncCoordinator: @unchecked Sendable {
         lock.withLock { peers[peer]?.wantsHeaders = true }
     }
 
-    /// Stops handing out requests and the legacy hashing workers (shutdown).
+    /// Stops handing out requests, commits every block received and validated, and stops the
+    /// hashing and validation workers (shutdown).
     func stop() {
-        lock.withLock { isStopping = true }
+        blocksProcessed(downloads.stop())
         legacyPipeline?.service.stop()
     }
 
@@ -147,12 +147,12 @@ final class SyncCoordinator: @unchecked Sendable {
     /// What `getpeerinfo` and eviction read about `peer`; nil before its handshake.
     func facts(for peer: PeerID) -> SyncPeerFacts? {
         let hashing = legacyHashing(of: peer)
+        let inFlight = downloads.inFlight(for: peer)
         return lock.withLock {
             peers[peer].map {
                 SyncPeerFacts(
-                    knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: peer),
-                    blocksInFlightLimit: scheduler.inFlightLimit(for: peer), lastBlockAt: $0.lastBlockAt,
-                    legacyHashing: hashing)
+                    knownHeight: $0.knownHeight, blocksInFlight: inFlight.count, blocksInFlightLimit: inFlight.limit,
+                    lastBlockAt: $0.lastBlockAt, legacyHashing: hashing)
             }
         }
     }
@@ -162,11 +162,12 @@ final class SyncCoordinator: @unchecked Sendable {
         let ids = lock.withLock { Array(peers.keys) }
         // The hashing service's lock is taken with the coordinator's released (it is a leaf).
         let hashing = Dictionary(uniqueKeysWithValues: ids.compactMap { id in legacyHashing(of: id).map { (id, $0) } })
+        let inFlight = Dictionary(uniqueKeysWithValues: ids.map { ($0, downloads.inFlight(for: $0)) })
         return lock.withLock {
             peers.mapValues {
                 SyncPeerFacts(
-                    knownHeight: $0.knownHeight, blocksInFlight: scheduler.inFlightCount(for: $0.id),
-                    blocksInFlightLimit: scheduler.inFlightLimit(for: $0.id), lastBlockAt: $0.lastBlockAt,
+                    knownHeight: $0.knownHeight, blocksInFlight: inFlight[$0.id]?.count ?? 0,
+                    blocksInFlightLimit: inFlight[$0.id]?.limit ?? 0, lastBlockAt: $0.lastBlockAt,
                     legacyHashing: hashing[$0.id])
             }
         }
@@ -180,9 +181,7 @@ final class SyncCoordinator: @unchecked Sendable {
     }
 
     /// Blocks stored per second, recent average.
-    var blocksPerSecond: Double {
-        lock.withLock { blockRate.snapshot(nowNanoseconds: clock.now.nanoseconds).blocksPerSecond }
-    }
+    var blocksPerSecond: Double { downloads.rate.blocksPerSecond }
 
     /// True while the active tip is older than a day (``ChainState/isInitialBlockDownload(now:)``).
     var isInitialBlockDownload: Bool { chain.isInitialBlockDownload(now: wallTime()) }

@@ -23,7 +23,7 @@ protocol SyncNetwork: AnyObject, Sendable {
     func countIgnored(_ reason: String)
     /// True while `peer`'s outbox is over the send cap (it gets no new requests).
     func isOverSendCap(_ peer: PeerID) -> Bool
-    /// Has the dispatcher call ``SyncCoordinator/legacyHeadersReady(for:)`` for `peer` soon (if it is
-    /// still connected); callable from any thread (the hashing workers).
+    /// Has the dispatcher call ``SyncCoordinator/offDispatcherWorkReady(for:)`` for `peer` soon (if
+    /// it is still connected); callable from any thread (the hashing and block-validation workers).
     func wakeDispatcher(for peer: PeerID)
 }

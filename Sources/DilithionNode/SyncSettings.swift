@@ -4,6 +4,12 @@ import DilithionChain
 struct SyncSettings: Sendable {
     /// Block download limits (window, pipeline depths, stall timeout).
     var download = BlockDownloadConfiguration()
+    /// When received blocks are committed during initial block download (several per transaction).
+    var commits = BlockCommitPolicy()
+    /// Blocks whose blob has at least this many bytes are validated on the block-validation worker
+    /// thread (64 KiB: there the hashing pass costs far more than the hand-off); `Int.max`: every
+    /// block on the dispatcher, and no worker thread.
+    var workerMinimumBytes = 64 << 10
     /// How often the node-wide maintenance (stalls, the headers-sync peer, pruning) runs at most;
     /// it rides on the per-peer ticks.
     var maintenanceInterval: Duration = .seconds(1)

@@ -1,0 +1,63 @@
+import DilithionSystem
+
+/// One thread that validates large blocks off the dispatcher (merkle tree and txid hashing: a
+/// pass over every byte), in the order they were submitted. The dispatcher keeps ordering and
+/// committing (``BlockDownload``); a job reports back through its own closure.
+///
+/// Threads: ``submit(_:)`` and ``stop()`` from any thread; jobs run on the worker thread, which
+/// starts with the first job (a node that never sees a large block never has it).
+final class BlockValidationWorker: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private let changed = ConditionVariable()
+    private var jobs: [@Sendable () -> Void] = []  // guarded by lock; FIFO
+    private var next = 0  // guarded by lock; index of the oldest job not yet taken
+    private var stopping = false  // guarded by lock
+    private var thread: NativeThread?  // guarded by lock; started by the first submit
+
+    /// Queues `job`; false (not queued) once stopping.
+    @discardableResult
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        lock.withLock {
+            guard !stopping else { return false }
+            jobs.append(job)
+            if thread == nil {
+                thread = NativeThread(name: "block-validate") { [self] in run() }
+            }
+            changed.signal()
+            return true
+        }
+    }
+
+    /// Runs the jobs already queued, then ends the thread and waits for it (unless called on it).
+    /// Idempotent.
+    func stop() {
+        let running: NativeThread? = lock.withLock {
+            stopping = true
+            changed.signal()
+            return thread
+        }
+        if let running, !running.isCurrent { running.join() }
+    }
+
+    private func run() {
+        lock.lock()
+        while true {
+            if next < jobs.count {
+                let job = jobs[next]
+                next += 1
+                if next == jobs.count {
+                    jobs.removeAll(keepingCapacity: true)
+                    next = 0
+                }
+                lock.unlock()
+                job()
+                lock.lock()
+            } else if stopping {
+                break
+            } else {
+                changed.wait(lock)
+            }
+        }
+        lock.unlock()
+    }
+}
