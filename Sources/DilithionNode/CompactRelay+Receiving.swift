@@ -55,8 +55,10 @@ extension CompactRelay {
             deliver(rebuild, from: peer, counter: "rebuilt-at-once")
             return
         }
+        let now = sync.clock.now
         lock.withLock {
             peers[peer]?.pending = rebuild
+            awaitingTransactions[peer] = now
             counts["getblocktxn-sent", default: 0] += 1
         }
         network.send(.getblocktxn(rebuild.request), to: peer)
@@ -67,6 +69,7 @@ extension CompactRelay {
         let pending: CompactBlockReconstruction? = lock.withLock {
             guard let pending = peers[peer]?.pending, pending.blockHash == response.blockHash else { return nil }
             peers[peer]?.pending = nil
+            awaitingTransactions[peer] = nil
             return pending
         }
         guard var rebuild = pending else {
