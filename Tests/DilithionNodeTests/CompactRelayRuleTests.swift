@@ -95,6 +95,8 @@ final class CompactRelayRuleTests: XCTestCase {
         XCTAssertEqual(rig.relay.statistics["getblocktxn-sent"], 1)
 
         rig.clock.advance(by: CompactRelay.blockTransactionsTimeout - .milliseconds(1))
+        rig.sync.tick(now: rig.clock.now)
+        XCTAssertTrue(rig.network.takeSent().blocksRequested(of: sender).isEmpty, "the coordinator does not race the blocktxn")
         rig.relay.tick(now: rig.clock.now)
         XCTAssertTrue(rig.network.takeSent().isEmpty, "still waiting just before the deadline")
         XCTAssertNil(rig.relay.statistics["getblocktxn-timeout"])
