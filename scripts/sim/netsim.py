@@ -417,10 +417,13 @@ class Run:
         result = self.propagate("propagation", self.args.blocks, sorted(self.net.running))
         self.results["propagation"] = result
         target = self.args.ratio_target
-        if "ratio_of_p50s" in result:
+        if "ratio_of_p50s" in result and target > 0:
             self.check(f"propagation: within {target}x the latency-optimal bound at p50 and p99",
                        result["ratio_of_p50s"] <= target and result["ratio_of_p99s"] <= target,
                        f"{result['ratio_of_p50s']:.2f}x at p50, {result['ratio_of_p99s']:.2f}x at p99")
+        elif "ratio_of_p50s" in result:
+            log(f"  (not checked: the ratio to the bound, {result['ratio_of_p50s']:.2f}x at p50 and "
+                f"{result['ratio_of_p99s']:.2f}x at p99; with {result['measured']['n']} samples p99 is the maximum)")
         self.results["rss_after_propagation_kib"] = self.net.rss()
         self.note_load("propagation")
 
@@ -649,7 +652,8 @@ def main():
     parser.add_argument("--settle-seconds", type=float, default=3.0,
                         help="wait between attaching the observer and the first block of a phase")
     parser.add_argument("--ratio-target", type=float, default=1.3,
-                        help="propagation's p50 and p99 must be within this multiple of the latency-optimal bound")
+                        help="propagation's p50 and p99 must be within this multiple of the latency-optimal bound "
+                             "(0: reported, not checked)")
     parser.add_argument("--seed-blocks", type=int, default=5)
     parser.add_argument("--partition-seconds", type=float, default=60)
     parser.add_argument("--partition-blocks", type=int, default=3)
