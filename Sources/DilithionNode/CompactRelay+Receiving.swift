@@ -42,8 +42,6 @@ extension CompactRelay {
             }
             return
         }
-        if let record = chain.record(for: hash) { sync.noteAnnounced(record, by: peer) }
-
         let rebuild: CompactBlockReconstruction
         do {
             rebuild = try CompactBlockReconstruction(compact, blockHash: hash)
@@ -52,11 +50,18 @@ extension CompactRelay {
             return
         }
         if rebuild.isComplete {
+            if let record = chain.record(for: hash) { sync.noteAnnounced(record, by: peer) }
             deliver(rebuild, from: peer, counter: "rebuilt-at-once")
             return
         }
+        // The sender is not yet noted as having the block: the coordinator would otherwise ask it
+        // for the whole block on its next round while `blocktxn` is on its way (both would come).
+        // It learns that the sender has it when the block is stored; until then the deadline
+        // (`tick`) is what fetches it whole from the sender.
+        let now = sync.clock.now
         lock.withLock {
             peers[peer]?.pending = rebuild
+            awaitingTransactions[peer] = now
             counts["getblocktxn-sent", default: 0] += 1
         }
         network.send(.getblocktxn(rebuild.request), to: peer)
@@ -67,6 +72,7 @@ extension CompactRelay {
         let pending: CompactBlockReconstruction? = lock.withLock {
             guard let pending = peers[peer]?.pending, pending.blockHash == response.blockHash else { return nil }
             peers[peer]?.pending = nil
+            awaitingTransactions[peer] = nil
             return pending
         }
         guard var rebuild = pending else {

@@ -8,10 +8,11 @@ import Logging
 /// half a round trip instead of the 1.5 of `headers` → `getdata` → `block`.
 ///
 /// - **Asking to be pushed to.** Every established peer gets `sendcmpct(version 1)`. Up to
-///   ``maxHighBandwidthPeers`` of them get it with the high-bandwidth flag set (the first to
-///   connect, then, as Bitcoin Core does, the peer that most recently delivered a new tip first
-///   takes the place of the longest-serving one, which gets `sendcmpct(0, 1)`): those push new
-///   blocks to us unasked, so the fastest routes to us become push routes.
+///   ``maxHighBandwidthPeersOfOurs`` of them, at most ``maxHighBandwidthPeers`` of another
+///   implementation, get it with the high-bandwidth flag set (the first to connect, then, as
+///   Bitcoin Core does, the peer that most recently delivered a new tip first takes the place of
+///   the longest-serving one, which gets `sendcmpct(0, 1)`): those push new blocks to us unasked,
+///   so the fastest routes to us become push routes.
 /// - **Pushing.** A peer that sent `sendcmpct(1, 1)` gets every new active tip that extends the last
 ///   one as `cmpctblock`, after the block was validated and stored (a block that fails any check is
 ///   never forwarded). Peers of this implementation get every transaction prefilled (they keep no
@@ -24,7 +25,8 @@ import Logging
 ///   header checks); then the block is rebuilt
 ///   from the prefilled transactions, missing ones asked for with `getblocktxn`, and a block that
 ///   cannot be rebuilt by an honest mistake (short-id collision, merkle mismatch) fetched with
-///   `getdata`. Rebuilt blocks go to the coordinator like any `block`.
+///   `getdata`, as is one whose `getblocktxn` stays unanswered for ``blockTransactionsTimeout``
+///   (``tick(now:)``). Rebuilt blocks go to the coordinator like any `block`.
 ///
 /// Bad input policy (``CompactBlockError/disposition``, counters under `misbehaviour`/`ignored`):
 /// a compact block no honest sender builds (no transactions, an index outside the block, a
@@ -40,13 +42,27 @@ import Logging
 /// guarded by ``lock``, a leaf: it is never held while calling the chain, the coordinator, the
 /// network or the logger.
 final class CompactRelay: NewTipPush, @unchecked Sendable {
-    /// Peers asked to push new blocks to us (Bitcoin Core: 3).
+    /// Peers of another implementation asked to push new blocks to us (Bitcoin Core: 3, what the
+    /// C++ node expects).
     static let maxHighBandwidthPeers = 3
+    /// Peers asked to push new blocks to us in all, when the others run this implementation. Three
+    /// are too few on a network of our nodes: blocks come from every direction, and the three peers
+    /// that delivered the last blocks first are often not on the fastest path from the next miner,
+    /// which then reaches us by `headers` (1.5 round trips on that hop). A model of the 50-node
+    /// netsim graph (docs/netsim.md) put propagation's p99 at 1.4–2.1× the latency-optimal bound
+    /// with 3 and 1.0–1.25× with 8. The price is bandwidth: a block can reach us up to this many
+    /// times, each prefilled (our nodes keep no mempool); a peer that already announced it to us is
+    /// not pushed to, which removes most duplicates on the fast paths.
+    static let maxHighBandwidthPeersOfOurs = 8
     /// `getblocktxn` is served for active-chain blocks at most this far below the tip (Bitcoin Core:
     /// 10): requests are for new blocks; older ones are fetched with `getdata`.
     static let maxBlockTransactionsDepth = 10
     /// The only `sendcmpct` version the C++ node honours.
     static let version: UInt64 = 1
+    /// How long a `getblocktxn` may go unanswered before the rebuild is given up and the full
+    /// block fetched with `getdata` (a few round trips on the slowest links; Bitcoin Core leaves it
+    /// to its 10-minute block download timeout, which holds a new tip back far too long).
+    static let blockTransactionsTimeout = Duration.seconds(2)
 
     let chain: ChainState
     let network: any SyncNetwork
@@ -60,6 +76,9 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
     var peers: [PeerID: CompactRelayPeer] = [:]
     /// Peers we asked to push to us, longest-serving first.
     var highBandwidthPeers: [PeerID] = []
+    /// Peers whose compact block waits for our `getblocktxn` to be answered, with when we asked
+    /// (empty almost always: the per-peer ticks check it for free).
+    var awaitingTransactions: [PeerID: EngineInstant] = [:]
     var counts: [String: Int] = [:]
 
     init(chain: ChainState, network: any SyncNetwork, sync: SyncCoordinator, wallTime: @escaping @Sendable () -> Int64, logger: Logger) {
@@ -77,23 +96,26 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
 
     // MARK: Peer lifecycle
 
-    /// A peer completed the handshake: it gets `sendcmpct`, with the high-bandwidth flag while fewer
-    /// than ``maxHighBandwidthPeers`` push to us.
+    /// A peer completed the handshake: it gets `sendcmpct`, with the high-bandwidth flag while there
+    /// is a free place for it (``hasHighBandwidthPlace(forOurs:)``).
     func peerEstablished(_ peer: PeerID, userAgent: String) {
+        let ours = Self.prefillsEverything(userAgent: userAgent)
         let highBandwidth: Bool = lock.withLock {
-            peers[peer] = CompactRelayPeer(prefillsEverything: Self.prefillsEverything(userAgent: userAgent))
-            guard highBandwidthPeers.count < Self.maxHighBandwidthPeers else { return false }
+            peers[peer] = CompactRelayPeer(prefillsEverything: ours)
+            guard hasHighBandwidthPlace(forOurs: ours) else { return false }
             highBandwidthPeers.append(peer)
             return true
         }
         network.send(.sendcmpct(SendCompactMessage(highBandwidth: highBandwidth, version: Self.version)), to: peer)
     }
 
-    /// A peer left: its pending compact block is dropped, its high-bandwidth place freed (the next
-    /// peer to deliver a new tip first takes it).
+    /// A peer left: its pending compact block is dropped (the coordinator fetches the block from a
+    /// peer that announced it, as for any header without its block), its high-bandwidth place freed
+    /// (the next peer to deliver a new tip first takes it).
     func peerLeft(_ peer: PeerID) {
         lock.withLock {
             peers[peer] = nil
+            awaitingTransactions[peer] = nil
             highBandwidthPeers.removeAll { $0 == peer }
         }
     }
@@ -119,7 +141,14 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
                 return (false, nil)
             }
             var demoted: PeerID?
-            if highBandwidthPeers.count >= Self.maxHighBandwidthPeers { demoted = highBandwidthPeers.removeFirst() }
+            let ours = peers[peer]!.prefillsEverything
+            if !hasHighBandwidthPlace(forOurs: ours) {
+                // The longest-serving one makes room: of another implementation when those are at
+                // their limit and the newcomer is one of them, else of all.
+                let othersFull = highBandwidthPeers.count { peers[$0]?.prefillsEverything != true } >= Self.maxHighBandwidthPeers
+                let index = !ours && othersFull ? highBandwidthPeers.firstIndex { peers[$0]?.prefillsEverything != true } ?? 0 : 0
+                demoted = highBandwidthPeers.remove(at: index)
+            }
             highBandwidthPeers.append(peer)
             counts["high-bandwidth-promoted", default: 0] += 1
             return (true, demoted)
@@ -130,6 +159,14 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
         if promoted {
             network.send(.sendcmpct(SendCompactMessage(highBandwidth: true, version: Self.version)), to: peer)
         }
+    }
+
+    /// Whether a peer (of ours or not) may join the high-bandwidth peers without another leaving:
+    /// fewer than ``maxHighBandwidthPeersOfOurs`` in all and, for a peer of another implementation,
+    /// fewer than ``maxHighBandwidthPeers`` of those. Called with ``lock`` held.
+    func hasHighBandwidthPlace(forOurs ours: Bool) -> Bool {
+        guard highBandwidthPeers.count < Self.maxHighBandwidthPeersOfOurs else { return false }
+        return ours || highBandwidthPeers.count { peers[$0]?.prefillsEverything != true } < Self.maxHighBandwidthPeers
     }
 
     // MARK: Pushing

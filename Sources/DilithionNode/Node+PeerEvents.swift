@@ -22,7 +22,10 @@ extension Node: PeerEvents {
 
     func peerWantsHeaders(_ peer: PeerID) { sync.peerWantsHeaders(peer) }
 
-    func tick(now: EngineInstant) { sync.tick(now: now) }
+    func tick(now: EngineInstant) {
+        sync.tick(now: now)
+        compactRelay.tick(now: now)
+    }
 
     func peersThatDeliveredBlocks(since now: EngineInstant, within window: Duration) -> Set<PeerID> {
         sync.peersThatDeliveredBlocks(since: now, within: window)
