@@ -30,7 +30,7 @@ public final class BlockStore: Sendable {
     public let path: String
     /// The network whose blocks this store holds (checked against the meta table on open).
     public let network: Network
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating when missing) the store in `directory` for `network`.
     ///
@@ -267,7 +267,7 @@ public final class BlockStore: Sendable {
 
     // MARK: Errors
 
-    private func run<T>(_ operation: String, _ body: () throws -> T) throws(BlockStoreError) -> T {
+    func run<T>(_ operation: String, _ body: () throws -> T) throws(BlockStoreError) -> T {
         do {
             return try body()
         } catch {

@@ -129,16 +129,17 @@ final class BlockServer: @unchecked Sendable {
             }
             lock.unlock()
             guard let (peer, hash) = job else { return }
-            let stored: PayloadWithChecksum?
+            let frame: EncodedFrame?
             do {
-                stored = try chain.servingBlock(hash: hash)
+                frame = try chain.servingBlockFrame(hash: hash)
             } catch {
                 logger.error("store read failed: \(error)")
-                stored = nil
+                frame = nil
             }
-            if let stored {
-                // The stored bytes under the stored checksum: serving hashes nothing.
-                manager?.send(Frame(command: Command.block, payload: stored.payload, checksum: stored.checksum), to: peer)
+            if let frame {
+                // Read once from the store behind a header with the stored checksum: serving hashes
+                // nothing, and the engine writes from this array.
+                manager?.send(frame, to: peer)
                 lock.withLock { served += 1 }
             } else {
                 lock.withLock { unknown += 1 }
