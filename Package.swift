@@ -97,7 +97,11 @@ let package = Package(
         // Header tree, validation, SQLite block store, download scheduling (issue 4). No networking.
         .target(
             name: "DilithionChain",
-            dependencies: ["DilithionWire", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "DilithionWire", .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_blob_read: a stored block read straight into its frame buffer.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
 
         // Legacy (RandomX) header hashing off the calling thread: worker threads with one VM each, a

@@ -154,10 +154,11 @@ public final class ChainState: @unchecked Sendable {
     /// The stored `block` payload for `hash`, read without the chain lock.
     public func blockPayload(hash: Hash256) throws(BlockStoreError) -> [UInt8]? { try store.payload(for: hash) }
 
-    /// The stored `block` payload for `hash` with its frame checksum (for `getdata`: served without
-    /// hashing), read without the chain lock.
-    public func servingBlock(hash: Hash256) throws(BlockStoreError) -> PayloadWithChecksum? {
-        try store.servingPayload(for: hash)
+    /// The stored block `hash` as a finished `block` frame under its stored checksum (for
+    /// `getdata`: served without hashing, and sent from this array without another copy), read
+    /// without the chain lock.
+    public func servingBlockFrame(hash: Hash256) throws(BlockStoreError) -> EncodedFrame? {
+        try store.servingFrame(for: hash)
     }
 
     /// True while the active tip is older than ``ChainConfiguration/maxTipAgeSeconds`` at `now`

@@ -58,28 +58,8 @@ extension Engine {
             FrameEncoder.encode(magic: magic, command: command, payload: payload, checksum: checksum, into: &chunk)
             state.outbox.append(chunk)
         }
-        state.outboxBytes += frameSize
-        state.peakOutboxBytes = max(state.peakOutboxBytes, state.outboxBytes)
-        state.sent.add(command, bytes: frameSize)
-        if state.outboxBytes > configuration.sendCapBytes, state.sendCapExceededSince == nil {
-            let now = clock.now
-            state.sendCapExceededSince = now
-            state.sendPauses += 1
-            table.haltDispatchLocked()
-            table.scheduleDeadlineLocked(at: now.advanced(by: configuration.sendCapTimeout), .sendCap(state.id, since: now))
-        }
-        var needsFlush = false
-        if state.optimisticSend == .idle {
-            if onDispatcher, wasIdle, configuration.dispatcherWritesDirectly {
-                // Nothing queued or unwritten anywhere: the dispatcher writes this at the end of
-                // its batch, and the reactor is not involved unless the socket pushes back.
-                state.optimisticSend = .pending
-                dispatcher.writer.pendingPeers.append(state)
-            } else if wasEmpty {
-                table.reactorCommands.append(.flush(state.id))
-                needsFlush = true
-            }
-        }
+        let needsFlush = bookQueuedFrameLocked(
+            state, command: command, frameSize: frameSize, wasIdle: wasIdle, wasEmpty: wasEmpty, onDispatcher: onDispatcher)
         table.lock.unlock()
         if needsFlush { wakeReactor(fromDispatcher: onDispatcher) }
         return true

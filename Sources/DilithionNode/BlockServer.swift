@@ -14,6 +14,9 @@ import Logging
 /// that it drained: a peer that requests and never reads holds at most the send cap plus one block in
 /// memory, not its whole queue (RELIABILITY.md case 16); it is then disconnected `send-buffer-full`
 /// by the engine's deadline. Unknown blocks get silence, as from the C++ node, and are counted.
+/// A block is read from the store once, straight into a finished frame under its stored checksum,
+/// and the engine writes from that array; the frames served last are kept (``ServedBlockFrames``),
+/// so peers syncing the same blocks at about the same time share one read.
 final class BlockServer: @unchecked Sendable {
     static let maxQueuedPerPeer = 1_024
 
@@ -33,6 +36,8 @@ final class BlockServer: @unchecked Sendable {
     /// Peers with queued requests whose outbox is over the send cap.
     private var parked = Set<PeerID>()
     private var running = false
+    // server thread only
+    private var recentFrames = ServedBlockFrames()
     private var thread: NativeThread?
     private(set) var served = 0
     private(set) var unknown = 0
@@ -117,6 +122,21 @@ final class BlockServer: @unchecked Sendable {
         return nil
     }
 
+    /// Block `hash` as a finished frame: one served recently, or read from the store (and kept
+    /// for the next peer asking). Server thread only.
+    private func frame(for hash: Hash256) -> EncodedFrame? {
+        if let recent = recentFrames.frame(for: hash) { return recent }
+        let frame: EncodedFrame?
+        do {
+            frame = try chain.servingBlockFrame(hash: hash)
+        } catch {
+            logger.error("store read failed: \(error)")
+            return nil
+        }
+        if let frame { recentFrames.keep(frame, for: hash) }
+        return frame
+    }
+
     private func run() {
         let manager = self.manager
         while true {
@@ -129,16 +149,10 @@ final class BlockServer: @unchecked Sendable {
             }
             lock.unlock()
             guard let (peer, hash) = job else { return }
-            let stored: PayloadWithChecksum?
-            do {
-                stored = try chain.servingBlock(hash: hash)
-            } catch {
-                logger.error("store read failed: \(error)")
-                stored = nil
-            }
-            if let stored {
-                // The stored bytes under the stored checksum: serving hashes nothing.
-                manager?.send(Frame(command: Command.block, payload: stored.payload, checksum: stored.checksum), to: peer)
+            if let frame = frame(for: hash) {
+                // Read once from the store behind a header with the stored checksum: serving hashes
+                // nothing, and the engine writes from this array (shared by every peer served it).
+                manager?.send(frame, to: peer)
                 lock.withLock { served += 1 }
             } else {
                 lock.withLock { unknown += 1 }

@@ -42,6 +42,35 @@ final class BlockStoreChecksumTests: XCTestCase {
         XCTAssertNil(try store.servingPayload(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
     }
 
+    /// A stored block served as a finished frame: the bytes are exactly the `block` frame of its
+    /// payload, and the header carries the stored checksum as it is (read, not computed: a checksum
+    /// stored for a received frame is what goes out). A 1 MiB block spans SQLite overflow pages.
+    func testServingFrameIsTheBlockFrameUnderTheStoredChecksum() throws {
+        let store = try BlockStore(directory: directory, network: .regtest)
+        let (hashA, messageA) = block(height: 1)
+        try store.insert(hash: hashA, height: 1, message: messageA)
+        let payloadA = Message.block(messageA).encodePayload()
+        let frameA = try XCTUnwrap(try store.servingFrame(for: hashA))
+        XCTAssertEqual(frameA.bytes, FrameEncoder.encode(magic: Network.regtest.magic, command: Command.block, payload: payloadA))
+        XCTAssertEqual(frameA.command, Command.block)
+        XCTAssertEqual(frameA.payloadCount, payloadA.count)
+
+        let large = generator.makeBlock(
+            parent: hashA, height: 2, size: 1_048_576, time: Fixtures.genesis.time + 120)
+        let hashB = try large.header.hash()
+        let payloadB = Message.block(large).encodePayload()
+        let stored = PayloadChecksum(checksum: 0x0BAD_F00D, payloadCount: payloadB.count)
+        try store.insert(hash: hashB, height: 2, message: large, payloadChecksum: stored)
+        let frameB = try XCTUnwrap(try store.servingFrame(for: hashB))
+        XCTAssertEqual(frameB.checksum, 0x0BAD_F00D, "the stored checksum, not one computed now")
+        XCTAssertEqual(try storedChecksum(hashB), Int64(0x0BAD_F00D))
+        XCTAssertEqual(frameB.withUnsafePayload { Array($0) }, payloadB)
+        XCTAssertEqual(Array(frameB.bytes[..<20]), Array(FrameEncoder.encode(
+            magic: Network.regtest.magic, command: Command.block, payload: payloadB)[..<20]))
+
+        XCTAssertNil(try store.servingFrame(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
+    }
+
     /// The checksum a block's frame was verified against is stored as it is (nothing hashed) when
     /// the payload written has the received length; a received payload of another length (a
     /// non-minimal CompactSize re-encodes shorter) gets the checksum of the bytes written.
@@ -85,6 +114,11 @@ final class BlockStoreChecksumTests: XCTestCase {
 
         let store = try BlockStore(directory: directory, network: .regtest)
         XCTAssertNil(try storedChecksum(hash), "migration adds the column; rows are filled in when served")
+        XCTAssertEqual(
+            try store.servingFrame(for: hash)?.bytes,
+            FrameEncoder.encode(magic: Network.regtest.magic, command: Command.block, payload: payload),
+            "a migrated row is served as a whole frame too")
+        XCTAssertEqual(try storedChecksum(hash), Int64(SHA3.checksum(payload)))
         XCTAssertEqual(try store.servingPayload(for: hash)?.checksum, SHA3.checksum(payload))
         XCTAssertEqual(try storedChecksum(hash), Int64(SHA3.checksum(payload)))
         XCTAssertEqual(try store.servingPayload(for: hash)?.payload, payload)

@@ -151,22 +151,7 @@ final class BackpressureTests: XCTestCase {
         let peer = recorder.connects[0].0
         slow.send(command: "get")
         XCTAssertTrue(eventually { harness.engine.statistics(for: peer)?.isSendPaused == true })
-        // A second peer's message, sent after each advance, is handled only after every deadline
-        // that was due: the checks below see the dispatcher's decision, not a race with it.
-        let probe = try harness.client()
-        func advance(by duration: Duration, probes: Int) {
-            harness.clock.advance(by: duration)
-            probe.send(command: "probe")
-            XCTAssertTrue(recorder.wait { $0.messages.filter { $0.frame.command == "probe" }.count == probes })
-        }
-        advance(by: .seconds(19), probes: 1)
-        XCTAssertTrue(recorder.disconnects.isEmpty)
-        XCTAssertEqual(harness.engine.statistics(for: peer)?.sendPauses, 1, "the outbox never went back under the cap")
-        advance(by: .seconds(2), probes: 2)
-        XCTAssertTrue(recorder.wait { $0.disconnects.count == 1 })
-        XCTAssertEqual(recorder.disconnects.first?.0, peer)
-        XCTAssertEqual(recorder.disconnects.first?.1, .sendBufferFull)
-        XCTAssertEqual(harness.engine.statistics.disconnectCount(.sendBufferFull), 1)
+        try checkSendCapDeadline(harness: harness, recorder: recorder, peer: peer)
     }
 
     /// One message per peer per pass: with thousands of a flooder's messages queued, another peer's

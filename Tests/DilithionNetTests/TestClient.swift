@@ -72,6 +72,22 @@ final class TestClient: @unchecked Sendable {
         }
     }
 
+    /// Exactly `count` raw bytes as they came off the socket, or nil if they do not arrive within
+    /// `timeout` seconds. Only for a client that has not read frames (bytes the frame decoder
+    /// already holds are not returned).
+    func readRaw(count: Int, timeout: Double = 30) -> [UInt8]? {
+        let deadline = MonotonicClock.now() + timeout
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            guard waitReadable(until: deadline) else { return nil }
+            let got = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, count - filled, 0) }
+            if got <= 0 { return nil }
+            filled += got
+        }
+        return bytes
+    }
+
     /// Reads until end-of-file; true if EOF (or reset) came within `timeout` seconds.
     func waitForClose(timeout: Double = 30) -> Bool {
         let deadline = MonotonicClock.now() + timeout

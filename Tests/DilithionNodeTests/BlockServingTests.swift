@@ -37,8 +37,12 @@ final class BlockServingTests: XCTestCase {
         // The peak outbox is checked once more at the end: it covers the whole run, the time the peer
         // did not read included, so no interval needs watching.
         let reception = peer.receive(for: 60) { frames in frames.filter { $0.command == Command.block }.count >= hashes.count }
-        let blocks = reception.frames.filter { $0.command == Command.block }.count
-        XCTAssertEqual(blocks, hashes.count)
+        let blocks = reception.frames.filter { $0.command == Command.block }
+        XCTAssertEqual(blocks.count, hashes.count)
+        // Served as finished frames from the store: each arrived with its checksum verified by the
+        // peer's decoder and carries the stored payload, in the order asked for.
+        XCTAssertEqual(blocks.map(\.payload), hashes.map { node.blockPayload(hash: $0) ?? [] })
+        XCTAssertTrue(blocks.allSatisfy { $0.verifiedChecksum != nil })
         XCTAssertEqual(node.blockServerQueuedCount, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(node.peerInfo().first).peakOutboxBytes, sendCap + blockSize + 1_000)
     }

@@ -3,7 +3,8 @@
  * process; the kernel's loopback path is the same one every engine uses.
  *
  *   tcp_limits bandwidth SECONDS       one connection, 1 MiB writes, server reads 1 MiB at a time
- *                                      -> "mbs=X"
+ *                                      -> "mbs=X sender_cpu_s_per_gb=Y" (Y: the writing thread's
+ *                                      CPU-seconds per GB written: the floor for serving bytes)
  *   tcp_limits rtt COUNT               one connection, 32 bytes each way, one round trip at a time
  *                                      -> "rate=X p50_us=Y p99_us=Z"
  *   tcp_limits sha3 SECONDS            (no socket) SHA3-256 over a 1 MiB buffer, OpenSSL EVP, one
@@ -30,6 +31,14 @@
 static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread (what writing into the socket costs the sender, the kernel's
+ * copy and loopback processing included). */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -156,14 +165,17 @@ int main(int argc, char **argv) {
         uint8_t *buf = malloc(chunk);
         for (size_t i = 0; i < chunk; i++) buf[i] = (uint8_t)(i * 131);
         int fd = dial();
+        uint64_t cpu_start = thread_cpu_ns();
         uint64_t start = now_ns(), deadline = start + (uint64_t)(seconds * 1e9), bytes = 0, end;
         do {
             if (write_full(fd, buf, chunk)) die("write");
             bytes += chunk;
             end = now_ns();
         } while (end < deadline);
+        uint64_t cpu = thread_cpu_ns() - cpu_start;
         close(fd);
-        printf("mbs=%.1f\n", (double)bytes / ((double)(end - start) / 1e9) / 1e6);
+        printf("mbs=%.1f sender_cpu_s_per_gb=%.4f\n", (double)bytes / ((double)(end - start) / 1e9) / 1e6,
+               ((double)cpu / 1e9) / ((double)bytes / 1e9));
         return 0;
     }
     if (strcmp(mode, "rtt") == 0) {

@@ -33,10 +33,25 @@ public enum FrameEncoder {
         magic: NetworkMagic, command: String, payload: UnsafeRawBufferPointer, checksum: UInt32,
         into out: inout [UInt8]
     ) {
-        precondition(payload.count <= Limits.maxMessagePayload, "payload over the frame limit")
-        // The header is built in registers: magic ‖ command (NUL-padded to 12) ‖ length ‖ checksum.
-        // The command is checked while it is copied (1–11 printable ASCII characters, as
-        // ``FrameHeader/isValidCommand(_:)``), so a bad one never reaches the wire.
+        var header = headerWords(magic: magic, command: command, payloadCount: payload.count, checksum: checksum)
+        let needed = out.count + Limits.frameHeaderSize + payload.count
+        if out.capacity < needed {
+            out.reserveCapacity(Swift.max(needed, out.capacity * 2))
+        }
+        withUnsafeBytes(of: &header) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        if !payload.isEmpty {
+            out.append(contentsOf: payload.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The 24 header bytes as three words in memory order: magic ‖ command (NUL-padded to 12) ‖
+    /// length ‖ checksum, built in registers. The command is checked while it is copied (1–11
+    /// printable ASCII characters, as ``FrameHeader/isValidCommand(_:)``), so a bad one never
+    /// reaches the wire; so is the payload length against the frame limit.
+    static func headerWords(
+        magic: NetworkMagic, command: String, payloadCount: Int, checksum: UInt32
+    ) -> (UInt64, UInt64, UInt64) {
+        precondition(payloadCount <= Limits.maxMessagePayload, "payload over the frame limit")
         var header: (UInt64, UInt64, UInt64) = (0, 0, 0)
         let commandLength = withUnsafeMutableBytes(of: &header) { raw -> Int? in
             raw.storeBytes(of: magic.value.littleEndian, toByteOffset: 0, as: UInt32.self)
@@ -46,19 +61,12 @@ public enum FrameEncoder {
                 raw[4 + length] = byte
                 length += 1
             }
-            raw.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 16, as: UInt32.self)
+            raw.storeBytes(of: UInt32(payloadCount).littleEndian, toByteOffset: 16, as: UInt32.self)
             raw.storeBytes(of: checksum.littleEndian, toByteOffset: 20, as: UInt32.self)
             return length
         }
         precondition((commandLength ?? 0) >= 1, "invalid command \(command)")
-        let needed = out.count + Limits.frameHeaderSize + payload.count
-        if out.capacity < needed {
-            out.reserveCapacity(Swift.max(needed, out.capacity * 2))
-        }
-        withUnsafeBytes(of: &header) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
-        if !payload.isEmpty {
-            out.append(contentsOf: payload.assumingMemoryBound(to: UInt8.self))
-        }
+        return header
     }
 
     /// Encodes a typed message.
