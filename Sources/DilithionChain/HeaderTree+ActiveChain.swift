@@ -15,24 +15,24 @@ extension HeaderTree {
     @discardableResult
     public mutating func markStored(_ hash: Hash256, now: Int64) -> ChainChange? {
         guard let index = indexByHash[hash], records[index].status == .headerOnly else { return nil }
-        records[index].status = .stored
-        records[index].storedAt = now
+        graph.records[index].status = .stored
+        graph.records[index].storedAt = now
         let parent = records[index].parentIndex
         guard records[parent].isLinked else {
-            unlinkedChildren[parent, default: []].append(index)
+            graph.unlinkedChildren[parent, default: []].append(index)
             return nil
         }
         // Link it and every stored descendant that waited for it; keep the best of them.
         var best = index
         var pending = [index]
         while let next = pending.popLast() {
-            records[next].isLinked = true
+            graph.records[next].isLinked = true
             if records[best].chainWork < records[next].chainWork
                 || (records[next].chainWork == records[best].chainWork && next < best)
             {
                 best = next
             }
-            for child in unlinkedChildren.removeValue(forKey: next) ?? [] where records[child].status == .stored {
+            for child in graph.unlinkedChildren.removeValue(forKey: next) ?? [] where records[child].status == .stored {
                 pending.append(child)
             }
         }
@@ -57,9 +57,9 @@ extension HeaderTree {
     /// Makes `index` the active tip. An extension (no block disconnected) starts the lottery's grace
     /// clock at the new tip's height, as the C++ node does when a block extends its tip.
     private mutating func setActive(_ index: Int, now: Int64) -> ChainChange? {
-        let oldTip = activeChain[activeChain.count - 1]
-        Self.reroute(&activeChain, to: index, records: records)
-        let change = change(from: oldTip, along: activeChain)
+        let oldTip = graph.activeTipIndex
+        graph.routeActive(to: index)
+        let change = graph.change(from: oldTip, along: activeChain)
         activeTipMovedAt = now
         let header = records[index].header
         if let change, !change.isReorg, header.isVDF, records[index].height >= lotteryActivationHeight {
@@ -77,37 +77,27 @@ extension HeaderTree {
     @discardableResult
     public mutating func markFailed(_ hash: Hash256) -> ChainChange? {
         guard let index = indexByHash[hash], index != 0 else { return nil }
-        let oldBest = bestChain[bestChain.count - 1]
-        records[index].status = .failed
-        records[index].isLinked = false
+        let oldBest = graph.bestTipIndex
+        graph.records[index].status = .failed
+        graph.records[index].isLinked = false
         // Parents precede children, so one forward pass reaches every descendant.
         for later in (index + 1)..<records.count where records[records[later].parentIndex].status == .failed {
-            records[later].status = .failed
-            records[later].isLinked = false
+            graph.records[later].status = .failed
+            graph.records[later].isLinked = false
         }
         if activeTip.status == .failed {
-            Self.reroute(&activeChain, to: bestRecordIndex { $0.isLinked }, records: records)
+            graph.routeActive(to: graph.bestRecordIndex { $0.isLinked })
             activeLotteryAnchor = nil
         }
         guard bestTip.status == .failed else { return nil }
-        setBest(bestRecordIndex { $0.status != .failed })
+        graph.routeBest(to: graph.bestRecordIndex { $0.status != .failed })
         bestLotteryAnchor = nil
-        return change(from: oldBest, along: bestChain)
-    }
-
-    /// The record with the most work among those `eligible`, the first seen on ties (genesis when
-    /// none is).
-    func bestRecordIndex(where eligible: (HeaderRecord) -> Bool) -> Int {
-        var best = 0
-        for candidate in records.indices where eligible(records[candidate]) {
-            if records[best].chainWork < records[candidate].chainWork { best = candidate }
-        }
-        return best
+        return graph.change(from: oldBest, along: bestChain)
     }
 
     /// Height at which the branch of `hash` leaves the active chain (its own height when it is on
     /// it); nil for an unknown hash.
     func activeForkHeight(of hash: Hash256) -> Int? {
-        indexByHash[hash].map { records[activeForkPoint(of: $0)].height }
+        indexByHash[hash].map { records[graph.activeForkPoint(of: $0)].height }
     }
 }

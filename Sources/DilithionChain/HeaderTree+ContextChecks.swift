@@ -22,12 +22,12 @@ extension HeaderTree {
         {
             throw violation
         }
-        let medianTimePast = height >= timestamps.medianTimePastHeight ? medianTimePast(endingAt: parentIndex) : 0
+        let medianTimePast = height >= timestamps.medianTimePastHeight ? graph.medianTimePast(endingAt: parentIndex) : 0
         try HeaderValidation.checkTimestamp(
             header, medianTimePast: medianTimePast, now: now, maxFutureSeconds: maxFutureBlockTimeSeconds)
         try timestamps.checkSpacing(header, height: height, parentTime: parent.header.time)
         try checkpoints.check(height: height, hash: hash)
-        if let passed = checkpoints.lastPassed(bestHeight: bestHeight), records[bestForkPoint(of: parentIndex)].height < passed {
+        if let passed = checkpoints.lastPassed(bestHeight: bestHeight), records[graph.bestForkPoint(of: parentIndex)].height < passed {
             throw .forkBelowCheckpoint(height: height)
         }
     }

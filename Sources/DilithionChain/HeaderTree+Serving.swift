@@ -5,7 +5,7 @@ extension HeaderTree {
     public static let maxLocatorEntries = 32
 
     /// A block locator for `getheaders` from the best header (C++ `GetLocatorImpl`).
-    public func locator() -> [Hash256] { locator(from: bestChain[bestChain.count - 1]) }
+    public func locator() -> [Hash256] { locator(from: graph.bestTipIndex) }
 
     /// A block locator from the record at `index` on its own branch: step 1 between the first 11
     /// entries (the C++ loop doubles the step once 10 steps were taken) then doubling, at most 32
@@ -15,7 +15,7 @@ extension HeaderTree {
         var result = [Hash256]()
         var cursor = index
         for height in Self.locatorHeights(from: records[index].height) {
-            cursor = branchAncestor(of: cursor, atHeight: height) ?? 0
+            cursor = graph.branchAncestor(of: cursor, atHeight: height) ?? 0
             result.append(records[cursor].hash)
         }
         return result
@@ -51,17 +51,17 @@ extension HeaderTree {
         var startHeight = 0
         var honorsStop = true
         if let index = locator.lazy.compactMap({ indexByHash[$0] }).first {
-            if isActive(index) {
+            if graph.isActive(index) {
                 startHeight = records[index].height
             } else {
-                startHeight = records[activeForkPoint(of: index)].height
+                startHeight = records[graph.activeForkPoint(of: index)].height
                 honorsStop = false
             }
         }
         let first = startHeight + 1
         var end = Swift.max(first, Swift.min(activeChain.count, first + max))
         // `stop` ends the run early (included) when it lies on the active chain inside it.
-        if honorsStop, !stop.isZero, let stopIndex = indexByHash[stop], isActive(stopIndex) {
+        if honorsStop, !stop.isZero, let stopIndex = indexByHash[stop], graph.isActive(stopIndex) {
             let stopHeight = records[stopIndex].height
             if stopHeight >= first, stopHeight < end { end = stopHeight + 1 }
         }

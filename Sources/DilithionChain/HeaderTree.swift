@@ -13,9 +13,10 @@ import DilithionWire
 /// A value type with no locks and no clock: time comes in as a parameter (`now`, seconds since the
 /// Unix epoch). ``ChainState`` wraps it for concurrent use and rebuilds it from the store at start.
 ///
-/// Storage is one array of records addressed by index, parents before children; ``indexByHash``
-/// finds a record and each chain is an array of indices by height. Pruning removes records and
-/// compacts the array (``compact(removing:)``), so pruned memory is really returned.
+/// Its parts: ``HeaderGraph`` stores the records and the two chains (an array addressed by index,
+/// parents before children, and a hash index); ``BranchPruning`` decides what leaves the tree. The
+/// tree itself holds the rules: which header is valid in its context (``checkContext(_:hash:height:parentIndex:now:)``),
+/// which chain wins (work, the VDF lottery), and the clocks those rules read.
 ///
 /// Memory is bounded: headers that do not connect are never kept, at most
 /// ``ChainConfiguration/maxSideBranchHeaders`` headers lie off both chains (the oldest unbacked side
@@ -23,15 +24,8 @@ import DilithionWire
 /// forks branching below the last checkpoint the best header chain passed are refused. ``ChainState``
 /// bounds headers above the active tip.
 public struct HeaderTree: Sendable {
-    /// All headers in insertion (first-seen) order; a parent always precedes its children.
-    var records: [HeaderRecord]
-    var indexByHash: [Hash256: Int]
-    /// Indices of the best header chain by height; `bestChain.last` is the best header.
-    var bestChain: [Int]
-    /// Indices of the active chain by height; `activeChain.last` is the active tip.
-    var activeChain: [Int]
-    /// Stored blocks whose parent is not linked yet (out-of-order delivery), by parent index.
-    var unlinkedChildren: [Int: [Int]] = [:]
+    /// The records and the two chains.
+    var graph: HeaderGraph
     /// When and at which height the best header height was first reached by extension (the VDF
     /// lottery's grace clock for headers, anchored to the first header at that height).
     var bestLotteryAnchor: LotteryAnchor?
@@ -40,23 +34,19 @@ public struct HeaderTree: Sendable {
     var activeLotteryAnchor: LotteryAnchor?
     /// When the active tip last moved: delivery progress of the branch above it.
     var activeTipMovedAt: Int64 = 0
-    /// Headers evicted so far to keep the side-branch cap (``evictUnbackedSideBranches(protecting:)``).
+    /// Headers evicted so far to keep the side-branch cap (``BranchPruning/evictUnbackedSideBranches(_:protecting:)``).
     public internal(set) var evictedHeaderCount = 0
     /// `CompactTarget.blockWork` is a 256-bit computation; chains reuse a handful of `nBits`.
     private var workByBits: [UInt32: ChainWork] = [:]
 
     let checkpoints: Checkpoints
-    let maxSideBranchHeaders: Int
+    let pruning: BranchPruning
     let difficulty: DifficultyRule
     let versions: HeaderVersionRule
     let timestamps: TimestampRule
     let maxFutureBlockTimeSeconds: Int64
     let lotteryActivationHeight: Int
     let lotteryGracePeriodSeconds: Int64
-    /// How long a side branch may go without a block delivered (``ChainConfiguration/unbackedBranchLifetimeSeconds``).
-    let unbackedBranchLifetimeSeconds: Int64
-    /// How far behind the active tip a side branch is pruned (``ChainConfiguration/staleBranchDepth``).
-    let staleBranchDepth: Int
 
     /// When and at which height a chain's tip height was first reached by extension.
     struct LotteryAnchor: Sendable, Equatable {
@@ -68,24 +58,18 @@ public struct HeaderTree: Sendable {
     /// both chains.
     public init(genesis: BlockHeader, genesisHash: Hash256, configuration: ChainConfiguration) {
         checkpoints = configuration.checkpoints
-        maxSideBranchHeaders = configuration.maxSideBranchHeaders
+        pruning = BranchPruning(configuration: configuration)
         difficulty = configuration.difficulty
         versions = configuration.versions
         timestamps = configuration.timestamps
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
         lotteryActivationHeight = configuration.vdfLotteryActivationHeight
         lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
-        unbackedBranchLifetimeSeconds = configuration.unbackedBranchLifetimeSeconds
-        staleBranchDepth = configuration.staleBranchDepth
         let work = CompactTarget(bits: genesis.bits).blockWork
-        records = [
-            HeaderRecord(
+        graph = HeaderGraph(
+            genesis: HeaderRecord(
                 hash: genesisHash, header: genesis, height: 0, chainWork: work, status: .stored, isLinked: true,
-                parentIndex: -1, insertedAt: 0, storedAt: 0)
-        ]
-        indexByHash = [genesisHash: 0]
-        bestChain = [0]
-        activeChain = [0]
+                parentIndex: -1, insertedAt: 0, storedAt: 0))
         workByBits[genesis.bits] = work
     }
 
@@ -98,19 +82,6 @@ public struct HeaderTree: Sendable {
     /// spam).
     public var sideBranchCount: Int {
         records.count - (bestChain.count + activeChain.count - (commonHeight + 1))
-    }
-
-    /// The height up to which the best header chain and the active chain agree. They share a prefix:
-    /// once they differ at a height they differ above it (a block has one parent).
-    var commonHeight: Int {
-        var low = 0  // agree here (genesis)
-        var high = min(bestChain.count, activeChain.count) - 1
-        if bestChain[high] == activeChain[high] { return high }
-        while high - low > 1 {  // invariant: agree at low, differ at high
-            let middle = (low + high) / 2
-            if bestChain[middle] == activeChain[middle] { low = middle } else { high = middle }
-        }
-        return low
     }
 
     /// The genesis record.
@@ -148,60 +119,13 @@ public struct HeaderTree: Sendable {
     /// True when `hash` is on the best header chain.
     public func isOnBestChain(_ hash: Hash256) -> Bool {
         guard let index = indexByHash[hash] else { return false }
-        return isBest(index)
+        return graph.isBest(index)
     }
 
     /// True when `hash` is on the active chain.
     public func isOnActiveChain(_ hash: Hash256) -> Bool {
         guard let index = indexByHash[hash] else { return false }
-        return isActive(index)
-    }
-
-    func isBest(_ index: Int) -> Bool {
-        let height = records[index].height
-        return height < bestChain.count && bestChain[height] == index
-    }
-
-    func isActive(_ index: Int) -> Bool {
-        let height = records[index].height
-        return height < activeChain.count && activeChain[height] == index
-    }
-
-    /// The highest active-chain ancestor of `index` (itself if it is on the active chain).
-    func activeForkPoint(of index: Int) -> Int {
-        var cursor = index
-        while !isActive(cursor) {
-            // Leave a branch that runs along the best header chain in one step.
-            if isBest(cursor) { return activeChain[min(commonHeight, records[cursor].height)] }
-            cursor = records[cursor].parentIndex
-        }
-        return cursor
-    }
-
-    /// The ancestor of `index` at `height` on its own branch (itself at its own height), or nil for
-    /// a height above it. Walks parent links, jumping along either chain once the branch joins it,
-    /// so the cost is the branch's length off the chains, not the height.
-    func branchAncestor(of index: Int, atHeight height: Int) -> Int? {
-        guard height >= 0, height <= records[index].height else { return nil }
-        var cursor = index
-        while records[cursor].height > height {
-            if isBest(cursor) { return bestChain[height] }
-            if isActive(cursor) { return activeChain[height] }
-            cursor = records[cursor].parentIndex
-        }
-        return cursor
-    }
-
-    /// Median time past of the (up to) 11 headers ending at `index`.
-    func medianTimePast(endingAt index: Int) -> UInt32 {
-        var times = [UInt32]()
-        times.reserveCapacity(HeaderValidation.medianTimeSpan)
-        var cursor = index
-        while cursor >= 0, times.count < HeaderValidation.medianTimeSpan {
-            times.append(records[cursor].header.time)
-            cursor = records[cursor].parentIndex
-        }
-        return HeaderValidation.medianTimePast(times)
+        return graph.isActive(index)
     }
 
     // MARK: Insertion
@@ -236,31 +160,31 @@ public struct HeaderTree: Sendable {
         let work = parent.chainWork + blockWork(bits: header.bits)
         let winsOnWork = bestTip.chainWork < work
         let winsLottery = !winsOnWork && bestLotteryReplacesTip(header, parentIndex: parentIndex, work: work, now: now)
-        if !winsOnWork, !winsLottery, sideBranchCount >= maxSideBranchHeaders {
+        if !winsOnWork, !winsLottery, sideBranchCount >= pruning.maxSideBranchHeaders {
             // Room is made from other branches, never from the one this header extends.
-            evictUnbackedSideBranches(protecting: parentIndex)
-            guard sideBranchCount < maxSideBranchHeaders else {
-                throw .tooManySideBranchHeaders(limit: maxSideBranchHeaders)
+            evictedHeaderCount += pruning.evictUnbackedSideBranches(&graph, protecting: parentIndex)
+            guard sideBranchCount < pruning.maxSideBranchHeaders else {
+                throw .tooManySideBranchHeaders(limit: pruning.maxSideBranchHeaders)
             }
             parentIndex = indexByHash[header.previousBlockHash]!  // compaction renumbers records
         }
 
         let index = records.count
-        records.append(
+        graph.records.append(
             HeaderRecord(
                 hash: hash, header: header, height: height, chainWork: work, status: .headerOnly, isLinked: false,
                 parentIndex: parentIndex, insertedAt: now, storedAt: 0))
-        indexByHash[hash] = index
+        graph.indexByHash[hash] = index
         guard winsOnWork || winsLottery else {
             return HeaderInsertion(isNew: true, height: height, bestChainChange: nil)
         }
         let oldTip = bestChain[bestChain.count - 1]
         let extendsTip = parentIndex == oldTip
-        setBest(index)
+        graph.routeBest(to: index)
         if extendsTip, header.isVDF, height >= lotteryActivationHeight {
             bestLotteryAnchor = LotteryAnchor(height: height, time: now)
         }
-        return HeaderInsertion(isNew: true, height: height, bestChainChange: change(from: oldTip, along: bestChain))
+        return HeaderInsertion(isNew: true, height: height, bestChainChange: graph.change(from: oldTip, along: bestChain))
     }
 
     /// The VDF lottery on the best header chain (PROTOCOL.md §4.6, C++ `ShouldReplaceVDFTip`): a
@@ -293,44 +217,24 @@ public struct HeaderTree: Sendable {
         return work
     }
 
-    /// Makes `index` the best header, rewriting the best header chain above the fork point.
-    mutating func setBest(_ index: Int) {
-        Self.reroute(&bestChain, to: index, records: records)
-    }
-
-    /// Rewrites `chain` (indices by height) so that it ends at `index`: the part above the fork
-    /// point is replaced by the path to `index`.
-    static func reroute(_ chain: inout [Int], to index: Int, records: [HeaderRecord]) {
-        var path = [Int]()
-        var cursor = index
-        while !(records[cursor].height < chain.count && chain[records[cursor].height] == cursor) {
-            path.append(cursor)
-            cursor = records[cursor].parentIndex
-        }
-        chain.removeSubrange((records[cursor].height + 1)...)
-        chain.append(contentsOf: path.reversed())
-    }
-
-    /// How `chain` differs from the chain whose tip was the record at `oldIndex` (nil when it is the
-    /// same tip).
-    func change(from oldIndex: Int, along chain: [Int]) -> ChainChange? {
-        guard oldIndex != chain[chain.count - 1] else { return nil }
-        var disconnected = [Hash256]()
-        var cursor = oldIndex
-        while !(records[cursor].height < chain.count && chain[records[cursor].height] == cursor) {
-            disconnected.append(records[cursor].hash)
-            cursor = records[cursor].parentIndex
-        }
-        let forkHeight = records[cursor].height
-        let connected = chain[(forkHeight + 1)...].map { records[$0].hash }
-        return ChainChange(
-            forkHash: records[cursor].hash, forkHeight: forkHeight, disconnected: disconnected, connected: connected)
-    }
-
     /// How the best header chain differs from a chain whose tip was `oldTip` (nil when it is the
     /// same tip or `oldTip` is unknown).
     public func change(from oldTip: Hash256) -> ChainChange? {
-        indexByHash[oldTip].flatMap { change(from: $0, along: bestChain) }
+        indexByHash[oldTip].flatMap { graph.change(from: $0, along: bestChain) }
+    }
+
+    /// Removes the branches that fell far behind the active tip and the header-only part of branches
+    /// whose blocks nobody delivered in time (``BranchPruning/prune(_:activeTipMovedAt:now:watching:)``);
+    /// if the best header chain was such a branch, the best header falls back to the most-work header
+    /// left and its lottery clock is forgotten.
+    ///
+    /// - Parameter watching: headers peers claimed to have; those removed with an expired branch
+    ///   that had more work than the active tip (a branch the node would have downloaded, and
+    ///   nobody delivered) come back in ``PruneReport/withheld``.
+    public mutating func prune(now: Int64, watching: Set<Hash256> = []) -> PruneReport {
+        let report = pruning.prune(&graph, activeTipMovedAt: activeTipMovedAt, now: now, watching: watching)
+        if report.bestChainChange != nil { bestLotteryAnchor = nil }
+        return report
     }
 
     /// Forgets the VDF lottery's grace clocks and the branch activity times (after a rebuild from
@@ -339,9 +243,9 @@ public struct HeaderTree: Sendable {
         bestLotteryAnchor = nil
         activeLotteryAnchor = nil
         activeTipMovedAt = 0
-        for index in records.indices {
-            records[index].insertedAt = 0
-            records[index].storedAt = 0
+        for index in graph.records.indices {
+            graph.records[index].insertedAt = 0
+            graph.records[index].storedAt = 0
         }
     }
 }
