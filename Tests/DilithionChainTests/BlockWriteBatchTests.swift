@@ -59,7 +59,7 @@ final class BlockWriteBatchTests: XCTestCase {
         XCTAssertEqual(batch.count, 6)
         XCTAssertEqual(chain.tip.height, 0, "the tip moves only at the commit")
         XCTAssertFalse(try chain.store.contains(blocks[0].hash))
-        XCTAssertNil(try chain.servingBlock(hash: blocks[0].hash), "a staged block is not served")
+        XCTAssertNil(try chain.servingBlockFrame(hash: blocks[0].hash), "a staged block is not served")
         XCTAssertEqual(chain.admitBlock(blocks[3].message, hash: blocks[3].hash, requested: true), .alreadyHave(hash: blocks[3].hash))
         XCTAssertEqual(chain.downloadCandidates(limit: 100).map(\.hash), blocks[6...].map(\.hash), "staged blocks are not requested again")
 
