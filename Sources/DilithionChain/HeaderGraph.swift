@@ -31,14 +31,14 @@ struct HeaderGraph: Sendable {
     var bestTipIndex: Int { bestChain[bestChain.count - 1] }
     var activeTipIndex: Int { activeChain[activeChain.count - 1] }
 
-    func isBest(_ index: Int) -> Bool {
-        let height = records[index].height
-        return height < bestChain.count && bestChain[height] == index
-    }
+    func isBest(_ index: Int) -> Bool { isOn(bestChain, index) }
 
-    func isActive(_ index: Int) -> Bool {
+    func isActive(_ index: Int) -> Bool { isOn(activeChain, index) }
+
+    /// True when the record at `index` is on `chain` (indices by height).
+    private func isOn(_ chain: [Int], _ index: Int) -> Bool {
         let height = records[index].height
-        return height < activeChain.count && activeChain[height] == index
+        return height < chain.count && chain[height] == index
     }
 
     /// The height up to which the best header chain and the active chain agree. They share a prefix:
@@ -79,7 +79,7 @@ struct HeaderGraph: Sendable {
         guard oldIndex != chain[chain.count - 1] else { return nil }
         var disconnected = [Hash256]()
         var cursor = oldIndex
-        while !(records[cursor].height < chain.count && chain[records[cursor].height] == cursor) {
+        while !isOn(chain, cursor) {
             disconnected.append(records[cursor].hash)
             cursor = records[cursor].parentIndex
         }
@@ -102,22 +102,17 @@ struct HeaderGraph: Sendable {
     // MARK: Ancestry
 
     /// The highest active-chain ancestor of `index` (itself if it is on the active chain).
-    func activeForkPoint(of index: Int) -> Int {
-        var cursor = index
-        while !isActive(cursor) {
-            // Leave a branch that runs along the best header chain in one step.
-            if isBest(cursor) { return activeChain[min(commonHeight, records[cursor].height)] }
-            cursor = records[cursor].parentIndex
-        }
-        return cursor
-    }
+    func activeForkPoint(of index: Int) -> Int { forkPoint(of: index, on: activeChain, other: bestChain) }
 
     /// The highest best-header-chain ancestor of `index` (itself if it is on the best header chain).
-    func bestForkPoint(of index: Int) -> Int {
+    func bestForkPoint(of index: Int) -> Int { forkPoint(of: index, on: bestChain, other: activeChain) }
+
+    /// The highest ancestor of `index` on `chain`. A branch that reaches `other` leaves it in one
+    /// step: the two chains share their prefix up to ``commonHeight``.
+    private func forkPoint(of index: Int, on chain: [Int], other: [Int]) -> Int {
         var cursor = index
-        while !isBest(cursor) {
-            // Leave a branch that runs along the active chain in one step.
-            if isActive(cursor) { return bestChain[min(commonHeight, records[cursor].height)] }
+        while !isOn(chain, cursor) {
+            if isOn(other, cursor) { return chain[min(commonHeight, records[cursor].height)] }
             cursor = records[cursor].parentIndex
         }
         return cursor
