@@ -2,7 +2,8 @@ import DilithionChain
 import DilithionNet
 import DilithionWire
 
-/// Blocks: receipt (through the ``BlockDownload`` pipeline), what follows a commit, and requests.
+/// Blocks: receipt (through the ``BlockDownload`` pipeline), what follows a commit, requests and
+/// the progress line.
 extension SyncCoordinator {
     /// A peer's `block`: handed to the download pipeline (stored when it validates and its branch
     /// may compete; requested blocks always are); then the outcomes of whatever the pipeline
@@ -10,13 +11,13 @@ extension SyncCoordinator {
     func receivedBlock(_ block: BlockMessage, from peer: PeerID, payloadChecksum: PayloadChecksum? = nil) {
         let hash: Hash256
         do {
-            hash = try blockHeaderHash(block.header)
+            hash = try headers.blockHeaderHash(block.header)
         } catch {
             network.countIgnored("legacy-hasher-unavailable")
             return
         }
         let now = clock.now
-        lock.withLock {
+        peers.update { peers in
             if peers[peer] != nil {
                 peers[peer]?.blocksDelivered += 1
                 peers[peer]?.lastBlockAt = now
@@ -30,7 +31,7 @@ extension SyncCoordinator {
     /// ready: outcomes of legacy `headers` messages of `peer`, and blocks validated on the worker
     /// (of any peer: they are staged in arrival order).
     func offDispatcherWorkReady(for peer: PeerID) {
-        legacyHeadersReady(for: peer)
+        headers.legacyHeadersReady(for: peer)
         blocksProcessed(downloads.drain())
         requestWork()
     }
@@ -45,35 +46,40 @@ extension SyncCoordinator {
         for outcome in outcomes {
             switch outcome {
             case .stored(let block, let peer, let message):
-                if let record = chain.record(for: block.hash) { noteAnnounced(record, by: peer) }
-                if let change = block.activeChainChange { activeChainMoved(change) }
+                if let record = chain.record(for: block.hash) { peers.noteAnnounced(record, by: peer, in: chain) }
+                if let change = block.activeChainChange { announcer.activeChainMoved(change) }
                 if block.height % 500 == 0 { logProgress() }
                 lastStored = (block, peer, message)
             case .rejected(let rejection, let peer):
                 network.penalize(peer, points: rejection.misbehaviourPoints, reason: rejection.reasonCode, detail: rejection.description)
             case .orphan(let peer):
                 network.countIgnored("block-orphan")
-                requestHeaders(from: peer)
+                headers.requestHeaders(from: peer)
             case .ignored(let reason):
                 network.countIgnored(reason)
             }
         }
         guard let (last, peer, message) = lastStored else { return }
-        resumeHeadersSyncIfRoom()
-        announceTipIfMoved(except: peer, block: last.hash == chain.tip.hash ? message : nil)
+        headers.resumeIfRoom()
+        announcer.announceTipIfMoved(except: peer, block: last.hash == chain.tip.hash ? message : nil)
         if chain.tip.hash == chain.bestHeader.hash { logProgress() }
-    }
-
-    /// Resumes a headers sync paused at the cap once blocks made room.
-    func resumeHeadersSyncIfRoom() {
-        guard lock.withLock({ headersSyncPaused }), hasRoomForHeaders(above: chain.headersSyncHeight) else { return }
-        lock.withLock { headersSyncPaused = false }
-        startHeadersSyncWithBestCandidate()
     }
 
     /// Hands out block requests to every established peer with room (``BlockDownload/requestWork(candidates:)``).
     func requestWork() {
-        let candidates = lock.withLock { peers.values.map { ($0.id, $0.knownHash, $0.knownHeight) } }
-        downloads.requestWork(candidates: candidates)
+        downloads.requestWork(candidates: peers.downloadCandidates)
+    }
+
+    /// One `sync progress` line: heights, rate and the estimated time left.
+    func logProgress() {
+        let tip = chain.tip.height
+        let best = max(chain.bestHeader.height, 1)
+        let rate = downloads.rate
+        let remaining = Double(max(best - tip, 0))
+        let eta = rate.blocksPerSecond > 0 ? Int(remaining / rate.blocksPerSecond) : -1
+        logger.info("sync progress", metadata: [
+            "height": "\(tip)", "headers": "\(best)", "percent": "\(String(format: "%.1f", 100 * Double(tip) / Double(best)))",
+            "blocks_per_s": "\(String(format: "%.1f", rate.blocksPerSecond))",
+            "MB_per_s": "\(String(format: "%.2f", rate.bytesPerSecond / 1e6))", "eta_s": "\(eta)"])
     }
 }

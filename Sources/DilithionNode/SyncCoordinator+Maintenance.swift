@@ -2,8 +2,8 @@ import DilithionChain
 import DilithionNet
 import DilithionWire
 
-/// Node-wide maintenance on the engine clock: stalls, the headers-sync peer, branch pruning and the
-/// withheld-branch policy (``WithheldBranchStrikes``).
+/// Node-wide maintenance on the engine clock: stalls, the headers-sync peer (``HeadersSync/maintain(now:)``),
+/// branch pruning and the withheld-branch policy (``WithheldBranchStrikes``).
 extension SyncCoordinator {
     /// Runs the maintenance unless it ran less than ``SyncSettings/maintenanceInterval`` ago. It rides
     /// on the per-peer ticks, so it runs once per interval however many peers tick (per peer it made
@@ -26,18 +26,7 @@ extension SyncCoordinator {
             logger.info("stall: disconnecting peer", metadata: ["peer": "\(peer.rawValue)"])
             network.disconnect(peer, reason: .stalling)
         }
-        let silentSync: PeerID? = lock.withLock {
-            guard let peer = headersSyncPeer, let asked = peers[peer]?.headersRequestedAt,
-                now.duration(since: asked) > settings.silentHeadersPeerTimeout
-            else { return nil }
-            headersSyncPeer = nil
-            return peer
-        }
-        if let silentSync {
-            logger.info("headers sync peer silent; choosing another", metadata: ["peer": "\(silentSync.rawValue)"])
-        }
-        if lock.withLock({ headersSyncPeer == nil && !headersSyncPaused }) { startHeadersSyncWithBestCandidate() }
-        resumeHeadersSyncIfRoom()
+        headers.maintain(now: now)
         let pruneDue: Bool = lock.withLock {
             if let last = lastPrune, now.duration(since: last) < settings.pruneInterval { return false }
             lastPrune = now
@@ -54,9 +43,8 @@ extension SyncCoordinator {
     /// than the active tip.
     func pruneSideBranches() {
         let wallNow = wallTime()
-        let watched: Set<Hash256> = lock.withLock {
-            Set(peers.values.compactMap(\.knownHash)).union(departedClaims.hashes)
-        }
+        let claimed = peers.read { Set($0.values.compactMap(\.knownHash)) }
+        let watched = claimed.union(lock.withLock { departedClaims.hashes })
         let report = chain.pruneSideBranches(now: wallNow, watching: watched)
         guard report.removedHeaders > 0 else {
             let cutoff = wallNow - 2 * chain.configuration.unbackedBranchLifetimeSeconds
@@ -68,11 +56,12 @@ extension SyncCoordinator {
             "withheld": "\(report.withheld.count)", "best_header": "\(chain.bestHeader.height)", "tip": "\(chain.tip.height)"])
         guard !report.withheld.isEmpty else { return }
         let cutoff = wallNow - 2 * chain.configuration.unbackedBranchLifetimeSeconds
-        let (connected, departed): ([(PeerID, String)], [(peer: PeerID, host: String)]) = lock.withLock {
+        let connected: [(PeerID, String)] = peers.update { peers in
             let connected = peers.values.filter { $0.knownHash.map(report.withheld.contains) ?? false }.map { ($0.id, $0.host) }
             for (peer, _) in connected { peers[peer]?.knownHash = nil }
-            return (connected, departedClaims.settle(withheld: report.withheld, forgettingBefore: cutoff))
+            return connected
         }
+        let departed = lock.withLock { departedClaims.settle(withheld: report.withheld, forgettingBefore: cutoff) }
         for (peer, host) in connected { strike(host: host, peer: peer, now: wallNow) }
         for (peer, host) in departed { strike(host: host, peer: peer, now: wallNow) }
     }

@@ -5,31 +5,23 @@ import DilithionSystem
 import DilithionWire
 import Logging
 
-/// Headers-first sync, block download, stall handling, branch expiry and block announcements
-/// (DESIGN.md "Components of the node").
+/// Sync (DESIGN.md "Components of the node"): the coordinator wires its components and routes peer
+/// events, messages and ticks to them.
 ///
-/// - One headers-sync peer at a time asks `getheaders` with our locator and continues from the
-///   last header of every full (2,000) reply; announcements (`inv`, one-header `headers`) from any
-///   peer trigger `getheaders` to that peer, as on the C++ node. `getheaders` is answered from the
-///   active chain only.
-/// - Blocks are downloaded and taken in by the ``BlockDownload`` component: each peer is asked for
-///   the blocks toward the best header it is known to have, if that has more work than the active
-///   tip; received blocks are validated (large ones off the dispatcher) and committed in batches
-///   during initial block download.
-/// - A block counts only after the store committed it; when the active tip moves it is announced
-///   (`headers` to peers that asked with `sendheaders`/`sendcmpct`, `inv` otherwise), out of
-///   initial block download, to peers that do not have it. A switch of branch is logged and counted.
-/// - Maintenance (``tick(now:)``): stallers are disconnected; a silent headers-sync peer is
-///   replaced; side branches are pruned, and peers that announced a branch nobody delivered are
-///   penalised (``WithheldBranchStrikes``).
-/// - Out of initial block download, each address may make us process only so many headers
-///   (``HeadersBudget``): free headers cannot buy our CPU either.
+/// - ``HeadersSync``: the headers-sync peer, `headers` and `inv` receipt, `getheaders` answers,
+///   the legacy header pipeline and the headers budget.
+/// - ``BlockDownload``: block requests and intake (validation, batched commits); a block counts
+///   only after the store committed it.
+/// - ``TipAnnouncer``: announcements of the active tip and reorg reports.
+/// - ``SyncPeers``: the established peers as all of them see them.
+/// - The coordinator itself: what follows stored blocks (SyncCoordinator+Blocks.swift) and the
+///   maintenance on the engine clock: stallers disconnected, side branches pruned, peers that
+///   announced a branch nobody delivered penalised (``WithheldBranchStrikes``).
 ///
 /// Threads: called on the dispatcher thread (messages, peer events, ticks) and from RPC threads
-/// (`generate`, statistics). All mutable state is guarded by ``lock``, which is never held while
-/// calling the chain, the network, the logger or ``downloads``: the coordinator's lock is a leaf,
-/// and the node may call it with its own lock released. ``downloads`` owns its state under its own
-/// locks.
+/// (`generate`, statistics). Each component owns its state under its own lock; ``lock`` guards
+/// only the maintenance state below and is never held while calling the chain, the network, the
+/// logger or a component, so the node may call the coordinator with its own lock released.
 final class SyncCoordinator: @unchecked Sendable {
     let chain: ChainState
     let network: any SyncNetwork
@@ -39,33 +31,25 @@ final class SyncCoordinator: @unchecked Sendable {
     let settings: SyncSettings
     let logger: Logger
 
+    /// The established peers (their own lock, a leaf).
+    let peers = SyncPeers()
+    /// Block requests, intake, validation and commits (its own locks).
+    let downloads: BlockDownload
+    /// The headers-sync peer, headers receipt and `getheaders` answers (its own lock).
+    let headers: HeadersSync
+    /// Tip announcements (its own lock).
+    let announcer: TipAnnouncer
+
     let lock = PThreadMutex()
     // guarded by lock
-    var peers: [PeerID: SyncPeer] = [:]
-    var headersSyncPeer: PeerID?
-    /// Headers sync stopped at the cap on headers above the active tip; resumed as blocks arrive.
-    var headersSyncPaused = false
     var lastMaintenance: EngineInstant?
     var lastPrune: EngineInstant?
-    /// The active tip last announced to peers.
-    var lastAnnouncedTip: ChainTip
     /// Branch claims of peers that left (their withholding is judged when the branch expires).
     var departedClaims = DepartedClaims()
     var strikes = WithheldBranchStrikes()
-    var headersBudget = HeadersBudget()
-    /// Outcomes of legacy `headers` messages waiting for the dispatcher, per peer, oldest first.
-    var legacyResults: [PeerID: [ProcessedHeaders]] = [:]
-    /// Pushes new tips to the peers that asked for that (the ``CompactRelay``); set once before
-    /// the engine starts, read-only afterwards.
-    weak var newTipPush: (any NewTipPush)?
-
-    /// Block requests, intake, validation and commits (its own locks).
-    let downloads: BlockDownload
-    /// The legacy header pipeline over ``chain`` (nil on VDF networks); set once in `init`.
-    private(set) var legacyPipeline: HeaderBatchPipeline?
 
     /// - Parameter legacyHashing: the hashing service for legacy (RandomX) headers, on networks that
-    ///   have them; the coordinator runs the pipeline over it and stops it in ``stop()``.
+    ///   have them; ``HeadersSync`` runs the pipeline over it until ``stop()``.
     init(
         chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,
         settings: SyncSettings = SyncSettings(), logger: Logger, legacyHashing: HeaderHashingService? = nil
@@ -77,13 +61,17 @@ final class SyncCoordinator: @unchecked Sendable {
         self.settings = settings
         self.logger = logger
         downloads = BlockDownload(chain: chain, network: network, clock: clock, wallTime: wallTime, settings: settings, logger: logger)
-        lastAnnouncedTip = chain.tip
-        if let legacyHashing {
-            let sink = ChainStateHeaderSink(chain: chain, wallTime: wallTime) { [weak self] change in
-                self?.activeChainMoved(change)
-            }
-            legacyPipeline = HeaderBatchPipeline(service: legacyHashing, sink: sink)
-        }
+        announcer = TipAnnouncer(chain: chain, network: network, wallTime: wallTime, logger: logger, peers: peers)
+        headers = HeadersSync(
+            chain: chain, network: network, clock: clock, wallTime: wallTime, settings: settings, logger: logger,
+            peers: peers, downloads: downloads, announcer: announcer, legacyHashing: legacyHashing)
+    }
+
+    /// Pushes new tips to the peers that asked for that (``TipAnnouncer/newTipPush``); set once
+    /// before the engine starts.
+    var newTipPush: (any NewTipPush)? {
+        get { announcer.newTipPush }
+        set { announcer.newTipPush = newValue }
     }
 
     var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
@@ -102,23 +90,20 @@ final class SyncCoordinator: @unchecked Sendable {
     /// more than we have.
     func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String) {
         let deep = Self.pipelinesDeeply(userAgent: version.userAgent)
-        lock.withLock {
-            peers[peer] = SyncPeer(id: peer, host: host, pipelinesDeeply: deep, knownHeight: version.startHeight)
-        }
+        peers.update { $0[peer] = SyncPeer(id: peer, host: host, pipelinesDeeply: deep, knownHeight: version.startHeight) }
         downloads.peerConnected(peer, pipelinesDeeply: deep)
-        startSync(with: peer, claimedHeight: version.startHeight)
+        headers.startSync(with: peer, claimedHeight: version.startHeight)
     }
 
     /// A peer left: its requests go back to the pool; a branch it claimed is remembered until it
     /// is either delivered or expires.
     func peerLeft(_ peer: PeerID) {
         downloads.peerLeft(peer)
-        let claim: (host: String, hash: Hash256)? = lock.withLock {
-            if headersSyncPeer == peer { headersSyncPeer = nil }
+        let claim: (host: String, hash: Hash256)? = peers.update { peers in
             guard let left = peers.removeValue(forKey: peer), let hash = left.knownHash else { return nil }
             return (left.host, hash)
         }
-        cancelLegacyHeaders(of: peer)
+        headers.peerLeft(peer)
         if let claim, !chain.isOnActiveChain(claim.hash) {
             let now = wallTime()
             lock.withLock { departedClaims.add(peer: peer, host: claim.host, hash: claim.hash, at: now) }
@@ -132,23 +117,23 @@ final class SyncCoordinator: @unchecked Sendable {
     /// build no compact blocks, and the C++ node treats a `headers` announcement like a
     /// low-bandwidth compact one).
     func peerWantsHeaders(_ peer: PeerID) {
-        lock.withLock { peers[peer]?.wantsHeaders = true }
+        peers.update { $0[peer]?.wantsHeaders = true }
     }
 
     /// Stops handing out requests, commits every block received and validated, and stops the
     /// hashing and validation workers (shutdown).
     func stop() {
         blocksProcessed(downloads.stop())
-        legacyPipeline?.service.stop()
+        headers.stop()
     }
 
     // MARK: Queries (any thread)
 
     /// What `getpeerinfo` and eviction read about `peer`; nil before its handshake.
     func facts(for peer: PeerID) -> SyncPeerFacts? {
-        let hashing = legacyHashing(of: peer)
+        let hashing = headers.legacyHashing(of: peer)
         let inFlight = downloads.inFlight(for: peer)
-        return lock.withLock {
+        return peers.read { peers in
             peers[peer].map {
                 SyncPeerFacts(
                     knownHeight: $0.knownHeight, blocksInFlight: inFlight.count, blocksInFlightLimit: inFlight.limit,
@@ -159,11 +144,11 @@ final class SyncCoordinator: @unchecked Sendable {
 
     /// What `getpeerinfo` reads, for every established peer.
     func allFacts() -> [PeerID: SyncPeerFacts] {
-        let ids = lock.withLock { Array(peers.keys) }
-        // The hashing service's lock is taken with the coordinator's released (it is a leaf).
-        let hashing = Dictionary(uniqueKeysWithValues: ids.compactMap { id in legacyHashing(of: id).map { (id, $0) } })
+        let ids = peers.read { Array($0.keys) }
+        // The hashing service's lock is taken with the table's released (it is a leaf).
+        let hashing = Dictionary(uniqueKeysWithValues: ids.compactMap { id in headers.legacyHashing(of: id).map { (id, $0) } })
         let inFlight = Dictionary(uniqueKeysWithValues: ids.map { ($0, downloads.inFlight(for: $0)) })
-        return lock.withLock {
+        return peers.read { peers in
             peers.mapValues {
                 SyncPeerFacts(
                     knownHeight: $0.knownHeight, blocksInFlight: inFlight[$0.id]?.count ?? 0,
@@ -175,7 +160,7 @@ final class SyncCoordinator: @unchecked Sendable {
 
     /// Peers that delivered a block within `window` before `now` (eviction protects them).
     func peersThatDeliveredBlocks(since now: EngineInstant, within window: Duration) -> Set<PeerID> {
-        lock.withLock {
+        peers.read { peers in
             Set(peers.values.filter { $0.lastBlockAt.map { now.duration(since: $0) < window } ?? false }.map(\.id))
         }
     }
@@ -185,4 +170,7 @@ final class SyncCoordinator: @unchecked Sendable {
 
     /// True while the active tip is older than a day (``ChainState/isInitialBlockDownload(now:)``).
     var isInitialBlockDownload: Bool { chain.isInitialBlockDownload(now: wallTime()) }
+
+    /// The legacy hashing counters of every peer together (``HeaderHashingService/statistics()``).
+    var legacyHashingTotals: HashingStatistics? { headers.legacyHashingTotals }
 }

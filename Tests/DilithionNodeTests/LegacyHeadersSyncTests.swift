@@ -62,7 +62,7 @@ final class LegacyHeadersSyncTests: XCTestCase {
     private func deliver(_ headers: [BlockHeader], from peer: PeerID, to rig: Rig, wakes: Int) {
         rig.sync.receivedHeaders(headers, from: peer)
         XCTAssertTrue(rig.network.waitForWakes(wakes), "the outcome never came back")
-        rig.sync.legacyHeadersReady(for: peer)
+        rig.sync.headers.legacyHeadersReady(for: peer)
     }
 
     // MARK: Garbage
@@ -159,7 +159,7 @@ final class LegacyHeadersSyncTests: XCTestCase {
         connect(peer, to: rig, height: 1, host: "127.0.0.1")
         deliver([block.header], from: peer, to: rig, wakes: 1)
         XCTAssertEqual(rig.service.statistics().hashesComputed, 1)
-        XCTAssertEqual(try rig.sync.blockHeaderHash(block.header), hash)
+        XCTAssertEqual(try rig.sync.headers.blockHeaderHash(block.header), hash)
         rig.sync.receivedBlock(block, from: peer)
         XCTAssertEqual(rig.chain.tip.hash, hash)
         XCTAssertEqual(rig.service.statistics().hashesComputed, 1, "the block's header came from the replay cache")
@@ -184,7 +184,7 @@ final class LegacyHeadersSyncTests: XCTestCase {
         XCTAssertEqual(statistics.batchesCancelled, 1)
         XCTAssertLessThanOrEqual(statistics.hashesComputed, 2, "at most the hashes in progress on the two workers")
         XCTAssertLessThanOrEqual(rig.chain.bestHeader.height, 2)
-        rig.sync.legacyHeadersReady(for: peer)
+        rig.sync.headers.legacyHeadersReady(for: peer)
         XCTAssertTrue(rig.network.penalties.isEmpty)
         XCTAssertTrue(rig.network.takeSent().isEmpty)
     }

@@ -182,7 +182,7 @@ final class SyncCoordinatorTests: XCTestCase {
             XCTAssertFalse(sent.blocksRequested(of: attacker).isEmpty, "the branch is asked of its announcer")
             XCTAssertTrue(sent.blocksRequested(of: peerB).isEmpty, "and of nobody else")
             XCTAssertTrue(sent.headerMessages(to: peerB).isEmpty, "nothing is announced")
-            node.sync.receivedGetHeaders(GetHeadersMessage(locator: [Network.regtest.parameters.genesisHash]), from: peerB)
+            node.sync.headers.receivedGetHeaders(GetHeadersMessage(locator: [Network.regtest.parameters.genesisHash]), from: peerB)
             XCTAssertEqual(node.network.takeSent().headerMessages(to: peerB), [served])
 
             // Past the stall timeout (2 s, doubled by the first round's stall).

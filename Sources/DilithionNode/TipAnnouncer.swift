@@ -1,12 +1,47 @@
 import DilithionChain
 import DilithionNet
+import DilithionSystem
 import DilithionWire
-import Foundation
+import Logging
 
-/// Announcements of the active tip, reorg reports and the progress line.
-extension SyncCoordinator {
+/// Announces the active tip to peers when it moves, and logs a switch of branch (a reorg).
+///
+/// A block counts only after the store committed it; when the active tip moves it is announced
+/// (`headers` to peers that asked with `sendheaders`/`sendcmpct`, `inv` otherwise), out of initial
+/// block download, to peers that do not have it. A tip one block on top of the last announced one
+/// is first offered to ``newTipPush`` (the ``CompactRelay``'s compact-block push).
+///
+/// Threads: the dispatcher (blocks, headers) and RPC threads (`generate`). ``lock`` guards the last
+/// announced tip and is never held while calling the chain, the network or the push; the
+/// ``SyncPeers`` table is read with it released.
+final class TipAnnouncer: @unchecked Sendable {
     /// Most blocks one announcement names (the rest a peer fetches with `getheaders`).
     static let maxAnnouncedBlocks = 8
+
+    let chain: ChainState
+    let network: any SyncNetwork
+    /// Unix seconds, mock-aware (initial block download).
+    let wallTime: @Sendable () -> Int64
+    let logger: Logger
+    /// Who is announced to, and what each is known to have (its own lock).
+    let peers: SyncPeers
+    /// Pushes new tips to the peers that asked for that (the ``CompactRelay``); set once before
+    /// the engine starts, read-only afterwards.
+    weak var newTipPush: (any NewTipPush)?
+
+    private let lock = PThreadMutex()
+    // guarded by lock
+    /// The active tip last announced to peers.
+    private var lastAnnouncedTip: ChainTip
+
+    init(chain: ChainState, network: any SyncNetwork, wallTime: @escaping @Sendable () -> Int64, logger: Logger, peers: SyncPeers) {
+        self.chain = chain
+        self.network = network
+        self.wallTime = wallTime
+        self.logger = logger
+        self.peers = peers
+        lastAnnouncedTip = chain.tip
+    }
 
     /// Logs a switch of branch of the active chain (a reorg: old tip, new tip, depth) at info; the
     /// chain state counts it for `/metrics`.
@@ -27,7 +62,7 @@ extension SyncCoordinator {
     /// it was pushed to get no other announcement. `block` is the new tip's block when the caller
     /// has it (saves a store read).
     func announceTipIfMoved(except source: PeerID?, block: BlockMessage? = nil) {
-        guard !isInitialBlockDownload else { return }
+        guard !chain.isInitialBlockDownload(now: wallTime()) else { return }
         let tip = chain.tip
         let previous: ChainTip? = lock.withLock {
             guard tip.hash != lastAnnouncedTip.hash else { return nil }
@@ -41,7 +76,7 @@ extension SyncCoordinator {
         guard first <= tip.height else { return }
         let records = (first...tip.height).compactMap { chain.record(atHeight: $0) }
         guard records.last?.hash == tip.hash else { return }  // the tip moved again meanwhile: that call announces
-        let targets: [(PeerID, Bool, Hash256?, Int32)] = lock.withLock {
+        let targets: [(PeerID, Bool, Hash256?, Int32)] = peers.read { peers in
             peers.values.filter { $0.id != source }.map { ($0.id, $0.wantsHeaders, $0.knownHash, $0.knownHeight) }
         }
         let needing = targets.filter { _, _, knownHash, knownHeight in
@@ -58,18 +93,5 @@ extension SyncCoordinator {
                 network.send(.inv(records.map { InventoryItem(.block, hash: $0.hash) }), to: peer)
             }
         }
-    }
-
-    /// One `sync progress` line: heights, rate and the estimated time left.
-    func logProgress() {
-        let tip = chain.tip.height
-        let best = max(chain.bestHeader.height, 1)
-        let rate = downloads.rate
-        let remaining = Double(max(best - tip, 0))
-        let eta = rate.blocksPerSecond > 0 ? Int(remaining / rate.blocksPerSecond) : -1
-        logger.info("sync progress", metadata: [
-            "height": "\(tip)", "headers": "\(best)", "percent": "\(String(format: "%.1f", 100 * Double(tip) / Double(best)))",
-            "blocks_per_s": "\(String(format: "%.1f", rate.blocksPerSecond))",
-            "MB_per_s": "\(String(format: "%.2f", rate.bytesPerSecond / 1e6))", "eta_s": "\(eta)"])
     }
 }

@@ -2,44 +2,8 @@ import DilithionChain
 import DilithionNet
 import DilithionWire
 
-/// Headers: the headers-sync peer, `headers` and `inv` from peers, and `getheaders` answers.
-extension SyncCoordinator {
-    /// Makes `peer` the headers-sync peer and asks it for headers when it claims more than we have
-    /// (``ChainState/headersSyncHeight``), or when we have nothing yet. A peer that claims more
-    /// replaces a sync peer that claims no more than we have (it may never answer, and would hold
-    /// headers sync until the silent-peer check).
-    func startSync(with peer: PeerID, claimedHeight: Int32) {
-        let syncHeight = chain.headersSyncHeight
-        let nothingYet = chain.tip.height == 0
-        let (ask, replaced): (Bool, (PeerID, Int32)?) = lock.withLock {
-            let claimsMore = Int(claimedHeight) > syncHeight
-            guard claimsMore || nothingYet else { return (false, nil) }
-            var replaced: (PeerID, Int32)?
-            if let current = headersSyncPeer, current != peer {
-                let currentClaim = peers[current]?.knownHeight ?? 0
-                guard claimsMore, Int(currentClaim) <= syncHeight else { return (false, nil) }
-                replaced = (current, currentClaim)
-            }
-            headersSyncPeer = peer
-            return (true, replaced)
-        }
-        if let (old, oldClaim) = replaced {
-            logger.info("headers sync peer replaced", metadata: [
-                "old": "\(old.rawValue)", "old_height": "\(oldClaim)", "peer": "\(peer.rawValue)",
-                "height": "\(claimedHeight)"])
-        }
-        if ask { requestHeaders(from: peer) }
-        requestWork()
-    }
-
-    /// Sends `getheaders` with a locator from `hash` (the last header of a full batch), or from the
-    /// best header.
-    func requestHeaders(from peer: PeerID, after hash: Hash256? = nil) {
-        lock.withLock { peers[peer]?.headersRequestedAt = clock.now }
-        let locator = hash.map { chain.locator(from: $0) } ?? chain.locator()
-        network.send(.getheaders(GetHeadersMessage(locator: locator)), to: peer)
-    }
-
+/// Receipt: `getheaders` answered, `headers` and `inv` taken in, the sender's headers budget.
+extension HeadersSync {
     /// A peer's `getheaders`: answered from the active chain (PROTOCOL.md §3.6), always, even empty;
     /// the reply comes encoded with its checksum, usually from the chain's cache.
     func receivedGetHeaders(_ request: GetHeadersMessage, from peer: PeerID) {
@@ -57,18 +21,18 @@ extension SyncCoordinator {
             // so it is not chosen for headers sync again (a peer that claims a high start height and
             // answers empty would otherwise starve headers sync) and is asked for no blocks above it.
             let best = Int32(clamping: chain.bestHeader.height)
-            lock.withLock {
-                if headersSyncPeer == peer { headersSyncPeer = nil }
+            lock.withLock { if headersSyncPeer == peer { headersSyncPeer = nil } }
+            peers.update { peers in
                 if let known = peers[peer]?.knownHeight { peers[peer]?.knownHeight = min(known, best) }
             }
-            requestWork()
+            downloads.requestWork(candidates: peers.downloadCandidates)
             return
         }
         if chain.record(for: headers[0].previousBlockHash) == nil {
             receivedUnconnectingHeaders(headers, from: peer)
             return
         }
-        lock.withLock { peers[peer]?.unconnectingHeaders = 0 }
+        peers.update { $0[peer]?.unconnectingHeaders = 0 }
         let batch = withinBudget(headers, from: peer)
         guard !batch.isEmpty else { return }
         let truncated = batch.count < headers.count
@@ -79,7 +43,7 @@ extension SyncCoordinator {
             return
         }
         let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())
-        if let change = result.activeChainChange { activeChainMoved(change) }
+        if let change = result.activeChainChange { announcer.activeChainMoved(change) }
         headersProcessed(
             ProcessedHeaders(
                 count: batch.count, truncated: truncated, acceptedCount: result.acceptedCount,
@@ -102,13 +66,13 @@ extension SyncCoordinator {
         }
         if result.mayHaveMovedActiveTip {
             // Blocks kept by a salvaging reindex joined the active chain as their headers came back.
-            announceTipIfMoved(except: peer)
+            announcer.announceTipIfMoved(except: peer)
         }
         let lastHeight = Int32(clamping: result.lastHeader?.height ?? 0)
         let truncated = result.truncated
         // A batch cut by the budget is not continued now: headers sync asks again as it refills.
         let full = result.count == Limits.maxHeaders && !truncated
-        lock.withLock {
+        peers.update { peers in
             guard var state = peers[peer] else { return }
             if let last = result.lastHeader { state.knownHash = last.hash }
             // A reply shorter than the maximum ends at the peer's tip; a full one is a lower bound.
@@ -132,17 +96,17 @@ extension SyncCoordinator {
                     "peer": "\(peer.rawValue)", "headers": "\(chain.bestHeader.height)", "tip": "\(chain.tip.height)"])
             }
         }
-        requestWork()
+        downloads.requestWork(candidates: peers.downloadCandidates)
     }
 
     /// `headers` whose first header's parent we do not know: the peer is ahead of what it thinks we
-    /// have (an announcement after a reorg deeper than ``maxAnnouncedBlocks``, or blocks it learnt
+    /// have (an announcement after a reorg deeper than ``TipAnnouncer/maxAnnouncedBlocks``, or blocks it learnt
     /// while we were apart). As Bitcoin Core does, we ask it with `getheaders` from our best header,
     /// so the reply connects, and count the message; only more than
     /// ``SyncSettings/unconnectingHeadersLimit`` of them in a row cost points (20, the C++ node's
     /// `prev-blk-not-found`), and the count starts again. Nothing of the batch is processed.
     private func receivedUnconnectingHeaders(_ headers: [BlockHeader], from peer: PeerID) {
-        let count: Int? = lock.withLock {
+        let count: Int? = peers.update { peers in
             guard peers[peer] != nil else { return nil }
             peers[peer]!.unconnectingHeaders += 1
             let count = peers[peer]!.unconnectingHeaders
@@ -168,9 +132,9 @@ extension SyncCoordinator {
     func withinBudget(_ headers: [BlockHeader], from peer: PeerID) -> ArraySlice<BlockHeader> {
         guard !isInitialBlockDownload else { return headers[...] }
         let nowSeconds = Double(clock.now.nanoseconds) / 1e9
+        guard let host = peers.read({ $0[peer]?.host }) else { return headers[...] }
         let allowed: Int = lock.withLock {
-            guard let host = peers[peer]?.host else { return headers.count }
-            return headersBudget.take(
+            headersBudget.take(
                 headers.count, host: host, nowSeconds: nowSeconds, rate: settings.headersPerSecond,
                 burst: Double(settings.headersBurst))
         }
@@ -190,7 +154,7 @@ extension SyncCoordinator {
             switch item.kind {
             case .block, .compactBlock:
                 if let record = chain.record(for: item.hash) {
-                    noteAnnounced(record, by: peer)
+                    peers.noteAnnounced(record, by: peer, in: chain)
                 } else {
                     unknownBlock = true
                 }
@@ -201,32 +165,5 @@ extension SyncCoordinator {
             }
         }
         if unknownBlock { requestHeaders(from: peer) }
-    }
-
-    /// Remembers that `peer` has `record` when it has more work than what the peer was known for.
-    func noteAnnounced(_ record: HeaderRecord, by peer: PeerID) {
-        let current = lock.withLock { peers[peer]?.knownHash }
-        if let current, let known = chain.record(for: current), !(known.chainWork < record.chainWork) { return }
-        lock.withLock {
-            guard peers[peer] != nil else { return }
-            peers[peer]?.knownHash = record.hash
-            if let height = peers[peer]?.knownHeight { peers[peer]?.knownHeight = max(height, Int32(clamping: record.height)) }
-        }
-    }
-
-    /// Starts headers sync with the established peer known to have the most headers beyond ours.
-    func startHeadersSyncWithBestCandidate() {
-        let syncHeight = chain.headersSyncHeight
-        let candidate: (PeerID, Int32)? = lock.withLock {
-            peers.values.filter { Int($0.knownHeight) > syncHeight }
-                .max { ($0.knownHeight, $1.id.rawValue) < ($1.knownHeight, $0.id.rawValue) }.map { ($0.id, $0.knownHeight) }
-        }
-        if let candidate { startSync(with: candidate.0, claimedHeight: candidate.1) }
-    }
-
-    /// Whether a full batch of headers above `height` still fits under the cap on headers above the
-    /// active tip.
-    func hasRoomForHeaders(above height: Int) -> Bool {
-        height + Limits.maxHeaders <= chain.tip.height + chain.configuration.maxHeadersAheadOfTip
     }
 }

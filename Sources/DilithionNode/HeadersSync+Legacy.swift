@@ -12,7 +12,7 @@ import DilithionWire
 /// which applies it (``legacyHeadersReady(for:)``): penalties, the sender's branch, the next
 /// `getheaders`. A peer's messages are processed and applied in the order they arrived; a peer that
 /// leaves has its pending messages cancelled. RandomX never runs on the reactor or the dispatcher.
-extension SyncCoordinator {
+extension HeadersSync {
     /// The hashing submitter that stands for `peer` (ordering, fairness, budget, cancellation).
     static func submitter(for peer: PeerID) -> HashSubmitter { HashSubmitter(peer.rawValue) }
 
@@ -41,8 +41,10 @@ extension SyncCoordinator {
         let processed = ProcessedHeaders(
             count: count, truncated: truncated, acceptedCount: result.acceptedCount, rejection: result.rejection,
             lastHeader: last, mayHaveMovedActiveTip: result.acceptedCount > 0)
+        // Checked and queued under ``lock``: ``peerLeft(_:)`` removes the peer from the table before
+        // it drops the queue, so an outcome of a departed peer is never left behind.
         let queued: Bool = lock.withLock {
-            guard peers[peer] != nil else { return false }
+            guard peers.contains(peer) else { return false }
             legacyResults[peer, default: []].append(processed)
             return true
         }
