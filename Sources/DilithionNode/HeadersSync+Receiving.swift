@@ -36,10 +36,10 @@ extension HeadersSync {
         let batch = withinBudget(headers, from: peer)
         guard !batch.isEmpty else { return }
         let truncated = batch.count < headers.count
-        if let legacyPipeline {
+        if let legacy {
             // RandomX headers: cheap checks here, hashes on the hashing workers; the outcome comes
             // back to the dispatcher (legacyHeadersReady).
-            submitLegacyHeaders(Array(batch), truncated: truncated, from: peer, through: legacyPipeline)
+            legacy.submit(Array(batch), truncated: truncated, from: peer)
             return
         }
         let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())

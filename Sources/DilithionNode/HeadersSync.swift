@@ -12,7 +12,7 @@ import Logging
 ///   last header of every full (2,000) reply; announcements (`inv`, one-header `headers`) from any
 ///   peer trigger `getheaders` to that peer, as on the C++ node. `getheaders` is answered from the
 ///   active chain only.
-/// - Legacy (RandomX) headers go through the ``HeaderBatchPipeline`` (HeadersSync+Legacy.swift).
+/// - Legacy (RandomX) headers are hashed off the dispatcher (``LegacyHeaderIntake``).
 /// - A silent headers-sync peer is replaced, and a sync paused at the cap on headers above the
 ///   active tip resumes as blocks arrive (``maintain(now:)``, ``resumeIfRoom()``).
 /// - Out of initial block download, each address may make us process only so many headers
@@ -36,8 +36,8 @@ final class HeadersSync: @unchecked Sendable {
     let downloads: BlockDownload
     /// Told when headers moved the active chain (its own lock).
     let announcer: TipAnnouncer
-    /// The legacy header pipeline over ``chain`` (nil on VDF networks); set once in `init`.
-    private(set) var legacyPipeline: HeaderBatchPipeline?
+    /// Legacy headers hashed off the dispatcher (nil on VDF networks; its own lock).
+    let legacy: LegacyHeaderIntake?
 
     let lock = PThreadMutex()
     // guarded by lock
@@ -45,11 +45,9 @@ final class HeadersSync: @unchecked Sendable {
     /// Headers sync stopped at the cap on headers above the active tip; resumed as blocks arrive.
     var headersSyncPaused = false
     var headersBudget = HeadersBudget()
-    /// Outcomes of legacy `headers` messages waiting for the dispatcher, per peer, oldest first.
-    var legacyResults: [PeerID: [ProcessedHeaders]] = [:]
 
     /// - Parameter legacyHashing: the hashing service for legacy (RandomX) headers, on networks that
-    ///   have them; the pipeline runs over it until ``stop()``.
+    ///   have them; ``legacy`` runs the pipeline over it until ``stop()``.
     init(
         chain: ChainState, network: any SyncNetwork, clock: any EngineClock, wallTime: @escaping @Sendable () -> Int64,
         settings: SyncSettings, logger: Logger, peers: SyncPeers, downloads: BlockDownload, announcer: TipAnnouncer,
@@ -64,14 +62,15 @@ final class HeadersSync: @unchecked Sendable {
         self.peers = peers
         self.downloads = downloads
         self.announcer = announcer
-        if let legacyHashing {
-            let sink = ChainStateHeaderSink(chain: chain, wallTime: wallTime) { change in announcer.activeChainMoved(change) }
-            legacyPipeline = HeaderBatchPipeline(service: legacyHashing, sink: sink)
+        legacy = legacyHashing.map { service in
+            LegacyHeaderIntake(service: service, chain: chain, network: network, peers: peers, wallTime: wallTime) { change in
+                announcer.activeChainMoved(change)
+            }
         }
     }
 
     /// Stops the hashing workers (shutdown).
-    func stop() { legacyPipeline?.service.stop() }
+    func stop() { legacy?.stop() }
 
     /// True while the active tip is older than a day (``ChainState/isInitialBlockDownload(now:)``).
     var isInitialBlockDownload: Bool { chain.isInitialBlockDownload(now: wallTime()) }
@@ -80,7 +79,29 @@ final class HeadersSync: @unchecked Sendable {
     /// again): it no longer holds headers sync, and its legacy messages are cancelled.
     func peerLeft(_ peer: PeerID) {
         lock.withLock { if headersSyncPeer == peer { headersSyncPeer = nil } }
-        cancelLegacyHeaders(of: peer)
+        legacy?.cancel(peer)
+    }
+
+    // MARK: Legacy headers
+
+    /// Dispatcher thread: applies the outcomes of `peer`'s legacy `headers` messages that the
+    /// hashing workers finished, oldest first.
+    func legacyHeadersReady(for peer: PeerID) {
+        for outcome in legacy?.takeOutcomes(for: peer) ?? [] { headersProcessed(outcome, from: peer) }
+    }
+
+    /// The legacy hashing counters of `peer` (what its messages cost us), nil on a VDF network or
+    /// before its first message.
+    func legacyHashing(of peer: PeerID) -> HashingStatistics? { legacy?.statistics(of: peer) }
+
+    /// The legacy hashing counters of every peer together, nil on a VDF network.
+    var legacyHashingTotals: HashingStatistics? { legacy?.totals }
+
+    /// The hash of a block's header: a legacy header that came through the pipeline costs a cache
+    /// lookup, others are hashed here (VDF headers: SHA3-256).
+    func blockHeaderHash(_ header: BlockHeader) throws(HeaderHashError) -> Hash256 {
+        if !header.isVDF, let cached = legacy?.cachedHash(of: header) { return cached }
+        return try header.hash(legacyHasher: chain.configuration.legacyHasher)
     }
 
     // MARK: The headers-sync peer

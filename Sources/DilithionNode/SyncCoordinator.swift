@@ -9,18 +9,19 @@ import Logging
 /// events, messages and ticks to them.
 ///
 /// - ``HeadersSync``: the headers-sync peer, `headers` and `inv` receipt, `getheaders` answers,
-///   the legacy header pipeline and the headers budget.
+///   the headers budget; legacy headers through its ``LegacyHeaderIntake``.
 /// - ``BlockDownload``: block requests and intake (validation, batched commits); a block counts
 ///   only after the store committed it.
 /// - ``TipAnnouncer``: announcements of the active tip and reorg reports.
+/// - ``SideBranchPruner``: side branches pruned, peers that announced a branch nobody delivered
+///   penalised (``WithheldBranchStrikes``).
 /// - ``SyncPeers``: the established peers as all of them see them.
 /// - The coordinator itself: what follows stored blocks (SyncCoordinator+Blocks.swift) and the
-///   maintenance on the engine clock: stallers disconnected, side branches pruned, peers that
-///   announced a branch nobody delivered penalised (``WithheldBranchStrikes``).
+///   maintenance on the engine clock (stallers disconnected, the components' periodic work).
 ///
 /// Threads: called on the dispatcher thread (messages, peer events, ticks) and from RPC threads
 /// (`generate`, statistics). Each component owns its state under its own lock; ``lock`` guards
-/// only the maintenance state below and is never held while calling the chain, the network, the
+/// only the maintenance time below and is never held while calling the chain, the network, the
 /// logger or a component, so the node may call the coordinator with its own lock released.
 final class SyncCoordinator: @unchecked Sendable {
     let chain: ChainState
@@ -39,14 +40,12 @@ final class SyncCoordinator: @unchecked Sendable {
     let headers: HeadersSync
     /// Tip announcements (its own lock).
     let announcer: TipAnnouncer
+    /// Side-branch pruning and the withheld-branch policy (its own lock).
+    let pruner: SideBranchPruner
 
     let lock = PThreadMutex()
     // guarded by lock
     var lastMaintenance: EngineInstant?
-    var lastPrune: EngineInstant?
-    /// Branch claims of peers that left (their withholding is judged when the branch expires).
-    var departedClaims = DepartedClaims()
-    var strikes = WithheldBranchStrikes()
 
     /// - Parameter legacyHashing: the hashing service for legacy (RandomX) headers, on networks that
     ///   have them; ``HeadersSync`` runs the pipeline over it until ``stop()``.
@@ -65,6 +64,7 @@ final class SyncCoordinator: @unchecked Sendable {
         headers = HeadersSync(
             chain: chain, network: network, clock: clock, wallTime: wallTime, settings: settings, logger: logger,
             peers: peers, downloads: downloads, announcer: announcer, legacyHashing: legacyHashing)
+        pruner = SideBranchPruner(chain: chain, network: network, wallTime: wallTime, settings: settings, logger: logger, peers: peers)
     }
 
     /// Pushes new tips to the peers that asked for that (``TipAnnouncer/newTipPush``); set once
@@ -74,22 +74,12 @@ final class SyncCoordinator: @unchecked Sendable {
         set { announcer.newTipPush = newValue }
     }
 
-    var nowMilliseconds: Int64 { Int64(clock.now.nanoseconds / 1_000_000) }
-
-    /// Whether a peer with this user agent serves more than the C++ node's 32 blocks in flight:
-    /// this implementation does (its block server streams requests in order under the send cap),
-    /// so its pipeline may grow to fill a long link. Every other peer is held to 32 (PROTOCOL.md §6).
-    /// A peer that claims this and then sits on requests is a staller like any other.
-    static func pipelinesDeeply(userAgent: String) -> Bool {
-        userAgent.hasPrefix("/dilithion-swift:")
-    }
-
     // MARK: Peer lifecycle
 
     /// A peer completed the handshake: track it for downloads and start headers sync if it claims
     /// more than we have.
     func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String) {
-        let deep = Self.pipelinesDeeply(userAgent: version.userAgent)
+        let deep = SyncPeers.pipelinesDeeply(userAgent: version.userAgent)
         peers.update { $0[peer] = SyncPeer(id: peer, host: host, pipelinesDeeply: deep, knownHeight: version.startHeight) }
         downloads.peerConnected(peer, pipelinesDeeply: deep)
         headers.startSync(with: peer, claimedHeight: version.startHeight)
@@ -104,10 +94,7 @@ final class SyncCoordinator: @unchecked Sendable {
             return (left.host, hash)
         }
         headers.peerLeft(peer)
-        if let claim, !chain.isOnActiveChain(claim.hash) {
-            let now = wallTime()
-            lock.withLock { departedClaims.add(peer: peer, host: claim.host, hash: claim.hash, at: now) }
-        }
+        if let claim { pruner.peerLeft(peer, host: claim.host, claiming: claim.hash) }
         // With its blocks no longer in flight, a staged batch may be due.
         blocksProcessed(downloads.drain())
         requestWork()
@@ -131,31 +118,21 @@ final class SyncCoordinator: @unchecked Sendable {
 
     /// What `getpeerinfo` and eviction read about `peer`; nil before its handshake.
     func facts(for peer: PeerID) -> SyncPeerFacts? {
-        let hashing = headers.legacyHashing(of: peer)
-        let inFlight = downloads.inFlight(for: peer)
-        return peers.read { peers in
-            peers[peer].map {
-                SyncPeerFacts(
-                    knownHeight: $0.knownHeight, blocksInFlight: inFlight.count, blocksInFlightLimit: inFlight.limit,
-                    lastBlockAt: $0.lastBlockAt, legacyHashing: hashing)
-            }
-        }
+        peers.read { $0[peer] }.map(facts(of:))
     }
 
     /// What `getpeerinfo` reads, for every established peer.
     func allFacts() -> [PeerID: SyncPeerFacts] {
-        let ids = peers.read { Array($0.keys) }
-        // The hashing service's lock is taken with the table's released (it is a leaf).
-        let hashing = Dictionary(uniqueKeysWithValues: ids.compactMap { id in headers.legacyHashing(of: id).map { (id, $0) } })
-        let inFlight = Dictionary(uniqueKeysWithValues: ids.map { ($0, downloads.inFlight(for: $0)) })
-        return peers.read { peers in
-            peers.mapValues {
-                SyncPeerFacts(
-                    knownHeight: $0.knownHeight, blocksInFlight: inFlight[$0.id]?.count ?? 0,
-                    blocksInFlightLimit: inFlight[$0.id]?.limit ?? 0, lastBlockAt: $0.lastBlockAt,
-                    legacyHashing: hashing[$0.id])
-            }
-        }
+        peers.read { $0 }.mapValues(facts(of:))
+    }
+
+    /// A peer's facts from its snapshot, read with the table's lock released (the download and
+    /// hashing locks are leaves too).
+    private func facts(of state: SyncPeer) -> SyncPeerFacts {
+        let inFlight = downloads.inFlight(for: state.id)
+        return SyncPeerFacts(
+            knownHeight: state.knownHeight, blocksInFlight: inFlight.count, blocksInFlightLimit: inFlight.limit,
+            lastBlockAt: state.lastBlockAt, legacyHashing: headers.legacyHashing(of: state.id))
     }
 
     /// Peers that delivered a block within `window` before `now` (eviction protects them).

@@ -24,6 +24,12 @@ final class SyncPeers: @unchecked Sendable {
         try lock.withLock { try body(&peers) }
     }
 
+    /// Whether a peer with this user agent serves more than the C++ node's 32 blocks in flight:
+    /// this implementation does (its block server streams requests in order under the send cap),
+    /// so its pipeline may grow to fill a long link. Every other peer is held to 32 (PROTOCOL.md §6).
+    /// A peer that claims this and then sits on requests is a staller like any other.
+    static func pipelinesDeeply(userAgent: String) -> Bool { userAgent.hasPrefix("/dilithion-swift:") }
+
     /// Whether `peer` is established (and has not left).
     func contains(_ peer: PeerID) -> Bool { lock.withLock { peers[peer] != nil } }
 
