@@ -13,19 +13,16 @@ import XCTest
 /// bad block in a batch refused with its penalty. A ``RecordingSyncNetwork`` instead of sockets, a
 /// ``ManualClock``; the worker's completions are waited for through the wakes it asks for.
 final class BlockDownloadTests: XCTestCase {
-    private var directories: [String] = []
+    private let directories = TemporaryDirectories()
     private let generator = RegtestChainGenerator(seed: 0xD0)
     private let peerA = PeerID(rawValue: 1)
 
     override func tearDown() {
-        for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
         directories.removeAll()
     }
 
     private func chainState() throws -> ChainState {
-        let directory = NSTemporaryDirectory() + "dilithion-download-\(UUID().uuidString)"
-        directories.append(directory)
-        return try ChainState(directory: directory, configuration: ChainConfiguration(network: .regtest))
+        try ChainState(directory: directories.make("dilithion-download"), configuration: ChainConfiguration(network: .regtest))
     }
 
     private struct Rig {

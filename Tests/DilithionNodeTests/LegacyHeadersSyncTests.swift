@@ -15,13 +15,12 @@ import XCTest
 /// plays the dispatcher (it hands messages in and applies outcomes when woken). Hashes are counted
 /// by the service's own counters; nothing waits on time.
 final class LegacyHeadersSyncTests: XCTestCase {
-    private var directories: [String] = []
+    private let directories = TemporaryDirectories()
     private var services: [HeaderHashingService] = []
 
     override func tearDown() {
         for service in services { service.stop() }
         services.removeAll()
-        for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
         directories.removeAll()
     }
 
@@ -34,9 +33,7 @@ final class LegacyHeadersSyncTests: XCTestCase {
     }
 
     private func rig(_ configuration: ChainConfiguration, wallTime: Int64, backend: MinedHashBackend = MinedHashBackend()) throws -> Rig {
-        let directory = NSTemporaryDirectory() + "dilithion-legacy-sync-\(UUID().uuidString)"
-        directories.append(directory)
-        let chain = try ChainState(directory: directory, configuration: configuration)
+        let chain = try ChainState(directory: directories.make("dilithion-legacy-sync"), configuration: configuration)
         let clock = ManualClock()
         let service = HeaderHashingService(backend: backend, configuration: HashingConfiguration(workers: 2), clock: clock)
         services.append(service)

@@ -21,18 +21,15 @@ final class SyncCoordinatorTests: XCTestCase {
         func advance(_ delta: Int64) { lock.withLock { seconds += delta } }
     }
 
-    private var directories: [String] = []
+    private let directories = TemporaryDirectories()
     private let generator = RegtestChainGenerator(seed: 0x5C)
 
     override func tearDown() {
-        for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
         directories.removeAll()
     }
 
     private func chainState() throws -> ChainState {
-        let directory = NSTemporaryDirectory() + "dilithion-sync-\(UUID().uuidString)"
-        directories.append(directory)
-        return try ChainState(directory: directory, configuration: ChainConfiguration(network: .regtest))
+        try ChainState(directory: directories.make("dilithion-sync"), configuration: ChainConfiguration(network: .regtest))
     }
 
     private struct Rig {
