@@ -15,28 +15,7 @@ extension HeaderTree {
     @discardableResult
     public mutating func markStored(_ hash: Hash256, now: Int64) -> ChainChange? {
         guard let index = indexByHash[hash], records[index].status == .headerOnly else { return nil }
-        graph.records[index].status = .stored
-        graph.records[index].storedAt = now
-        let parent = records[index].parentIndex
-        guard records[parent].isLinked else {
-            graph.unlinkedChildren[parent, default: []].append(index)
-            return nil
-        }
-        // Link it and every stored descendant that waited for it; keep the best of them.
-        var best = index
-        var pending = [index]
-        while let next = pending.popLast() {
-            graph.records[next].isLinked = true
-            if records[best].chainWork < records[next].chainWork
-                || (records[next].chainWork == records[best].chainWork && next < best)
-            {
-                best = next
-            }
-            for child in graph.unlinkedChildren.removeValue(forKey: next) ?? [] where records[child].status == .stored {
-                pending.append(child)
-            }
-        }
-        return activateIfBetter(best, now: now)
+        return graph.store(index, at: now).flatMap { activateIfBetter($0, now: now) }
     }
 
     /// Moves the active chain to `candidate` (a linked record) when it has more work than the active
@@ -47,8 +26,8 @@ extension HeaderTree {
         if tip.chainWork < record.chainWork {
             return setActive(candidate, now: now)
         }
-        guard record.chainWork == tip.chainWork, record.parentIndex == tip.parentIndex, record.height == tip.height,
-            lotteryFavours(record.header, over: tip.header, height: tip.height, anchor: activeLotteryAnchor, now: now)
+        guard lottery.siblingWins(
+            record.header, work: record.chainWork, parentIndex: record.parentIndex, over: tip, anchor: lottery.active, now: now)
         else { return nil }
         // A lottery replacement keeps the anchor of the first block at this height (C++ Case 2.5).
         return setActive(candidate, now: now)
@@ -61,9 +40,8 @@ extension HeaderTree {
         graph.routeActive(to: index)
         let change = graph.change(from: oldTip, along: activeChain)
         activeTipMovedAt = now
-        let header = records[index].header
-        if let change, !change.isReorg, header.isVDF, records[index].height >= lotteryActivationHeight {
-            activeLotteryAnchor = LotteryAnchor(height: records[index].height, time: now)
+        if let change, !change.isReorg, let anchor = lottery.anchor(extendingTo: records[index].header, height: records[index].height, now: now) {
+            lottery.active = anchor
         }
         return change
     }
@@ -78,20 +56,10 @@ extension HeaderTree {
     public mutating func markFailed(_ hash: Hash256) -> ChainChange? {
         guard let index = indexByHash[hash], index != 0 else { return nil }
         let oldBest = graph.bestTipIndex
-        graph.records[index].status = .failed
-        graph.records[index].isLinked = false
-        // Parents precede children, so one forward pass reaches every descendant.
-        for later in (index + 1)..<records.count where records[records[later].parentIndex].status == .failed {
-            graph.records[later].status = .failed
-            graph.records[later].isLinked = false
-        }
-        if activeTip.status == .failed {
-            graph.routeActive(to: graph.bestRecordIndex { $0.isLinked })
-            activeLotteryAnchor = nil
-        }
-        guard bestTip.status == .failed else { return nil }
-        graph.routeBest(to: graph.bestRecordIndex { $0.status != .failed })
-        bestLotteryAnchor = nil
+        let fell = graph.fail(index)
+        if fell.active { lottery.active = nil }
+        guard fell.best else { return nil }
+        lottery.best = nil
         return graph.change(from: oldBest, along: bestChain)
     }
 

@@ -1,71 +1,28 @@
 import DilithionWire
 
+/// Locators and `getheaders` answers, computed by the graph (HeaderGraph+Serving.swift).
 extension HeaderTree {
     /// Most locator entries we build or accept (PROTOCOL.md §3.6).
-    public static let maxLocatorEntries = 32
+    public static let maxLocatorEntries = HeaderGraph.maxLocatorEntries
+
+    /// The heights a locator from `startHeight` names (``HeaderGraph/locatorHeights(from:)``).
+    public static func locatorHeights(from startHeight: Int) -> [Int] { HeaderGraph.locatorHeights(from: startHeight) }
 
     /// A block locator for `getheaders` from the best header (C++ `GetLocatorImpl`).
-    public func locator() -> [Hash256] { locator(from: graph.bestTipIndex) }
+    public func locator() -> [Hash256] { graph.locator(from: graph.bestTipIndex) }
 
-    /// A block locator from the record at `index` on its own branch: step 1 between the first 11
-    /// entries (the C++ loop doubles the step once 10 steps were taken) then doubling, at most 32
-    /// entries, always ending with genesis. Asking for more headers after a full batch uses the
-    /// batch's last header, so a long side branch is followed instead of being asked for again.
-    func locator(from index: Int) -> [Hash256] {
-        var result = [Hash256]()
-        var cursor = index
-        for height in Self.locatorHeights(from: records[index].height) {
-            cursor = graph.branchAncestor(of: cursor, atHeight: height) ?? 0
-            result.append(records[cursor].hash)
-        }
-        return result
-    }
+    /// A block locator from the record at `index` on its own branch (``HeaderGraph/locator(from:)``).
+    func locator(from index: Int) -> [Hash256] { graph.locator(from: index) }
 
-    /// The heights a locator from `startHeight` names: `startHeight` down by 1 for 11 entries, then
-    /// by doubling steps, at most 32 entries, the last always 0 (genesis).
-    public static func locatorHeights(from startHeight: Int) -> [Int] {
-        var heights = [Int]()
-        var height = startHeight
-        var step = 1
-        while height > 0, heights.count < maxLocatorEntries - 1 {
-            heights.append(height)
-            if heights.count > 10 { step *= 2 }
-            height -= step
-        }
-        heights.append(0)
-        return heights
-    }
-
-    /// Headers to answer a `getheaders` with, by the C++ serving rules (PROTOCOL.md §3.6) applied
-    /// to the **active chain**, so that a peer only ever receives headers whose blocks we hold: the
-    /// first locator hash known on any branch is the start; on the active chain, headers follow it;
-    /// on any other branch (including header-only ones), the active chain's headers after the point
-    /// where that branch leaves it follow (and `stop` is ignored); with no known hash, headers start
-    /// at height 1. At most `max` headers, ending early with `stop` (included) on the active path.
+    /// Headers to answer a `getheaders` with (PROTOCOL.md §3.6), from the **active chain** only
+    /// (``HeaderGraph/servingHeights(after:stop:max:)``): at most `max`, ending early with `stop`.
     public func headers(after locator: [Hash256], stop: Hash256, max: Int = Limits.maxHeaders) -> [BlockHeader] {
         servingHeights(after: locator, stop: stop, max: max).map { records[activeChain[$0]].header }
     }
 
     /// The active-chain heights ``headers(after:stop:max:)`` answers with (empty when there are none).
     func servingHeights(after locator: [Hash256], stop: Hash256, max: Int = Limits.maxHeaders) -> Range<Int> {
-        var startHeight = 0
-        var honorsStop = true
-        if let index = locator.lazy.compactMap({ indexByHash[$0] }).first {
-            if graph.isActive(index) {
-                startHeight = records[index].height
-            } else {
-                startHeight = records[graph.activeForkPoint(of: index)].height
-                honorsStop = false
-            }
-        }
-        let first = startHeight + 1
-        var end = Swift.max(first, Swift.min(activeChain.count, first + max))
-        // `stop` ends the run early (included) when it lies on the active chain inside it.
-        if honorsStop, !stop.isZero, let stopIndex = indexByHash[stop], graph.isActive(stopIndex) {
-            let stopHeight = records[stopIndex].height
-            if stopHeight >= first, stopHeight < end { end = stopHeight + 1 }
-        }
-        return first..<end
+        graph.servingHeights(after: locator, stop: stop, max: max)
     }
 
     /// The hash of the active-chain block at `height` (which must be on the active chain).

@@ -14,9 +14,10 @@ import DilithionWire
 /// Unix epoch). ``ChainState`` wraps it for concurrent use and rebuilds it from the store at start.
 ///
 /// Its parts: ``HeaderGraph`` stores the records and the two chains (an array addressed by index,
-/// parents before children, and a hash index); ``BranchPruning`` decides what leaves the tree. The
+/// parents before children, and a hash index) and answers locators and `getheaders` runs;
+/// ``BranchPruning`` decides what leaves the tree; ``VDFLottery`` breaks ties of equal work. The
 /// tree itself holds the rules: which header is valid in its context (``checkContext(_:hash:height:parentIndex:now:)``),
-/// which chain wins (work, the VDF lottery), and the clocks those rules read.
+/// which chain wins, and the clocks those rules read.
 ///
 /// Memory is bounded: headers that do not connect are never kept, at most
 /// ``ChainConfiguration/maxSideBranchHeaders`` headers lie off both chains (the oldest unbacked side
@@ -26,18 +27,13 @@ import DilithionWire
 public struct HeaderTree: Sendable {
     /// The records and the two chains.
     var graph: HeaderGraph
-    /// When and at which height the best header height was first reached by extension (the VDF
-    /// lottery's grace clock for headers, anchored to the first header at that height).
-    var bestLotteryAnchor: LotteryAnchor?
-    /// The same for the active chain: when its tip height was first reached by extension (C++
-    /// `m_vdfTipAcceptTime`/`m_vdfTipAcceptHeight`).
-    var activeLotteryAnchor: LotteryAnchor?
+    /// The tie-break of both chains and its grace clocks.
+    var lottery: VDFLottery
     /// When the active tip last moved: delivery progress of the branch above it.
     var activeTipMovedAt: Int64 = 0
     /// Headers evicted so far to keep the side-branch cap (``BranchPruning/evictUnbackedSideBranches(_:protecting:)``).
     public internal(set) var evictedHeaderCount = 0
-    /// `CompactTarget.blockWork` is a 256-bit computation; chains reuse a handful of `nBits`.
-    private var workByBits: [UInt32: ChainWork] = [:]
+    private var blockWork = BlockWorkCache()
 
     let checkpoints: Checkpoints
     let pruning: BranchPruning
@@ -45,14 +41,6 @@ public struct HeaderTree: Sendable {
     let versions: HeaderVersionRule
     let timestamps: TimestampRule
     let maxFutureBlockTimeSeconds: Int64
-    let lotteryActivationHeight: Int
-    let lotteryGracePeriodSeconds: Int64
-
-    /// When and at which height a chain's tip height was first reached by extension.
-    struct LotteryAnchor: Sendable, Equatable {
-        let height: Int
-        let time: Int64
-    }
 
     /// A tree holding only `genesis` (trusted: it comes from the network parameters), stored and on
     /// both chains.
@@ -63,14 +51,12 @@ public struct HeaderTree: Sendable {
         versions = configuration.versions
         timestamps = configuration.timestamps
         maxFutureBlockTimeSeconds = configuration.maxFutureBlockTimeSeconds
-        lotteryActivationHeight = configuration.vdfLotteryActivationHeight
-        lotteryGracePeriodSeconds = configuration.vdfLotteryGracePeriodSeconds
-        let work = CompactTarget(bits: genesis.bits).blockWork
+        lottery = VDFLottery(configuration: configuration)
+        let work = blockWork.work(bits: genesis.bits)
         graph = HeaderGraph(
             genesis: HeaderRecord(
                 hash: genesisHash, header: genesis, height: 0, chainWork: work, status: .stored, isLinked: true,
                 parentIndex: -1, insertedAt: 0, storedAt: 0))
-        workByBits[genesis.bits] = work
     }
 
     // MARK: Queries
@@ -157,9 +143,10 @@ public struct HeaderTree: Sendable {
 
         try checkContext(header, hash: hash, height: height, parentIndex: parentIndex, now: now)
 
-        let work = parent.chainWork + blockWork(bits: header.bits)
+        let work = parent.chainWork + blockWork.work(bits: header.bits)
         let winsOnWork = bestTip.chainWork < work
-        let winsLottery = !winsOnWork && bestLotteryReplacesTip(header, parentIndex: parentIndex, work: work, now: now)
+        let winsLottery =
+            !winsOnWork && lottery.siblingWins(header, work: work, parentIndex: parentIndex, over: bestTip, anchor: lottery.best, now: now)
         if !winsOnWork, !winsLottery, sideBranchCount >= pruning.maxSideBranchHeaders {
             // Room is made from other branches, never from the one this header extends.
             evictedHeaderCount += pruning.evictUnbackedSideBranches(&graph, protecting: parentIndex)
@@ -181,40 +168,8 @@ public struct HeaderTree: Sendable {
         let oldTip = bestChain[bestChain.count - 1]
         let extendsTip = parentIndex == oldTip
         graph.routeBest(to: index)
-        if extendsTip, header.isVDF, height >= lotteryActivationHeight {
-            bestLotteryAnchor = LotteryAnchor(height: height, time: now)
-        }
+        if extendsTip, let anchor = lottery.anchor(extendingTo: header, height: height, now: now) { lottery.best = anchor }
         return HeaderInsertion(isNew: true, height: height, bestChainChange: graph.change(from: oldTip, along: bestChain))
-    }
-
-    /// The VDF lottery on the best header chain (PROTOCOL.md §4.6, C++ `ShouldReplaceVDFTip`): a
-    /// sibling of the best header with equal work and a lower `vdfOutput`, arriving within the grace
-    /// period of the first header at that height. It makes the sibling's block worth downloading;
-    /// the active chain applies the same rule when that block is stored.
-    private func bestLotteryReplacesTip(_ header: BlockHeader, parentIndex: Int, work: ChainWork, now: Int64) -> Bool {
-        let tip = bestTip
-        guard tip.parentIndex == parentIndex, !(work < tip.chainWork) else { return false }
-        return lotteryFavours(header, over: tip.header, height: tip.height, anchor: bestLotteryAnchor, now: now)
-    }
-
-    /// The lottery comparison shared by both chains: both v ≥ 4 at or above the activation height,
-    /// non-zero outputs, the challenger's `vdfOutput` lower (byte 31 most significant), and `now`
-    /// within the grace period of the anchor at the tip's height.
-    func lotteryFavours(
-        _ challenger: BlockHeader, over tip: BlockHeader, height: Int, anchor: LotteryAnchor?, now: Int64
-    ) -> Bool {
-        guard height >= lotteryActivationHeight, challenger.isVDF, tip.isVDF,
-            !challenger.vdfOutput.isZero, !tip.vdfOutput.isZero, challenger.vdfOutput < tip.vdfOutput,
-            let anchor, anchor.height == height
-        else { return false }
-        return now - anchor.time <= lotteryGracePeriodSeconds
-    }
-
-    private mutating func blockWork(bits: UInt32) -> ChainWork {
-        if let cached = workByBits[bits] { return cached }
-        let work = CompactTarget(bits: bits).blockWork
-        if workByBits.count < 64 { workByBits[bits] = work }
-        return work
     }
 
     /// How the best header chain differs from a chain whose tip was `oldTip` (nil when it is the
@@ -233,19 +188,16 @@ public struct HeaderTree: Sendable {
     ///   nobody delivered) come back in ``PruneReport/withheld``.
     public mutating func prune(now: Int64, watching: Set<Hash256> = []) -> PruneReport {
         let report = pruning.prune(&graph, activeTipMovedAt: activeTipMovedAt, now: now, watching: watching)
-        if report.bestChainChange != nil { bestLotteryAnchor = nil }
+        if report.bestChainChange != nil { lottery.best = nil }
         return report
     }
 
     /// Forgets the VDF lottery's grace clocks and the branch activity times (after a rebuild from
     /// the store, whose insertion times mean nothing).
     mutating func resetClocks() {
-        bestLotteryAnchor = nil
-        activeLotteryAnchor = nil
+        lottery.best = nil
+        lottery.active = nil
         activeTipMovedAt = 0
-        for index in graph.records.indices {
-            graph.records[index].insertedAt = 0
-            graph.records[index].storedAt = 0
-        }
+        graph.forgetTimes()
     }
 }
