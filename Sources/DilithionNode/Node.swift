@@ -12,7 +12,7 @@ import Logging
 ///   handler table);
 /// - the ``PeerProtocol`` (handshake, keepalive, eviction; its parts ``PeerSessions``,
 ///   ``AddressExchange``, ``Dialer`` with its thread and ``PeerPenalties``, each under its own lock);
-/// - the ``SyncCoordinator`` (headers-first sync and block download; its own lock);
+/// - the ``SyncCoordinator`` (headers-first sync and block download; its parts each under their own lock);
 /// - the ``BlockServer`` (serves `getdata` from the store on its own thread; its own lock);
 /// over the durable ``DilithionChain/ChainState``.
 ///

@@ -1,7 +1,7 @@
 import DilithionChain
 
 /// What became of one `headers` message, whichever path it took (hashed on the dispatcher for VDF
-/// networks, through the legacy header pipeline on mainnet): what ``SyncCoordinator`` needs to
+/// networks, through the legacy header pipeline on mainnet): what ``HeadersSync`` needs to
 /// penalise, to remember the sender's branch and to continue headers sync.
 struct ProcessedHeaders: Sendable {
     /// Headers of the message that were looked at (the rest was over the sender's headers budget).

@@ -2,7 +2,7 @@ import DilithionHeaderHashing
 import DilithionNet
 import DilithionWire
 
-/// What the ``SyncCoordinator`` knows about one established peer. Guarded by the coordinator's lock.
+/// What sync knows about one established peer: a row of the ``SyncPeers`` table, guarded by its lock.
 struct SyncPeer: Sendable {
     let id: PeerID
     /// The peer's address host (withheld-branch strikes outlive the connection).

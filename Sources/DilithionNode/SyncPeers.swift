@@ -4,7 +4,8 @@ import DilithionSystem
 import DilithionWire
 
 /// The established peers as sync sees them (``SyncPeer``: claimed height, branch, announcements,
-/// deliveries), shared by the ``SyncCoordinator``, its ``HeadersSync`` and its ``TipAnnouncer``.
+/// deliveries), shared by the ``SyncCoordinator`` and its components (``HeadersSync``,
+/// ``LegacyHeaderIntake``, ``TipAnnouncer``, ``SideBranchPruner``).
 ///
 /// Threads: the dispatcher adds, removes and updates peers; RPC threads and the header hashing
 /// workers read. ``lock`` is a leaf: never held while calling anything else, so any component may
