@@ -44,10 +44,10 @@ public struct RPCClient: Sendable {
         let fd = socket(endpoint.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .cannotConnect(address: endpoint.description, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
-        HTTPServer.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
+        HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
+        HTTPSockets.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
         var storage = sockaddr_storage()
-        let length = HTTPServer.fill(&storage, endpoint: endpoint)
+        let length = HTTPSockets.fill(&storage, endpoint: endpoint)
         let connected = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
         }

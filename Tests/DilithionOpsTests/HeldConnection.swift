@@ -23,15 +23,15 @@ final class HeldConnection {
     private static func connect(port: UInt16, from source: String?) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket failed")
-        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
+        HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
         if let source {
             var local = sockaddr_storage()
-            let length = HTTPServer.fill(&local, endpoint: Endpoint(host: source, port: 0))
+            let length = HTTPSockets.fill(&local, endpoint: Endpoint(host: source, port: 0))
             let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
             precondition(bound == 0, "bind to \(source) failed")
         }
         var storage = sockaddr_storage()
-        let length = HTTPServer.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
+        let length = HTTPSockets.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
         let result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }

@@ -2,12 +2,16 @@
 import Glibc
 #endif
 
-/// Socket helpers of ``HTTPServer`` (also used by ``RPCClient`` and the tests).
-extension HTTPServer {
+/// The stateless socket calls of the HTTP layer: listening, accepting, address conversion, the
+/// I/O thread's wake pipe, client timeouts. Used by ``HTTPServer``'s I/O loop, ``RPCClient`` and
+/// the tests; holds no state of its own.
+enum HTTPSockets {
     /// Listen backlog: a burst of connections (hundreds, e.g. an idle-connection flood) waits here
     /// until the I/O thread accepts it, instead of its SYNs being dropped and retried a second later.
     static let listenBacklog: Int32 = 1024
 
+    /// A non-blocking, close-on-exec listening socket bound to `endpoint`, and the address it got
+    /// (the real port where 0 was asked for).
     static func listen(on endpoint: Endpoint) throws(HTTPServerError) -> (Int32, Endpoint) {
         let family = endpoint.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -46,6 +50,14 @@ extension HTTPServer {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         return (fd, numericAddress(of: storage))
+    }
+
+    /// Reads what `fd` has into `scratch`: the byte count, 0 when the client closed or the
+    /// connection failed, nil when nothing is ready (`EAGAIN`, `EINTR`: poll again).
+    static func receive(_ fd: Int32, into scratch: inout [UInt8]) -> Int? {
+        let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count >= 0 { return count }
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? nil : 0
     }
 
     /// The address in `storage` as text; an IPv4-mapped IPv6 address as its IPv4 form.
@@ -115,11 +127,26 @@ extension HTTPServer {
         }
     }
 
+    /// A close-on-exec, non-blocking pipe: the I/O thread polls its read end; other threads write a
+    /// byte to wake it.
+    static func makeWakePipe() throws(HTTPServerError) -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw .cannotListen(address: "wake pipe", reason: errorText()) }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+        }
+        return (ends[0], ends[1])
+    }
+
+    /// Sets `SO_RCVTIMEO` or `SO_SNDTIMEO` (`option`) on a blocking client socket (at least 1 ms:
+    /// zero would mean "no timeout").
     static func setTimeout(_ fd: Int32, option: Int32, seconds: Double) {
         let clamped = max(seconds, 0.001)
         var value = timeval(tv_sec: Int(clamped), tv_usec: Int((clamped - clamped.rounded(.down)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// The text of the current `errno`.
     static func errorText() -> String { String(cString: strerror(errno)) }
 }
