@@ -2,16 +2,13 @@
 extension NodeOptions {
     /// Stores and checks `attestbind`, `asn-db`, `datacenter-asns`, `attest-key`, `attest-seed-keys`
     /// and `attestation-rate-limit`. Runs after `rpcbind` is known (the two may not overlap).
-    mutating func applyAttestation(
-        single: (String) -> OptionEntry?, list: (String) -> [OptionEntry], environment: [String: String]
-    ) throws(ConfigurationError) {
-        func path(_ entry: OptionEntry) throws(ConfigurationError) -> String {
-            guard !entry.value.isEmpty else { throw ConfigurationError("\(entry.label): empty path") }
-            return Self.expandHome(entry.value, environment: environment)
-        }
+    mutating func applyAttestation(_ arguments: NodeArguments) throws(ConfigurationError) {
+        func single(_ key: String) -> OptionEntry? { arguments.value(key) }
+        func list(_ key: String) -> [OptionEntry] { arguments.values(key) }
+        func path(_ entry: OptionEntry) throws(ConfigurationError) -> String { try entry.path(environment: arguments.environment) }
         let rpcPort = network.parameters.defaultRPCPort
         attestBind = try list("attestbind").map { entry throws(ConfigurationError) in
-            try Self.endpoint(entry, defaultPort: rpcPort, allowZeroPort: true,
+            try entry.endpoint(defaultPort: rpcPort, allowZeroPort: true,
                               example: "203.0.113.5 (the seed's public address; port \(rpcPort), where miners call)")
         }
         if let entry = single("asn-db") { asnDatabasePath = try path(entry) }
@@ -25,7 +22,7 @@ extension NodeOptions {
             attestSeedKeysPath = try path(entry)
         }
         if let entry = single("attestation-rate-limit") {
-            attestationRateLimit = try Self.integer(entry, in: 1...100, what: "number of new MIKs per /24 per day")
+            attestationRateLimit = try entry.integer(in: 1...100, what: "number of new MIKs per /24 per day")
         }
         guard let first = list("attestbind").first else { return }
         guard network != .testnet else { throw ConfigurationError("\(first.label): testnet has no seed attestation") }
