@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DilithionSystem
 
 /// The stateless socket calls of the HTTP layer: listening, accepting, address conversion, the
 /// I/O thread's wake pipe, client timeouts. Used by ``HTTPServer``'s I/O loop, ``RPCClient`` and
@@ -13,18 +14,15 @@ enum HTTPSockets {
     /// A non-blocking, close-on-exec listening socket bound to `endpoint`, and the address it got
     /// (the real port where 0 was asked for).
     static func listen(on endpoint: Endpoint) throws(HTTPServerError) -> (Int32, Endpoint) {
-        let family = endpoint.isIPv6 ? AF_INET6 : AF_INET
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard let address = endpoint.socketAddress else {
+            throw .cannotListen(address: endpoint.description, reason: "not a numeric IP address")
+        }
+        let fd = socket(address.addressFamily, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .cannotListen(address: endpoint.description, reason: errorText()) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        if endpoint.isIPv6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        var storage = sockaddr_storage()
-        let length = fill(&storage, endpoint: endpoint)
-        let bindResult = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bindResult == 0, Glibc.listen(fd, listenBacklog) == 0 else {
+        if address.family == .ipv6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        guard address.withSockAddr({ bind(fd, $0, $1) }) == 0, Glibc.listen(fd, listenBacklog) == 0 else {
             let reason = errorText()
             close(fd)
             throw .cannotListen(address: endpoint.description, reason: reason)
@@ -34,7 +32,8 @@ enum HTTPSockets {
         _ = withUnsafeMutablePointer(to: &boundStorage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
         }
-        return (fd, Endpoint(host: endpoint.host, port: port(of: boundStorage)))
+        let boundPort = withUnsafePointer(to: &boundStorage) { SocketAddress(storage: $0)?.port } ?? endpoint.port
+        return (fd, Endpoint(host: endpoint.host, port: boundPort))
     }
 
     /// Accepts one connection from `listener` as a non-blocking, close-on-exec socket with the
@@ -60,71 +59,21 @@ enum HTTPSockets {
         return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? nil : 0
     }
 
-    /// The address in `storage` as text; an IPv4-mapped IPv6 address as its IPv4 form.
+    /// The address in `storage` as text; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as its
+    /// IPv4 form, so that one client has one key in the per-address tables.
     static func numericAddress(of storage: sockaddr_storage) -> String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        var storage = storage
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
-                    var raw = address.pointee.sin_addr
-                    _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
-                }
-            }
-        case AF_INET6:
-            withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
-                    var raw = address.pointee.sin6_addr
-                    let bytes = withUnsafeBytes(of: &raw) { Array($0) }
-                    if bytes.prefix(10).allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                        var v4 = in_addr()
-                        withUnsafeMutableBytes(of: &v4) { $0.copyBytes(from: bytes[12..<16]) }
-                        _ = inet_ntop(AF_INET, &v4, &text, socklen_t(text.count))
-                    } else {
-                        _ = inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
-                    }
-                }
-            }
-        default:
-            return ""
+        guard let address = withUnsafePointer(to: storage, { SocketAddress(storage: $0) }) else { return "" }
+        let mappedPrefix = "::ffff:"
+        if address.family == .ipv6, address.host.lowercased().hasPrefix(mappedPrefix) {
+            let ipv4 = String(address.host.dropFirst(mappedPrefix.count))
+            if SocketAddress(host: ipv4, port: 0)?.family == .ipv4 { return ipv4 }
         }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return address.host
     }
 
-    private static func port(of storage: sockaddr_storage) -> UInt16 {
-        var storage = storage
-        if Int32(storage.ss_family) == AF_INET6 {
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-            }
-        }
-        return withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-        }
-    }
-
-    /// Writes `endpoint` as a `sockaddr_in`/`sockaddr_in6`; returns its length. The host was
-    /// validated by ``Endpoint/parse(_:defaultPort:)``.
-    static func fill(_ storage: inout sockaddr_storage, endpoint: Endpoint) -> socklen_t {
-        if endpoint.isIPv6 {
-            return withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
-                    address.pointee.sin6_family = sa_family_t(AF_INET6)
-                    address.pointee.sin6_port = endpoint.port.bigEndian
-                    inet_pton(AF_INET6, endpoint.host, &address.pointee.sin6_addr)
-                    return socklen_t(MemoryLayout<sockaddr_in6>.size)
-                }
-            }
-        }
-        return withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
-                address.pointee.sin_family = sa_family_t(AF_INET)
-                address.pointee.sin_port = endpoint.port.bigEndian
-                inet_pton(AF_INET, endpoint.host, &address.pointee.sin_addr)
-                return socklen_t(MemoryLayout<sockaddr_in>.size)
-            }
-        }
+    /// Connects the blocking socket `fd` to `address` (`connect(2)`'s result).
+    static func connect(_ fd: Int32, to address: SocketAddress) -> Int32 {
+        address.withSockAddr { Glibc.connect(fd, $0, $1) }
     }
 
     /// A close-on-exec, non-blocking pipe: the I/O thread polls its read end; other threads write a

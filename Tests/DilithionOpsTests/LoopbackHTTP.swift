@@ -23,12 +23,7 @@ enum LoopbackHTTP {
         precondition(fd >= 0)
         defer { close(fd) }
         HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
-        var storage = sockaddr_storage()
-        let length = HTTPSockets.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
-        let connected = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        precondition(connected == 0, "connect failed")
+        precondition(HTTPSockets.connect(fd, to: .ipv4Loopback(port: port)) == 0, "connect failed")
         var offset = 0
         while offset < raw.count {
             let sent = raw.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
