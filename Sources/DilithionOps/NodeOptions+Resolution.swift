@@ -29,40 +29,38 @@ extension NodeOptions {
     public init(arguments: NodeArguments) throws(ConfigurationError) {
         self.init(network: arguments.network, dataDirectory: arguments.dataDirectory)
         configFile = arguments.configFile
-        func single(_ key: String) -> OptionEntry? { arguments.value(key) }
-        func list(_ key: String) -> [OptionEntry] { arguments.values(key) }
 
-        if let entry = single("port") {
+        if let entry = arguments.value("port") {
             port = try entry.port(allowZero: false)
             portIsExplicit = true
         }
-        if let entry = single("rpcport") { rpcPort = try entry.port(allowZero: false) }
-        if let entry = single("metrics-port") { metricsPort = try entry.port(allowZero: true) }
-        if let entry = single("maxconnections") { maxConnections = try entry.integer(in: 0...100_000, what: "number of connections") }
-        if let entry = single("max-connections-per-ip") {
+        if let entry = arguments.value("rpcport") { rpcPort = try entry.port(allowZero: false) }
+        if let entry = arguments.value("metrics-port") { metricsPort = try entry.port(allowZero: true) }
+        if let entry = arguments.value("maxconnections") { maxConnections = try entry.integer(in: 0...100_000, what: "number of connections") }
+        if let entry = arguments.value("max-connections-per-ip") {
             maxConnectionsPerIP = try entry.integer(in: 1...100_000, what: "number of connections")
         }
-        if let entry = single("externalip") {
+        if let entry = arguments.value("externalip") {
             guard Endpoint.isIPLiteral(entry.value) else {
                 throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not a numeric IP address")
             }
             externalIP = entry.value
         }
-        bind = try list("bind").map { entry throws(ConfigurationError) in
+        bind = try arguments.values("bind").map { entry throws(ConfigurationError) in
             try entry.endpoint(defaultPort: port, allowZeroPort: true, example: "0.0.0.0:\(port) or [::]:\(port)")
         }
         let peerPort = network.parameters.defaultPort
         let peerExample = "127.0.0.1:\(peerPort) or [::1]:\(peerPort)"
-        connect = try list("connect").map { entry throws(ConfigurationError) in
+        connect = try arguments.values("connect").map { entry throws(ConfigurationError) in
             try entry.endpoint(defaultPort: peerPort, allowZeroPort: false, example: peerExample)
         }
-        addNodes = try list("addnode").map { entry throws(ConfigurationError) in
+        addNodes = try arguments.values("addnode").map { entry throws(ConfigurationError) in
             try entry.endpoint(defaultPort: peerPort, allowZeroPort: false, example: peerExample)
         }
-        seedNodes = try list("seednode").map { entry throws(ConfigurationError) in
+        seedNodes = try arguments.values("seednode").map { entry throws(ConfigurationError) in
             try entry.endpoint(defaultPort: peerPort, allowZeroPort: false, example: peerExample)
         }
-        let rpcBindEntries = list("rpcbind")
+        let rpcBindEntries = arguments.values("rpcbind")
         if !rpcBindEntries.isEmpty {
             rpcBind = try rpcBindEntries.map { entry throws(ConfigurationError) in
                 try entry.endpoint(defaultPort: rpcPort, allowZeroPort: false, example: "127.0.0.1 or [::1]:\(rpcPort)")
@@ -70,16 +68,16 @@ extension NodeOptions {
         } else {
             rpcBind = [Endpoint(host: "127.0.0.1", port: rpcPort)]
         }
-        rpcCredentials = try Self.credentials(user: single("rpcuser"), password: single("rpcpassword"))
-        if let entry = single("loglevel") {
+        rpcCredentials = try Self.credentials(user: arguments.value("rpcuser"), password: arguments.value("rpcpassword"))
+        if let entry = arguments.value("loglevel") {
             switch LogLevels.parse(entry.value) {
             case .success(let levels): logLevels = levels
             case .failure(let error): throw ConfigurationError("\(entry.label): \(error)")
             }
         }
-        if let entry = single("printtoconsole") { printToConsole = try entry.boolean() }
-        if let entry = single("reindex") { reindex = try entry.boolean() }
-        if let entry = single("mocktime") {
+        if let entry = arguments.value("printtoconsole") { printToConsole = try entry.boolean() }
+        if let entry = arguments.value("reindex") { reindex = try entry.boolean() }
+        if let entry = arguments.value("mocktime") {
             guard let value = Int64(entry.value), value >= 0 else {
                 throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not a unix time (seconds, 0 or more)")
             }
@@ -88,20 +86,20 @@ extension NodeOptions {
             }
             mockTime = value
         }
-        if let entry = single("randomx-mode") {
+        if let entry = arguments.value("randomx-mode") {
             guard let mode = RandomXMode(rawValue: entry.value) else {
                 throw ConfigurationError("\(entry.label): \"\(entry.value)\" is not light, full or auto")
             }
             randomXMode = mode
         }
-        if let entry = single("legacy-regtest") {
+        if let entry = arguments.value("legacy-regtest") {
             legacyRegtest = try entry.boolean()
             guard !legacyRegtest || network == .regtest else {
                 throw ConfigurationError("\(entry.label): only allowed with --network regtest")
             }
         }
         try applyAttestation(arguments)
-        routableSubnets = try list("routable-subnet").map { entry throws(ConfigurationError) in
+        routableSubnets = try arguments.values("routable-subnet").map { entry throws(ConfigurationError) in
             guard network == .regtest else {
                 throw ConfigurationError("\(entry.label): only allowed with --network regtest (public networks relay public addresses only)")
             }
