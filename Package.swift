@@ -208,7 +208,10 @@ let package = Package(
         // through the pre-check → hash → tree pipeline, driven by scripts/bench (issue 14).
         .executableTarget(
             name: "RandomXBench",
-            dependencies: ["DilithionHeaderHashing", "DilithionRandomX", "DilithionChain", "DilithionNet", "DilithionSystem", "DilithionWire"],
+            dependencies: [
+                "DilithionHeaderHashing", "DilithionRandomX", "DilithionChain", "DilithionNet", "DilithionSystem", "DilithionTestKit",
+                "DilithionWire",
+            ],
             path: "bench/randomx-bench"
         ),
         // Header-spam measurement (RELIABILITY.md case 24), driven by scripts/reliability/header-spam.

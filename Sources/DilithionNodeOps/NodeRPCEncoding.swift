@@ -1,8 +1,10 @@
+import DilithionAttestation
 import DilithionNode
 import DilithionOps
 import DilithionWire
 
-/// The JSON shapes of the node's RPC results, named like Bitcoin Core's where it has the field.
+/// The JSON shapes of the node's RPC results (named like Bitcoin Core's where it has the field) and
+/// the RPC errors its control failures become.
 public enum NodeRPCEncoding {
     /// One `getpeerinfo` entry.
     public static func peer(_ peer: PeerInfo) -> JSON {
@@ -152,5 +154,43 @@ public enum NodeRPCEncoding {
     private static func hex32(_ value: UInt32) -> String {
         let text = String(value, radix: 16)
         return String(repeating: "0", count: 8 - text.count) + text
+    }
+
+    /// The generic mapping of node control errors (method-specific cases are handled first).
+    public static func rpcError(_ error: NodeControlError) -> RPCError {
+        switch error {
+        case .invalidAddress(let text): return .invalidAddressOrKey("Invalid address: \(text)")
+        case .notFound(let text): return .invalidAddressOrKey("Not found: \(text)")
+        case .alreadyAdded(let text): return .nodeAlreadyAdded("Already added: \(text)")
+        case .notRegtest: return .misc("only available on regtest")
+        case .invalidParameter(let text): return .invalidParameter(text)
+        case .failed(let text): return .misc(text)
+        }
+    }
+
+    /// A `checkmikattestations` result: whether the block passes the MIK-registration rule, and why.
+    public static func mikAttestationCheck(_ result: Result<MIKAttestationCheck.Pass, MIKAttestationCheck.CheckFailure>,
+                                           height: Int, activationHeight: Int) -> JSON {
+        var members: [(String, JSON)] = [("height", .int(Int64(height))), ("activation_height", .int(Int64(activationHeight)))]
+        switch result {
+        case .success(.beforeActivation): members += [("passes", .bool(true)), ("result", .string("before-activation"))]
+        case .success(.notARegistration): members += [("passes", .bool(true)), ("result", .string("not-a-registration"))]
+        case .success(.attested(let verdict)):
+            members += [("passes", .bool(true)), ("result", .string("attested")),
+                        ("entries", .array(verdict.entries.map { .string(label($0)) }))]
+        case .failure(let failure):
+            members += [("passes", .bool(false)), ("result", .string("rejected")), ("error", .string(failure.message))]
+        }
+        return .object(members)
+    }
+
+    private static func label(_ verdict: AttestationVerifier.EntryVerdict) -> String {
+        switch verdict {
+        case .valid: return "valid"
+        case .invalidSeedID: return "invalid-seed-id"
+        case .duplicateSeed: return "duplicate-seed"
+        case .stale(let seconds): return "stale (\(seconds) s before the block)"
+        case .badSignature: return "bad-signature"
+        }
     }
 }

@@ -83,7 +83,7 @@ extension RPCMethodTable {
                 switch error {
                 case .alreadyAdded: throw .nodeAlreadyAdded("Node already added")
                 case .notFound: throw .nodeNotAdded("Node could not be removed. It has not been added previously.")
-                default: throw Self.rpcError(error)
+                default: throw NodeRPCEncoding.rpcError(error)
                 }
             }
             return .null
@@ -101,7 +101,7 @@ extension RPCMethodTable {
                 try node.disconnect(address: address, peerID: peerID.map { UInt64($0) })
             } catch {
                 if case .notFound = error { throw .nodeNotConnected("Node not found in connected nodes") }
-                throw Self.rpcError(error)
+                throw NodeRPCEncoding.rpcError(error)
             }
             return .null
         })
@@ -122,7 +122,7 @@ extension RPCMethodTable {
                 switch error {
                 case .invalidAddress: throw .invalidIPOrSubnet("Error: Invalid IP/Subnet")
                 case .notFound: throw .invalidIPOrSubnet("Error: Unban failed. Requested address/subnet was not previously manually banned.")
-                default: throw Self.rpcError(error)
+                default: throw NodeRPCEncoding.rpcError(error)
                 }
             }
             return .null
@@ -149,7 +149,7 @@ extension RPCMethodTable {
                 do throws(NodeControlError) {
                     return .array(try node.generate(blocks: Int(count), blockSize: Int(size)).map { .string($0.displayHex) })
                 } catch {
-                    throw Self.rpcError(error)
+                    throw NodeRPCEncoding.rpcError(error)
                 }
             })
         }
@@ -164,7 +164,7 @@ extension RPCMethodTable {
                     try node.setMockTime(timestamp)
                     return .null
                 } catch {
-                    throw Self.rpcError(error)
+                    throw NodeRPCEncoding.rpcError(error)
                 }
             })
         }
@@ -187,17 +187,5 @@ extension RPCMethodTable {
             return .string(line)
         })
         return table
-    }
-
-    /// The generic mapping of node control errors (method-specific cases are handled first).
-    static func rpcError(_ error: NodeControlError) -> RPCError {
-        switch error {
-        case .invalidAddress(let text): return .invalidAddressOrKey("Invalid address: \(text)")
-        case .notFound(let text): return .invalidAddressOrKey("Not found: \(text)")
-        case .alreadyAdded(let text): return .nodeAlreadyAdded("Already added: \(text)")
-        case .notRegtest: return .misc("only available on regtest")
-        case .invalidParameter(let text): return .invalidParameter(text)
-        case .failed(let text): return .misc(text)
-        }
     }
 }

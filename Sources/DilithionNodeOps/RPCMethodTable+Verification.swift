@@ -24,7 +24,7 @@ extension RPCMethodTable {
             guard case .block(let message)? = try? Message.decode(command: Command.block, payload: payload) else {
                 throw .internalError("stored block \(hash.displayHex) does not decode")
             }
-            return Self.encode(MIKAttestationCheck.check(message, height: info.height, parameters: parameters),
+            return NodeRPCEncoding.mikAttestationCheck(MIKAttestationCheck.check(message, height: info.height, parameters: parameters),
                                height: info.height, activationHeight: parameters.activationHeight)
         })
     }
@@ -74,30 +74,5 @@ extension RPCMethodTable {
             throw .invalidParameter("\(name) must be \(count.map { "\($0 * 2) hex digits" } ?? "hex")")
         }
         return bytes
-    }
-
-    private static func encode(_ result: Result<MIKAttestationCheck.Pass, MIKAttestationCheck.CheckFailure>,
-                               height: Int, activationHeight: Int) -> JSON {
-        var members: [(String, JSON)] = [("height", .int(Int64(height))), ("activation_height", .int(Int64(activationHeight)))]
-        switch result {
-        case .success(.beforeActivation): members += [("passes", .bool(true)), ("result", .string("before-activation"))]
-        case .success(.notARegistration): members += [("passes", .bool(true)), ("result", .string("not-a-registration"))]
-        case .success(.attested(let verdict)):
-            members += [("passes", .bool(true)), ("result", .string("attested")),
-                        ("entries", .array(verdict.entries.map { .string(label($0)) }))]
-        case .failure(let failure):
-            members += [("passes", .bool(false)), ("result", .string("rejected")), ("error", .string(failure.message))]
-        }
-        return .object(members)
-    }
-
-    private static func label(_ verdict: AttestationVerifier.EntryVerdict) -> String {
-        switch verdict {
-        case .valid: return "valid"
-        case .invalidSeedID: return "invalid-seed-id"
-        case .duplicateSeed: return "duplicate-seed"
-        case .stale(let seconds): return "stale (\(seconds) s before the block)"
-        case .badSignature: return "bad-signature"
-        }
     }
 }

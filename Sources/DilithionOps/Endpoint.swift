@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DilithionSystem
 
 /// A numeric IP address and a TCP port as written in options: `1.2.3.4:8444`, `[::1]:8444`, or a
 /// bare host that takes a default port. Host names are not accepted (the node does no DNS).
@@ -21,6 +22,10 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the host is an IPv6 literal.
     public var isIPv6: Bool { host.contains(":") }
+
+    /// The same address as a ``SocketAddress`` (for the socket calls); nil when the host is not
+    /// a numeric address (an endpoint made from parts nobody validated).
+    public var socketAddress: SocketAddress? { SocketAddress(host: host, port: port) }
 
     /// Parses `host`, `host:port`, `[v6]` or `[v6]:port`. A bare IPv6 literal without brackets is
     /// a host with no port. Returns nil for names, malformed text and ports outside 0-65535.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One client connection of an ``HTTPServer``. I/O thread only: the server's I/O thread creates,
 /// reads, writes, times out and closes it; handler threads see only the request it produced.
 ///
@@ -69,6 +73,16 @@ final class HTTPConnection {
     var isLingering: Bool {
         if case .lingering = phase { return true }
         return false
+    }
+
+    /// What the I/O thread polls this connection for: input while reading a request or lingering,
+    /// room to send while responding, nothing while a handler has it.
+    var pollEvents: Int16? {
+        switch phase {
+        case .awaitingRequest, .lingering: return Int16(POLLIN)
+        case .responding: return Int16(POLLOUT)
+        case .handling: return nil
+        }
     }
 
     /// The moment this connection's current deadline passes under `configuration`, nil while a

@@ -18,8 +18,9 @@ import Logging
 /// (closes the listeners and idle connections, lets requests being answered finish and their
 /// responses go out, joins every thread) → stopped.
 ///
-/// State: `lock` guards `isStopping`, `completions` and `counters`; everything in
-/// `HTTPServer+IOLoop.swift` (connections, listeners, per-address tables) is I/O thread only.
+/// Parts: this type is the public face (binding, start, stop, counters); ``HTTPIOLoop`` owns the
+/// I/O thread and every connection; ``HTTPHandlerPool`` runs the handlers; ``HTTPSockets`` holds
+/// the socket calls.
 public final class HTTPServer: @unchecked Sendable {
     /// Handles one request on a handler thread.
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
@@ -27,32 +28,24 @@ public final class HTTPServer: @unchecked Sendable {
     /// 503, 408, 429, 400. The default is plain text; the attestation endpoint answers JSON-RPC.
     public typealias RefusalResponder = @Sendable (_ status: Int, _ reason: String) -> HTTPResponse
 
-    let configuration: HTTPServerConfiguration
+    /// Created → serving → stopped; ``stop()`` before ``start()`` goes straight to stopped.
+    private enum Lifecycle {
+        case created
+        case serving(loop: HTTPIOLoop, thread: NativeThread)
+        /// The loop is kept for its final counters (nil when the server never started).
+        case stopped(loop: HTTPIOLoop?)
+    }
+
+    private let configuration: HTTPServerConfiguration
     private let endpoints: [Endpoint]
-    let logger: Logger
+    private let logger: Logger
     private let handler: Handler
-    let refusal: RefusalResponder
+    private let refusal: RefusalResponder
 
-    let lock = PThreadMutex()
+    private let lock = PThreadMutex()
     // guarded by lock
-    var isStopping = false
-    var completions: [(connection: Int, response: HTTPResponse)] = []
-    var counters = HTTPServerStatistics()
-
-    // written in start() before the I/O thread exists; then owned by the I/O thread
-    var listeners: [Int32] = []
-    var wakePipe: (read: Int32, write: Int32) = (-1, -1)
-    private var ioThread: NativeThread?
+    private var lifecycle = Lifecycle.created
     private var bound: [Endpoint] = []
-    var handlers: HTTPHandlerPool?
-
-    // I/O thread only
-    var connections: [Int: HTTPConnection] = [:]
-    var connectionsPerAddress: [String: Int] = [:]
-    var nextConnectionID = 0
-    var requestLimiter: AddressRequestLimiter?
-    var acceptPausedUntil = 0.0
-    var lastAcceptErrorLog = -Double.infinity
 
     /// A server for `endpoints` (port 0 = any free port), calling `handler` for every request.
     public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), endpoints: [Endpoint],
@@ -63,9 +56,6 @@ public final class HTTPServer: @unchecked Sendable {
         self.logger = logger
         self.refusal = refusal
         self.handler = handler
-        if let perMinute = configuration.requestsPerAddressPerMinute {
-            requestLimiter = AddressRequestLimiter(perMinute: perMinute, burst: configuration.requestBurstPerAddress)
-        }
     }
 
     deinit { stop() }
@@ -78,71 +68,66 @@ public final class HTTPServer: @unchecked Sendable {
     /// - Returns: the bound addresses (with the real port where 0 was asked for).
     @discardableResult
     public func start() throws(HTTPServerError) -> [Endpoint] {
-        precondition(ioThread == nil, "HTTPServer.start() called twice")
-        var fds: [Int32] = []
+        var listeners: [Int32] = []
         var addresses: [Endpoint] = []
-        for endpoint in endpoints {
-            do {
-                let (fd, address) = try Self.listen(on: endpoint)
-                fds.append(fd)
+        let wakePipe: (read: Int32, write: Int32)
+        do {
+            for endpoint in endpoints {
+                let (fd, address) = try HTTPSockets.listen(on: endpoint)
+                listeners.append(fd)
                 addresses.append(address)
-            } catch {
-                fds.forEach { close($0) }
-                throw error
             }
+            wakePipe = try HTTPSockets.makeWakePipe()
+        } catch {
+            listeners.forEach { close($0) }
+            throw error
         }
-        var pipeFDs: [Int32] = [-1, -1]
-        guard pipe(&pipeFDs) == 0 else {
-            fds.forEach { close($0) }
-            throw .cannotListen(address: "wake pipe", reason: Self.errorText())
+        lock.withLock {
+            guard case .created = lifecycle else { preconditionFailure("HTTPServer.start() called twice or after stop()") }
+            let loop = HTTPIOLoop(configuration: configuration, listeners: listeners, wakePipe: wakePipe,
+                                  logger: logger, refusal: refusal, handler: handler)
+            lifecycle = .serving(loop: loop, thread: NativeThread { loop.run() })
+            bound = addresses
         }
-        for end in pipeFDs {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-        }
-        listeners = fds
-        bound = addresses
-        wakePipe = (pipeFDs[0], pipeFDs[1])
-        handlers = HTTPHandlerPool(count: configuration.handlerThreads, handler: handler) { [self] connection, response in
-            lock.withLock { completions.append((connection, response)) }
-            wake()
-        }
-        ioThread = NativeThread { [self] in ioLoop() }
         return addresses
     }
 
     /// The addresses bound by ``start()``.
-    public var boundEndpoints: [Endpoint] { bound }
+    public var boundEndpoints: [Endpoint] { lock.withLock { bound } }
 
     /// Stops accepting, closes idle connections, lets requests being answered finish (their
     /// responses are sent, then the connection closes), and joins every thread. Idempotent.
     public func stop() {
-        let wasRunning: Bool = lock.withLock {
-            defer { isStopping = true }
-            return !isStopping && ioThread != nil
+        let running: (loop: HTTPIOLoop, thread: NativeThread)? = lock.withLock {
+            switch lifecycle {
+            case .created:
+                lifecycle = .stopped(loop: nil)
+                return nil
+            case .serving(let loop, let thread):
+                lifecycle = .stopped(loop: loop)
+                return (loop, thread)
+            case .stopped:
+                return nil
+            }
         }
-        guard wasRunning else { return }
-        wake()
-        ioThread?.join()
-        handlers?.shutDown()
-        close(wakePipe.read)
-        close(wakePipe.write)
+        guard let running else { return }
+        running.loop.requestStop()
+        running.thread.join()
+        running.loop.finish()
     }
 
     /// Connections open right now.
-    public var activeConnectionCount: Int { lock.withLock { counters.openConnections } }
+    public var activeConnectionCount: Int { statistics.openConnections }
 
     /// The counters so far.
-    public var statistics: HTTPServerStatistics { lock.withLock { counters } }
-
-    /// Wakes the I/O thread (a handler finished, or stop()).
-    func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
-    }
-
-    /// Adds one to a close reason (I/O thread).
-    func count(_ reason: String) {
-        lock.withLock { counters.closes[reason, default: 0] += 1 }
+    public var statistics: HTTPServerStatistics {
+        let loop: HTTPIOLoop? = lock.withLock {
+            switch lifecycle {
+            case .created: return nil
+            case .serving(let loop, _): return loop
+            case .stopped(let loop): return loop
+            }
+        }
+        return loop?.statistics ?? HTTPServerStatistics()
     }
 }

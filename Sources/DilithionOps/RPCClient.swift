@@ -41,17 +41,15 @@ public struct RPCClient: Sendable {
 
     /// Sends one POST and returns the status and body.
     public func post(_ body: [UInt8]) throws(RPCClientError) -> (Int, [UInt8]) {
-        let fd = socket(endpoint.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let address = endpoint.socketAddress else {
+            throw .cannotConnect(address: endpoint.description, reason: "not a numeric IP address")
+        }
+        let fd = socket(address.addressFamily, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .cannotConnect(address: endpoint.description, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
-        HTTPServer.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
-        var storage = sockaddr_storage()
-        let length = HTTPServer.fill(&storage, endpoint: endpoint)
-        let connected = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        guard connected == 0 else {
+        HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
+        HTTPSockets.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
+        guard HTTPSockets.connect(fd, to: address) == 0 else {
             throw .cannotConnect(address: endpoint.description, reason: String(cString: strerror(errno)))
         }
         var head = "POST / HTTP/1.1\r\nHost: \(endpoint.description)\r\nContent-Type: application/json\r\n"

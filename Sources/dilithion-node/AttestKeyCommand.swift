@@ -37,15 +37,11 @@ struct AttestKeyCommand: ParsableCommand {
 
     func run() throws {
         var entries: [OptionEntry] = []
-        func add(_ key: String, _ value: String?) {
-            if let value { entries.append(OptionEntry(key: key, value: value, source: .commandLine)) }
-        }
-        add("network", network)
-        add("datadir", datadir)
-        add("attest-key", attestKey)
-        add("attest-seed-keys", attestSeedKeys)
-        var environment: [String: String] = [:]
-        if let home = getenv("HOME") { environment["HOME"] = String(cString: home) }
+        entries.appendFlag("network", network)
+        entries.appendFlag("datadir", datadir)
+        entries.appendFlag("attest-key", attestKey)
+        entries.appendFlag("attest-seed-keys", attestSeedKeys)
+        let environment = OptionEntry.processEnvironment()
         let options: NodeOptions
         let parameters: AttestationParameters
         do {

@@ -63,13 +63,12 @@ struct GenerateCommand: ParsableCommand {
             pattern = .periodic(small: blocksize, large: large, every: every)
         default: try usage("--large-blocksize and --large-every go together")
         }
-        var entries = [OptionEntry(key: "network", value: "regtest", source: .commandLine)]
-        if let datadir { entries.append(OptionEntry(key: "datadir", value: datadir, source: .commandLine)) }
-        var environment: [String: String] = [:]
-        if let home = getenv("HOME") { environment["HOME"] = String(cString: home) }
+        var entries: [OptionEntry] = []
+        entries.appendFlag("network", "regtest")
+        entries.appendFlag("datadir", datadir)
         let options: NodeOptions
         do {
-            options = try NodeOptions.resolve(commandLine: entries, environment: environment, readFile: { _ in nil })
+            options = try NodeOptions.resolve(commandLine: entries, environment: OptionEntry.processEnvironment(), readFile: { _ in nil })
         } catch {
             try usage(error.message)
         }

@@ -89,47 +89,42 @@ struct RunCommand: ParsableCommand {
     /// The flags as entries for `NodeOptions.resolve` (keys are the option names without dashes).
     var entries: [OptionEntry] {
         var entries: [OptionEntry] = []
-        func add(_ key: String, _ value: String?) {
-            if let value { entries.append(OptionEntry(key: key, value: value, source: .commandLine)) }
-        }
-        add("network", network)
-        add("datadir", datadir)
-        add("conf", conf)
-        bind.forEach { add("bind", $0) }
-        add("port", port)
-        connect.forEach { add("connect", $0) }
-        addnode.forEach { add("addnode", $0) }
-        seednode.forEach { add("seednode", $0) }
-        add("maxconnections", maxconnections)
-        add("max-connections-per-ip", maxConnectionsPerIP)
-        add("externalip", externalip)
-        rpcbind.forEach { add("rpcbind", $0) }
-        add("rpcport", rpcport)
-        add("rpcuser", rpcuser)
-        add("rpcpassword", rpcpassword)
-        add("metrics-port", metricsPort)
-        add("loglevel", loglevel)
-        add("printtoconsole", printtoconsole ? "1" : nil)
-        add("reindex", reindex ? "1" : nil)
-        add("mocktime", mocktime)
-        add("randomx-mode", randomxMode)
-        add("legacy-regtest", legacyRegtest ? "1" : nil)
-        attestbind.forEach { add("attestbind", $0) }
-        add("asn-db", asnDB)
-        add("datacenter-asns", datacenterASNs)
-        add("attest-key", attestKey)
-        add("attest-seed-keys", attestSeedKeys)
-        add("attestation-rate-limit", attestationRateLimit)
-        routableSubnet.forEach { add("routable-subnet", $0) }
+        entries.appendFlag("network", network)
+        entries.appendFlag("datadir", datadir)
+        entries.appendFlag("conf", conf)
+        entries.appendFlag("bind", bind)
+        entries.appendFlag("port", port)
+        entries.appendFlag("connect", connect)
+        entries.appendFlag("addnode", addnode)
+        entries.appendFlag("seednode", seednode)
+        entries.appendFlag("maxconnections", maxconnections)
+        entries.appendFlag("max-connections-per-ip", maxConnectionsPerIP)
+        entries.appendFlag("externalip", externalip)
+        entries.appendFlag("rpcbind", rpcbind)
+        entries.appendFlag("rpcport", rpcport)
+        entries.appendFlag("rpcuser", rpcuser)
+        entries.appendFlag("rpcpassword", rpcpassword)
+        entries.appendFlag("metrics-port", metricsPort)
+        entries.appendFlag("loglevel", loglevel)
+        entries.appendFlag("printtoconsole", printtoconsole)
+        entries.appendFlag("reindex", reindex)
+        entries.appendFlag("mocktime", mocktime)
+        entries.appendFlag("randomx-mode", randomxMode)
+        entries.appendFlag("legacy-regtest", legacyRegtest)
+        entries.appendFlag("attestbind", attestbind)
+        entries.appendFlag("asn-db", asnDB)
+        entries.appendFlag("datacenter-asns", datacenterASNs)
+        entries.appendFlag("attest-key", attestKey)
+        entries.appendFlag("attest-seed-keys", attestSeedKeys)
+        entries.appendFlag("attestation-rate-limit", attestationRateLimit)
+        entries.appendFlag("routable-subnet", routableSubnet)
         return entries
     }
 
     func run() throws {
         let options: NodeOptions
         do {
-            var environment: [String: String] = [:]
-            if let home = getenv("HOME") { environment["HOME"] = String(cString: home) }
-            options = try NodeOptions.resolve(commandLine: entries, environment: environment)
+            options = try NodeOptions.resolve(commandLine: entries, environment: OptionEntry.processEnvironment())
         } catch {
             printError(error.line(program: "dilithion-node"))
             throw ExitCode(ConfigurationError.exitCode)

@@ -28,9 +28,9 @@ final class HeaderBatchPipelineTests: XCTestCase {
     }
 
     private func process(_ headers: [BlockHeader], through pipeline: HeaderBatchPipeline, from peer: UInt64 = 1) -> HeaderBatchResult? {
-        let box = ResultBox()
-        pipeline.process(headers, from: HashSubmitter(peer)) { box.deliver($0) }
-        return box.wait()
+        let result = OneShot<HeaderBatchResult>()
+        pipeline.process(headers, from: HashSubmitter(peer)) { result.deliver($0) }
+        return result.wait()
     }
 
     // MARK: Mainnet garbage
@@ -184,7 +184,7 @@ final class HeaderBatchPipelineTests: XCTestCase {
         let backend = CountingBackend()
         let sink = legacySink()
         let pipeline = pipeline(backend, sink: sink)
-        let boxes = (0..<3).map { _ in ResultBox() }
+        let boxes = (0..<3).map { _ in OneShot<HeaderBatchResult>() }
         for part in 0..<3 {
             pipeline.process(Array(chain[(part * 30)..<(part * 30 + 30)]), from: HashSubmitter(1)) { boxes[part].deliver($0) }
         }
@@ -199,7 +199,7 @@ final class HeaderBatchPipelineTests: XCTestCase {
         let backend = CountingBackend(gated: true)
         let pipeline = pipeline(backend, sink: legacySink(), maxWaiting: 1)
         let peer = HashSubmitter(7)
-        let boxes = (0..<3).map { _ in ResultBox() }
+        let boxes = (0..<3).map { _ in OneShot<HeaderBatchResult>() }
         pipeline.process(Array(chain[0..<10]), from: peer) { boxes[0].deliver($0) }
         backend.waitUntilHeld(1)
         pipeline.process(Array(chain[10..<20]), from: peer) { boxes[1].deliver($0) }

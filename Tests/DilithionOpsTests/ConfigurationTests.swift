@@ -164,4 +164,26 @@ import Testing
             try NodeOptions.resolve(commandLine: [], environment: [:]) { _ in nil }
         }
     }
+
+    @Test func readingKeepsValuesAsWrittenAndResolutionChecksThem() throws {
+        // Reading catches bad options (not bad values) and merges the flags over the file.
+        let arguments = try NodeArguments(
+            commandLine: Self.flags([("datadir", "~/d/"), ("port", "70000"), ("addnode", "a"), ("addnode", "b")]),
+            environment: Self.environment) { path throws(ConfigurationError) in
+                try ConfigFile.parse("addnode=c\nrpcport=1\n", path: path)
+            }
+        #expect(arguments.network == .regtest)
+        #expect(arguments.dataDirectory == "/home/op/d")
+        #expect(arguments.configFile == "/home/op/d/dilithion.conf")
+        #expect(arguments.value("port")?.value == "70000")
+        #expect(arguments.values("addnode").map(\.value) == ["a", "b"])
+        #expect(arguments.value("rpcport")?.label == "/home/op/d/dilithion.conf:2: rpcport")
+        #expect(arguments.value("bind") == nil && arguments.values("bind").isEmpty)
+        #expect(throws: ConfigurationError(#"--port: "70000" is not a port (1-65535)"#)) {
+            try NodeOptions(arguments: arguments)
+        }
+        #expect(throws: ConfigurationError("--bogus: unknown option")) {
+            try NodeArguments(commandLine: Self.flags([("bogus", "1")]), environment: Self.environment) { _ in nil }
+        }
+    }
 }

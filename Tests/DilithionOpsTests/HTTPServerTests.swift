@@ -169,6 +169,28 @@ import Testing
         #expect(connection.statusUntilClosed() == 200)
         #expect(seen.get() == "127.0.0.9")
     }
+
+    @Test func servesIPv6AndIPv4ListenersAndNamesClientsByTheirIPv4Form() throws {
+        let server = HTTPServer(endpoints: [Endpoint(host: "::1", port: 0), Endpoint(host: "127.0.0.1", port: 0)],
+                                logger: Logger(label: "test.http")) { request in .text(request.clientAddress, status: 200) }
+        let bound = try server.start()
+        defer { server.stop() }
+        #expect(bound.map(\.host) == ["::1", "127.0.0.1"] && bound.allSatisfy { $0.port != 0 })
+        for endpoint in bound {
+            let (status, body) = try RPCClient(endpoint: endpoint, credentials: nil).post([])
+            #expect(status == 200 && String(decoding: body, as: UTF8.self) == endpoint.host)
+        }
+        // A dual-stack socket would show an IPv4 client as ::ffff:a.b.c.d; the tables key it as a.b.c.d.
+        var mapped = sockaddr_storage()
+        withUnsafeMutableBytes(of: &mapped) { raw in
+            raw.storeBytes(of: sa_family_t(AF_INET6), toByteOffset: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_family)!, as: sa_family_t.self)
+            let address = MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!
+            for (index, byte) in ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 10, 1, 2, 3] as [UInt8]).enumerated() {
+                raw[address + index] = byte
+            }
+        }
+        #expect(HTTPSockets.numericAddress(of: mapped) == "10.1.2.3")
+    }
 }
 
 /// A value shared with a handler thread.

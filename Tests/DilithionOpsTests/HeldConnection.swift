@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DilithionSystem
 @testable import DilithionOps
 
 /// A loopback connection a test keeps open (to occupy a server slot, or to send a request in
@@ -23,19 +24,12 @@ final class HeldConnection {
     private static func connect(port: UInt16, from source: String?) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket failed")
-        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
+        HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
         if let source {
-            var local = sockaddr_storage()
-            let length = HTTPServer.fill(&local, endpoint: Endpoint(host: source, port: 0))
-            let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            precondition(bound == 0, "bind to \(source) failed")
+            let local = SocketAddress(host: source, port: 0)!
+            precondition(local.withSockAddr { bind(fd, $0, $1) } == 0, "bind to \(source) failed")
         }
-        var storage = sockaddr_storage()
-        let length = HTTPServer.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
-        let result = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
-        }
-        guard result == 0 else {
+        guard HTTPSockets.connect(fd, to: .ipv4Loopback(port: port)) == 0 else {
             Glibc.close(fd)
             return nil
         }

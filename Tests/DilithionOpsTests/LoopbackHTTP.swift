@@ -22,13 +22,8 @@ enum LoopbackHTTP {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0)
         defer { close(fd) }
-        HTTPServer.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
-        var storage = sockaddr_storage()
-        let length = HTTPServer.fill(&storage, endpoint: Endpoint(host: "127.0.0.1", port: port))
-        let connected = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        precondition(connected == 0, "connect failed")
+        HTTPSockets.setTimeout(fd, option: SO_RCVTIMEO, seconds: 30)
+        precondition(HTTPSockets.connect(fd, to: .ipv4Loopback(port: port)) == 0, "connect failed")
         var offset = 0
         while offset < raw.count {
             let sent = raw.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }

@@ -13,6 +13,7 @@ import DilithionHeaderHashing
 import DilithionNet
 import DilithionRandomX
 import DilithionSystem
+import DilithionTestKit
 import DilithionWire
 
 #if canImport(Glibc)
@@ -48,27 +49,6 @@ func input(_ index: Int) -> [UInt8] {
     header.nonce = UInt32(truncatingIfNeeded: index)
     header.time &+= UInt32(truncatingIfNeeded: index >> 32)
     return header.serialized
-}
-
-/// Waits for a pipeline result.
-final class Waiter: @unchecked Sendable {
-    private let lock = PThreadMutex()
-    private let changed = ConditionVariable()
-    private var result: HeaderBatchResult?  // guarded by lock
-
-    func deliver(_ result: HeaderBatchResult) {
-        lock.withLock {
-            self.result = result
-            changed.broadcast()
-        }
-    }
-
-    func wait() -> HeaderBatchResult {
-        lock.withLock {
-            while result == nil { changed.wait(lock) }
-            return result!
-        }
-    }
 }
 
 /// One machine as a chain generator's hasher (mining runs on this thread only).
@@ -187,9 +167,9 @@ func runBench() {
         var offset = 0
         while offset < chain.count {
             let message = Array(chain[offset..<min(offset + 2000, chain.count)])
-            let waiter = Waiter()
-            pipeline.process(message, from: HashSubmitter(1)) { waiter.deliver($0) }
-            let result = waiter.wait()
+            let delivered = OneShot<HeaderBatchResult>()
+            pipeline.process(message, from: HashSubmitter(1)) { delivered.deliver($0) }
+            guard let result = delivered.wait(hangGuardSeconds: .infinity) else { fail("the pipeline never answered") }
             guard result.rejection == nil, !result.cancelled else { fail("the chain was refused: \(result)") }
             offset += message.count
         }
