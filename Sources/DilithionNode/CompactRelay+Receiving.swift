@@ -42,6 +42,8 @@ extension CompactRelay {
             }
             return
         }
+        if headerResult.acceptedCount > 0 { announced(hash, by: peer, pushed: true) }
+        logger.debug("cmpctblock", metadata: ["hash": "\(hash)", "peer": "\(peer.rawValue)", "first": "\(headerResult.acceptedCount > 0)"])
         let rebuild: CompactBlockReconstruction
         do {
             rebuild = try CompactBlockReconstruction(compact, blockHash: hash)

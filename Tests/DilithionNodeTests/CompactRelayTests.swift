@@ -36,7 +36,7 @@ final class CompactRelayTests: XCTestCase {
         }
         let back = try b.generate(blocks: 1, blockSize: 5_000)[0]
         NodeHarness.wait("b's block at a") { a.blockchainInfo().bestBlockHash == back }
-        XCTAssertEqual(a.compactRelayCounts["pushed"], 3)
+        XCTAssertEqual(a.compactRelayCounts["pushed-own"], 3)
         XCTAssertEqual(b.compactRelayCounts["rebuilt-at-once"], 3)
         XCTAssertEqual(a.compactRelayCounts["rebuilt-at-once"], 1)
         XCTAssertEqual(received(b, Command.block), 0, "no full block crossed")

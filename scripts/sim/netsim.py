@@ -24,6 +24,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "wan"))
 from observer import Observer  # noqa: E402
-from propagation import NodeRPC, percentile  # noqa: E402  (scripts/wan/propagation.py)
+from propagation import NodeRPC, percentile, setns  # noqa: E402  (scripts/wan/propagation.py)
 import plots  # noqa: E402
 import topology  # noqa: E402
 
@@ -255,6 +256,54 @@ class Network:
     def rss(self):
         return {name: memory_kib(self.pid(name)) for name in sorted(self.running)}
 
+    def metrics(self, name):
+        """NAME's /metrics lines as {series: value} (its namespace's 127.0.0.1), {} when it answers nothing."""
+        node = self.by_name[name]
+        home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        target = os.open(node["netns"], os.O_RDONLY)
+        try:
+            setns(target)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        finally:
+            setns(home)
+            os.close(target)
+            os.close(home)
+        series = {}
+        try:
+            with sock:
+                sock.settimeout(5)
+                sock.connect(("127.0.0.1", node["metrics_port"]))
+                sock.sendall(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+        except OSError:
+            return series
+        for line in reply.decode(errors="replace").split("\r\n\r\n", 1)[-1].splitlines():
+            if line and not line.startswith("#") and " " in line:
+                key, value = line.rsplit(" ", 1)
+                try:
+                    series[key] = float(value)
+                except ValueError:
+                    pass
+        return series
+
+    def relay_counters(self):
+        """The compact-block relay's counters summed over the running nodes, and the mean numbers of
+        push peers (peers we push to; peers that push to us)."""
+        names = sorted(self.running)
+        totals, pushing, pushed_by = {}, [], []
+        for series in self.pool.map(self.metrics, names):
+            for key, value in series.items():
+                if key.startswith('dilithion_compact_relay_events_total{event="'):
+                    event = key.split('"')[1]
+                    totals[event] = totals.get(event, 0) + int(value)
+            if "dilithion_push_peers" in series:
+                pushing.append(series["dilithion_push_peers"])
+                pushed_by.append(series["dilithion_pushing_peers"])
+        return {"events": totals, "push_peers_mean": sum(pushing) / max(len(pushing), 1),
+                "pushing_peers_mean": sum(pushed_by) / max(len(pushed_by), 1), "nodes": len(pushing)}
+
     def shutdown_spawned(self):
         for process in self.spawned:
             if process.poll() is None:
@@ -275,6 +324,7 @@ class Run:
         self.seeds = [n["name"] for n in self.net.nodes if n["seed"]]
         self.others = [n["name"] for n in self.net.nodes if not n["seed"]]
         self.results["seeds"] = len(self.seeds)
+        self.relay_seen = {}  # the relay counters at the end of the last phase
 
     def check(self, name, ok, detail):
         self.results["checks"].append({"check": name, "ok": bool(ok), "detail": detail})
@@ -284,6 +334,26 @@ class Run:
         """The machine's load averages and the CPU time the running nodes have used so far."""
         cpu = [cpu_seconds(self.net.pid(name)) for name in sorted(self.net.running)]
         self.results["load"][phase] = f"{loadavg()} (nodes' CPU so far {sum(c for c in cpu if c):.0f} s)"
+        self.note_relay(phase)
+
+    RELAY_EVENTS = ["pushed-own", "pushed", "received", "rebuilt-at-once", "getblocktxn-sent", "completed-by-blocktxn",
+                    "getblocktxn-timeout", "getblocktxn-superseded", "fallback-getdata", "push-peer-promoted",
+                    "push-peer-demoted"]
+
+    def note_relay(self, phase):
+        """Prints what the compact-block relay did in this phase, all nodes together (the difference of
+        their /metrics counters; a node restarted meanwhile starts again from zero)."""
+        relay = self.net.relay_counters()
+        before = self.relay_seen
+        self.relay_seen = relay["events"]
+        delta = {k: max(v - before.get(k, 0), 0) for k, v in relay["events"].items()}
+        self.results.setdefault("relay", {})[phase] = {"events": delta, "push_peers_mean": relay["push_peers_mean"],
+                                                        "pushing_peers_mean": relay["pushing_peers_mean"]}
+        if phase == "bootstrap" or not relay["nodes"]:
+            return
+        shown = ", ".join(f"{k} {delta.get(k, 0)}" for k in self.RELAY_EVENTS)
+        log(f"  relay ({relay['nodes']} nodes' /metrics): {shown}; push peers per node: "
+            f"{relay['push_peers_mean']:.1f} pushed to, {relay['pushing_peers_mean']:.1f} pushing to it")
 
     # bootstrap
 
