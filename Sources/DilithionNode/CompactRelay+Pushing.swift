@@ -2,17 +2,10 @@ import DilithionChain
 import DilithionNet
 import DilithionWire
 
-/// New tips out (`cmpctblock` pushes) and who was first with them (push-peer promotion).
+/// New tips out: `cmpctblock` pushes, and the promotion of the peer that delivered the tip first.
 extension CompactRelay {
-    /// `peer`'s message (`headers`, or a pushed `cmpctblock` when `pushed`) made us accept the new
-    /// header `hash` (``PushPeerSelection/announced(_:by:pushed:)``).
-    func announced(_ hash: Hash256, by peer: PeerID, pushed: Bool) {
-        lock.withLock { pushers.announced(hash, by: peer, pushed: pushed) }
-    }
-
     func pushNewTip(_ record: HeaderRecord, block: BlockMessage?, to candidates: [PeerID], deliveredBy source: PeerID?) -> Set<PeerID> {
-        let first = lock.withLock { pushers.firstAnnouncer(of: record.hash, deliveredBy: source) }
-        if let first { promote(first) }
+        if let source { promote(source) }
         // Our own block goes to every peer of ours: the miner's direct neighbours on long links
         // would otherwise get it by `headers` (a round trip more) or by a detour, as with random
         // miners a far neighbour is rarely among the peers that were first with recent blocks.
@@ -42,8 +35,7 @@ extension CompactRelay {
         lock.withLock {
             counts[ownBlock ? "pushed-own" : "pushed", default: 0] += pushed.count
         }
-        logger.debug("pushed", metadata: ["hash": "\(record.hash)", "height": "\(record.height)", "peers": "\(pushed.count)",
-                                          "first": "\(first.map { "\($0.rawValue)" } ?? "-")"])
+        logger.debug("pushed", metadata: ["hash": "\(record.hash)", "height": "\(record.height)", "peers": "\(pushed.count)"])
         return pushed
     }
 }

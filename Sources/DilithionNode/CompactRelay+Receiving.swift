@@ -42,8 +42,7 @@ extension CompactRelay {
             }
             return
         }
-        if headerResult.acceptedCount > 0 { announced(hash, by: peer, pushed: true) }
-        logger.debug("cmpctblock", metadata: ["hash": "\(hash)", "peer": "\(peer.rawValue)", "first": "\(headerResult.acceptedCount > 0)"])
+        logger.debug("cmpctblock", metadata: ["hash": "\(hash)", "peer": "\(peer.rawValue)"])
         let rebuild: CompactBlockReconstruction
         do {
             rebuild = try CompactBlockReconstruction(compact, blockHash: hash)

@@ -8,18 +8,18 @@ import Logging
 /// half a round trip instead of the 1.5 of `headers` → `getdata` → `block`.
 ///
 /// - **Asking to be pushed to.** Every established peer gets `sendcmpct(version 1)`; those chosen
-///   by ``PushPeerSelection`` (up to 8 of ours, 3 of another implementation; the peer first to
-///   announce a new tip takes the place of the longest-serving one, which gets `sendcmpct(0, 1)`)
-///   get it with the high-bandwidth flag set: they push new blocks to us unasked, so the fastest
-///   routes to us become push routes.
+///   by ``PushPeerSelection`` (up to 8 of ours, 3 of another implementation; the peer that
+///   delivered a new tip first takes the place of the longest-serving one, which gets
+///   `sendcmpct(0, 1)`) get it with the high-bandwidth flag set: they push new blocks to us
+///   unasked, so the fastest routes to us become push routes.
 /// - **Pushing** (``pushNewTip(_:block:to:deliveredBy:)``). A peer that sent `sendcmpct(1, 1)` gets
 ///   every new active tip that extends the last one as `cmpctblock`, after the block was validated
 ///   and stored (a block that fails any check is never forwarded); a block we made ourselves goes
-///   that way to every peer of ours as well. Peers of this implementation get every transaction prefilled (they keep no
-///   mempool, so short ids would cost them a `getblocktxn` round trip; the message is the block's
-///   size plus one index byte per transaction); other peers (the C++ node) get the coinbase
-///   prefilled and short ids, as BIP152 and the C++ node expect. Peers that did not opt in keep
-///   the `headers`/`inv` announcement of the ``SyncCoordinator``.
+///   that way to every peer of ours as well. Peers of this implementation get every transaction
+///   prefilled (they keep no mempool, so short ids would cost them a `getblocktxn` round trip; the
+///   message is the block's size plus one index byte per transaction); other peers (the C++ node)
+///   get the coinbase prefilled and short ids, as BIP152 and the C++ node expect. Peers that did
+///   not opt in keep the `headers`/`inv` announcement of the ``SyncCoordinator``.
 /// - **Receiving** (``receivedCompactBlock(_:from:)``): the header is validated first (parent known,
 ///   more work than our tip, within the sender's ``HeadersBudget``, proof of work and the other
 ///   header checks); then the block is rebuilt
@@ -62,7 +62,7 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
     let lock = PThreadMutex()
     // guarded by lock
     var peers: [PeerID: CompactRelayPeer] = [:]
-    /// Peers we asked to push to us, and who was first with recent blocks.
+    /// Peers we asked to push to us.
     var pushers = PushPeerSelection()
     /// Peers whose compact block waits for our `getblocktxn` to be answered, with when we asked
     /// (empty almost always: the per-peer ticks check it for free).
@@ -116,7 +116,7 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
         lock.withLock { peers[peer]?.wantsPush = request.highBandwidth != 0 }
     }
 
-    /// `peer` was first with a new active tip: it becomes (or stays, as the most recent) one of the
+    /// `peer` delivered a new active tip first: it becomes (or stays, as the most recent) one of the
     /// peers that push to us (``PushPeerSelection/promote(_:)``).
     func promote(_ peer: PeerID) {
         let change = lock.withLock {

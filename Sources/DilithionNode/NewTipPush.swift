@@ -11,8 +11,4 @@ protocol NewTipPush: AnyObject, Sendable {
     /// announcement. `block` is the block when the caller has it at hand (else it is read from the
     /// store). `source` delivered the block to us (nil when we made it).
     func pushNewTip(_ record: HeaderRecord, block: BlockMessage?, to candidates: [PeerID], deliveredBy source: PeerID?) -> Set<PeerID>
-
-    /// `peer`'s `headers` (or, when `pushed`, its `cmpctblock`) made us accept the new header `hash`:
-    /// it was first to announce the block (the relay credits it if the block becomes our tip).
-    func announced(_ hash: Hash256, by peer: PeerID, pushed: Bool)
 }

@@ -79,7 +79,6 @@ extension SyncCoordinator {
             return
         }
         let result = chain.acceptHeaders(truncated ? Array(batch) : headers, now: wallTime())
-        if result.acceptedCount > 0, let last = result.lastHeader { newTipPush?.announced(last.hash, by: peer, pushed: false) }
         if let change = result.activeChainChange { activeChainMoved(change) }
         headersProcessed(
             ProcessedHeaders(

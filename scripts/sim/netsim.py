@@ -289,20 +289,19 @@ class Network:
         return series
 
     def relay_counters(self):
-        """The compact-block relay's counters summed over the running nodes, and the mean numbers of
-        push peers (peers we push to; peers that push to us)."""
+        """Each running node's compact-block relay counters ({name: {event: count}}), and the mean
+        numbers of push peers (peers we push to; peers that push to us)."""
         names = sorted(self.running)
-        totals, pushing, pushed_by = {}, [], []
-        for series in self.pool.map(self.metrics, names):
-            for key, value in series.items():
-                if key.startswith('dilithion_compact_relay_events_total{event="'):
-                    event = key.split('"')[1]
-                    totals[event] = totals.get(event, 0) + int(value)
-            if "dilithion_push_peers" in series:
-                pushing.append(series["dilithion_push_peers"])
-                pushed_by.append(series["dilithion_pushing_peers"])
-        return {"events": totals, "push_peers_mean": sum(pushing) / max(len(pushing), 1),
-                "pushing_peers_mean": sum(pushed_by) / max(len(pushed_by), 1), "nodes": len(pushing)}
+        counters, pushing, pushed_by = {}, [], []
+        for name, series in zip(names, self.pool.map(self.metrics, names)):
+            if "dilithion_push_peers" not in series:
+                continue
+            counters[name] = {key.split('"')[1]: int(value) for key, value in series.items()
+                              if key.startswith('dilithion_compact_relay_events_total{event="')}
+            pushing.append(series["dilithion_push_peers"])
+            pushed_by.append(series["dilithion_pushing_peers"])
+        return {"counters": counters, "push_peers_mean": sum(pushing) / max(len(pushing), 1),
+                "pushing_peers_mean": sum(pushed_by) / max(len(pushed_by), 1)}
 
     def shutdown_spawned(self):
         for process in self.spawned:
@@ -324,7 +323,7 @@ class Run:
         self.seeds = [n["name"] for n in self.net.nodes if n["seed"]]
         self.others = [n["name"] for n in self.net.nodes if not n["seed"]]
         self.results["seeds"] = len(self.seeds)
-        self.relay_seen = {}  # the relay counters at the end of the last phase
+        self.relay_seen = {}  # each node's relay counters at the end of the last phase
 
     def check(self, name, ok, detail):
         self.results["checks"].append({"check": name, "ok": bool(ok), "detail": detail})
@@ -341,18 +340,22 @@ class Run:
                     "push-peer-demoted"]
 
     def note_relay(self, phase):
-        """Prints what the compact-block relay did in this phase, all nodes together (the difference of
-        their /metrics counters; a node restarted meanwhile starts again from zero)."""
+        """Prints what the compact-block relay did in this phase, all nodes together: the growth of
+        each node's /metrics counters (a node restarted meanwhile counts from zero again)."""
         relay = self.net.relay_counters()
-        before = self.relay_seen
-        self.relay_seen = relay["events"]
-        delta = {k: max(v - before.get(k, 0), 0) for k, v in relay["events"].items()}
+        delta = {}
+        for name, now in relay["counters"].items():
+            before = self.relay_seen.get(name, {})
+            restarted = any(count < before.get(event, 0) for event, count in now.items())
+            for event, count in now.items():
+                delta[event] = delta.get(event, 0) + count - (0 if restarted else before.get(event, 0))
+        self.relay_seen = relay["counters"]
         self.results.setdefault("relay", {})[phase] = {"events": delta, "push_peers_mean": relay["push_peers_mean"],
                                                         "pushing_peers_mean": relay["pushing_peers_mean"]}
-        if phase == "bootstrap" or not relay["nodes"]:
+        if phase == "bootstrap" or not relay["counters"]:
             return
         shown = ", ".join(f"{k} {delta.get(k, 0)}" for k in self.RELAY_EVENTS)
-        log(f"  relay ({relay['nodes']} nodes' /metrics): {shown}; push peers per node: "
+        log(f"  relay ({len(relay['counters'])} nodes' /metrics): {shown}; push peers per node: "
             f"{relay['push_peers_mean']:.1f} pushed to, {relay['pushing_peers_mean']:.1f} pushing to it")
 
     # bootstrap

@@ -8,15 +8,15 @@ and --node-arg --loglevel=info,sync=debug). Every node logs on the same machine 
 compare across nodes. Per block of the propagation phase (block k is height k) and node:
 
   received  the first `cmpctblock` for it (relay debug line; "-" when it came otherwise)
-  stored    the `sync progress` line of that height (the block is stored and is the tip)
-  pushed    the relay's `pushed` line (the push left for the node's push peers)
+  has it    the relay's `pushed` line (validated, stored, pushed on), else the `sync progress`
+            line of that height (logged after the announcements)
 
 and, from the connection graph and the delay matrix, the earliest moment any neighbour's push
-could have arrived (its `pushed` time, else its `stored` time, plus the one-way delay). The
-"local excess" (stored minus that earliest moment) is what a node lost on its last hop: to its
-own work, to waiting for the dispatcher, or to a neighbour that announced instead of pushing.
-Prints the excess distribution, where it goes (received→stored, stored→pushed) and the worst
-pairs with their story.
+could have arrived (its "has it" time plus the one-way delay). The "local excess" (has it minus
+that earliest moment) is what a node lost on its last hop: to its own work and the machine's
+scheduling (received→has it), or to a neighbour that announced instead of pushing (no
+`cmpctblock` came first, or it came late). Prints the excess distribution, the hop work and the
+worst pairs with their story.
 """
 import argparse
 import datetime
@@ -108,42 +108,42 @@ def main():
             if name == miner:
                 continue
             stored, received, pushed, _ = logs[name]
-            if height not in stored:
+            if height not in stored and height not in pushed:
                 continue
+            has_it = pushed.get(height, stored.get(height))
             first_received = min((received[h] for h in hashes if h in received), default=None)
             candidates = []
             for v in neighbours[index]:
                 vs, _, vp, _ = logs[names[v]]
-                leaves = vp.get(height, vs.get(height))
+                leaves = vp.get(height, vs.get(height))  # a miner has no `sync progress` line: set above
                 if leaves is not None:
                     candidates.append((leaves + matrix[v][index] / 1000.0, names[v]))
             if not candidates:
                 continue
             earliest, via = min(candidates)
-            row = {"height": height, "miner": miner, "node": name, "at_ms": (stored[height] - start) * 1000,
-                   "excess_ms": (stored[height] - earliest) * 1000, "via": via,
-                   "received_to_stored_ms": (stored[height] - first_received) * 1000 if first_received else None,
-                   "stored_to_pushed_ms": (pushed[height] - stored[height]) * 1000 if height in pushed else None}
+            row = {"height": height, "miner": miner, "node": name, "at_ms": (has_it - start) * 1000,
+                   "excess_ms": (has_it - earliest) * 1000, "via": via,
+                   "hop_work_ms": (has_it - first_received) * 1000 if first_received else None,
+                   "waited_ms": (first_received - earliest) * 1000 if first_received else None}
             rows.append(row)
     if not rows:
         print("no timelines: were the logs kept (--logs) at sync=debug?")
         return 1
     excess = [r["excess_ms"] for r in rows]
-    validated = [r["received_to_stored_ms"] for r in rows if r["received_to_stored_ms"] is not None]
-    forwarded = [r["stored_to_pushed_ms"] for r in rows if r["stored_to_pushed_ms"] is not None]
+    work = [r["hop_work_ms"] for r in rows if r["hop_work_ms"] is not None]
+    waited = [r["waited_ms"] for r in rows if r["waited_ms"] is not None]
     def line(label, values):
         print(f"{label}: n {len(values)}, p50 {percentile(values, 0.5):.1f} ms, p90 {percentile(values, 0.9):.1f} ms, "
               f"p99 {percentile(values, 0.99):.1f} ms, max {max(values) if values else float('nan'):.1f} ms")
-    line("local excess (stored - earliest neighbour push + delay)", excess)
-    line("first cmpctblock received -> stored", validated)
-    line("stored -> pushed", forwarded)
-    print(f"pairs stored without any cmpctblock received: {sum(1 for r in rows if r['received_to_stored_ms'] is None)} of {len(rows)}")
+    line("local excess (has it - earliest neighbour's push + delay)", excess)
+    line("  of which first cmpctblock received - earliest possible", waited)
+    line("  of which hop work: first cmpctblock received -> validated, stored, pushed on", work)
+    print(f"pairs where no cmpctblock came (headers/getdata path): {sum(1 for r in rows if r['hop_work_ms'] is None)} of {len(rows)}")
     print(f"\nworst {args.worst} by local excess:")
     for r in sorted(rows, key=lambda r: -r["excess_ms"])[:args.worst]:
-        rs = "-" if r["received_to_stored_ms"] is None else f"{r['received_to_stored_ms']:.1f}"
-        sp = "-" if r["stored_to_pushed_ms"] is None else f"{r['stored_to_pushed_ms']:.1f}"
+        hop = "no cmpctblock" if r["hop_work_ms"] is None else f"waited {r['waited_ms']:.0f} ms, hop work {r['hop_work_ms']:.0f} ms"
         print(f"  block {r['height']:2d} from {r['miner']} at {r['node']}: +{r['at_ms']:.0f} ms, excess {r['excess_ms']:.0f} ms "
-              f"(earliest via {r['via']}); received->stored {rs} ms, stored->pushed {sp} ms")
+              f"(earliest via {r['via']}): {hop}")
     return 0
 
 
