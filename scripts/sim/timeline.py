@@ -138,10 +138,13 @@ def main():
     line("local excess (has it - earliest neighbour's push + delay)", excess)
     line("  of which first cmpctblock received - earliest possible", waited)
     line("  of which hop work: first cmpctblock received -> validated, stored, pushed on", work)
-    print(f"pairs where no cmpctblock came (headers/getdata path): {sum(1 for r in rows if r['hop_work_ms'] is None)} of {len(rows)}")
+    if not work:
+        print("no relay debug lines in the logs (run with --node-arg --loglevel=info,sync=debug): hops not split")
+    else:
+        print(f"pairs where no cmpctblock came (headers/getdata path): {sum(1 for r in rows if r['hop_work_ms'] is None)} of {len(rows)}")
     print(f"\nworst {args.worst} by local excess:")
     for r in sorted(rows, key=lambda r: -r["excess_ms"])[:args.worst]:
-        hop = "no cmpctblock" if r["hop_work_ms"] is None else f"waited {r['waited_ms']:.0f} ms, hop work {r['hop_work_ms']:.0f} ms"
+        hop = ("no cmpctblock" if work else "-") if r["hop_work_ms"] is None else f"waited {r['waited_ms']:.0f} ms, hop work {r['hop_work_ms']:.0f} ms"
         print(f"  block {r['height']:2d} from {r['miner']} at {r['node']}: +{r['at_ms']:.0f} ms, excess {r['excess_ms']:.0f} ms "
               f"(earliest via {r['via']}): {hop}")
     return 0
