@@ -5,11 +5,12 @@ import DilithionNet
 /// Up to ``maxOfOurs`` peers in all, at most ``maxOfOthers`` of another implementation. The first
 /// peers to connect take the places; then, as Bitcoin Core does, the peer that delivered a new tip
 /// first is promoted and the longest-serving one makes room, so the set follows the routes that
-/// are fast lately. Two other rules were modelled on a 50-node run's graph and not built
+/// are fast lately. Two other rules were modelled on a 50-node run's graph and not kept
 /// (docs/netsim.md, `scripts/sim/pushmodel.py`): choosing by latency, and crediting the peer whose
 /// push or `headers` announcement came first (it promotes the miner's far neighbours, which are
-/// the fastest route only for the blocks they mine: p99 1.6–2.6× the bound with 3 push peers,
-/// Core's rule 1.5–1.75×; equal to Core's rule once miners push their own blocks to every peer).
+/// the fastest route only for the blocks they mine: p99 2.0–2.6× the bound with 3 push peers,
+/// Core's rule 1.5–1.75×; equal to Core's rule once miners push their own blocks to every peer,
+/// and no better in two 50-node runs).
 ///
 /// A value guarded by the relay's lock; it sends nothing itself: ``promote(_:)`` returns what to
 /// tell whom.

@@ -24,7 +24,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,8 +31,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "wan"))
-from observer import Observer  # noqa: E402
-from propagation import NodeRPC, percentile, setns  # noqa: E402  (scripts/wan/propagation.py)
+from observer import Observer, socket_in_namespace  # noqa: E402
+from propagation import NodeRPC, percentile  # noqa: E402  (scripts/wan/propagation.py)
 import plots  # noqa: E402
 import topology  # noqa: E402
 
@@ -259,15 +258,7 @@ class Network:
     def metrics(self, name):
         """NAME's /metrics lines as {series: value} (its namespace's 127.0.0.1), {} when it answers nothing."""
         node = self.by_name[name]
-        home = os.open("/proc/self/ns/net", os.O_RDONLY)
-        target = os.open(node["netns"], os.O_RDONLY)
-        try:
-            setns(target)
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        finally:
-            setns(home)
-            os.close(target)
-            os.close(home)
+        sock = socket_in_namespace(node["netns"])
         series = {}
         try:
             with sock:
