@@ -42,6 +42,7 @@ extension CompactRelay {
             }
             return
         }
+        logger.debug("cmpctblock", metadata: ["hash": "\(hash)", "peer": "\(peer.rawValue)"])
         let rebuild: CompactBlockReconstruction
         do {
             rebuild = try CompactBlockReconstruction(compact, blockHash: hash)

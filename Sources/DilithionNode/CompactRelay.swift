@@ -7,19 +7,19 @@ import Logging
 /// BIP152 compact-block relay in high-bandwidth mode (PROTOCOL.md §3.9): new blocks cross a hop in
 /// half a round trip instead of the 1.5 of `headers` → `getdata` → `block`.
 ///
-/// - **Asking to be pushed to.** Every established peer gets `sendcmpct(version 1)`. Up to
-///   ``maxHighBandwidthPeersOfOurs`` of them, at most ``maxHighBandwidthPeers`` of another
-///   implementation, get it with the high-bandwidth flag set (the first to connect, then, as
-///   Bitcoin Core does, the peer that most recently delivered a new tip first takes the place of
-///   the longest-serving one, which gets `sendcmpct(0, 1)`): those push new blocks to us unasked,
-///   so the fastest routes to us become push routes.
-/// - **Pushing.** A peer that sent `sendcmpct(1, 1)` gets every new active tip that extends the last
-///   one as `cmpctblock`, after the block was validated and stored (a block that fails any check is
-///   never forwarded). Peers of this implementation get every transaction prefilled (they keep no
-///   mempool, so short ids would cost them a `getblocktxn` round trip; the message is the block's
-///   size plus one index byte per transaction); other peers (the C++ node) get the coinbase
-///   prefilled and short ids, as BIP152 and the C++ node expect. Peers that did not opt in keep
-///   the `headers`/`inv` announcement of the ``SyncCoordinator``.
+/// - **Asking to be pushed to.** Every established peer gets `sendcmpct(version 1)`; those chosen
+///   by ``PushPeerSelection`` (up to 8 of ours, 3 of another implementation; the peer that
+///   delivered a new tip first takes the place of the longest-serving one, which gets
+///   `sendcmpct(0, 1)`) get it with the high-bandwidth flag set: they push new blocks to us
+///   unasked, so the fastest routes to us become push routes.
+/// - **Pushing** (``pushNewTip(_:block:to:deliveredBy:)``). A peer that sent `sendcmpct(1, 1)` gets
+///   every new active tip that extends the last one as `cmpctblock`, after the block was validated
+///   and stored (a block that fails any check is never forwarded); a block we made ourselves goes
+///   that way to every peer of ours as well. Peers of this implementation get every transaction
+///   prefilled (they keep no mempool, so short ids would cost them a `getblocktxn` round trip; the
+///   message is the block's size plus one index byte per transaction); other peers (the C++ node)
+///   get the coinbase prefilled and short ids, as BIP152 and the C++ node expect. Peers that did
+///   not opt in keep the `headers`/`inv` announcement of the ``SyncCoordinator``.
 /// - **Receiving** (``receivedCompactBlock(_:from:)``): the header is validated first (parent known,
 ///   more work than our tip, within the sender's ``HeadersBudget``, proof of work and the other
 ///   header checks); then the block is rebuilt
@@ -42,18 +42,6 @@ import Logging
 /// guarded by ``lock``, a leaf: it is never held while calling the chain, the coordinator, the
 /// network or the logger.
 final class CompactRelay: NewTipPush, @unchecked Sendable {
-    /// Peers of another implementation asked to push new blocks to us (Bitcoin Core: 3, what the
-    /// C++ node expects).
-    static let maxHighBandwidthPeers = 3
-    /// Peers asked to push new blocks to us in all, when the others run this implementation. Three
-    /// are too few on a network of our nodes: blocks come from every direction, and the three peers
-    /// that delivered the last blocks first are often not on the fastest path from the next miner,
-    /// which then reaches us by `headers` (1.5 round trips on that hop). A model of the 50-node
-    /// netsim graph (docs/netsim.md) put propagation's p99 at 1.4–2.1× the latency-optimal bound
-    /// with 3 and 1.0–1.25× with 8. The price is bandwidth: a block can reach us up to this many
-    /// times, each prefilled (our nodes keep no mempool); a peer that already announced it to us is
-    /// not pushed to, which removes most duplicates on the fast paths.
-    static let maxHighBandwidthPeersOfOurs = 8
     /// `getblocktxn` is served for active-chain blocks at most this far below the tip (Bitcoin Core:
     /// 10): requests are for new blocks; older ones are fetched with `getdata`.
     static let maxBlockTransactionsDepth = 10
@@ -74,8 +62,8 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
     let lock = PThreadMutex()
     // guarded by lock
     var peers: [PeerID: CompactRelayPeer] = [:]
-    /// Peers we asked to push to us, longest-serving first.
-    var highBandwidthPeers: [PeerID] = []
+    /// Peers we asked to push to us.
+    var pushers = PushPeerSelection()
     /// Peers whose compact block waits for our `getblocktxn` to be answered, with when we asked
     /// (empty almost always: the per-peer ticks check it for free).
     var awaitingTransactions: [PeerID: EngineInstant] = [:]
@@ -97,14 +85,12 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
     // MARK: Peer lifecycle
 
     /// A peer completed the handshake: it gets `sendcmpct`, with the high-bandwidth flag while there
-    /// is a free place for it (``hasHighBandwidthPlace(forOurs:)``).
+    /// is a free place for it (``PushPeerSelection/add(_:ours:)``).
     func peerEstablished(_ peer: PeerID, userAgent: String) {
         let ours = Self.prefillsEverything(userAgent: userAgent)
         let highBandwidth: Bool = lock.withLock {
             peers[peer] = CompactRelayPeer(prefillsEverything: ours)
-            guard hasHighBandwidthPlace(forOurs: ours) else { return false }
-            highBandwidthPeers.append(peer)
-            return true
+            return pushers.add(peer, ours: ours)
         }
         network.send(.sendcmpct(SendCompactMessage(highBandwidth: highBandwidth, version: Self.version)), to: peer)
     }
@@ -116,7 +102,7 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
         lock.withLock {
             peers[peer] = nil
             awaitingTransactions[peer] = nil
-            highBandwidthPeers.removeAll { $0 == peer }
+            pushers.remove(peer)
         }
     }
 
@@ -130,71 +116,21 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
         lock.withLock { peers[peer]?.wantsPush = request.highBandwidth != 0 }
     }
 
-    /// `peer` delivered a new active tip first: it becomes (or stays, as the most recent) one of
-    /// the peers that push to us; the longest-serving one makes room when all places are taken.
+    /// `peer` delivered a new active tip first: it becomes (or stays, as the most recent) one of the
+    /// peers that push to us (``PushPeerSelection/promote(_:)``).
     func promote(_ peer: PeerID) {
-        let (promoted, demoted): (Bool, PeerID?) = lock.withLock {
-            guard peers[peer] != nil else { return (false, nil) }
-            if let index = highBandwidthPeers.firstIndex(of: peer) {
-                highBandwidthPeers.remove(at: index)
-                highBandwidthPeers.append(peer)
-                return (false, nil)
-            }
-            var demoted: PeerID?
-            let ours = peers[peer]!.prefillsEverything
-            if !hasHighBandwidthPlace(forOurs: ours) {
-                // The longest-serving one makes room: of another implementation when those are at
-                // their limit and the newcomer is one of them, else of all.
-                let othersFull = highBandwidthPeers.count { peers[$0]?.prefillsEverything != true } >= Self.maxHighBandwidthPeers
-                let index = !ours && othersFull ? highBandwidthPeers.firstIndex { peers[$0]?.prefillsEverything != true } ?? 0 : 0
-                demoted = highBandwidthPeers.remove(at: index)
-            }
-            highBandwidthPeers.append(peer)
-            counts["high-bandwidth-promoted", default: 0] += 1
-            return (true, demoted)
+        let change = lock.withLock {
+            let change = pushers.promote(peer)
+            if change.promoted != nil { counts["push-peer-promoted", default: 0] += 1 }
+            if change.demoted != nil { counts["push-peer-demoted", default: 0] += 1 }
+            return change
         }
-        if let demoted {
+        if let demoted = change.demoted {
             network.send(.sendcmpct(SendCompactMessage(highBandwidth: false, version: Self.version)), to: demoted)
         }
-        if promoted {
-            network.send(.sendcmpct(SendCompactMessage(highBandwidth: true, version: Self.version)), to: peer)
+        if let promoted = change.promoted {
+            network.send(.sendcmpct(SendCompactMessage(highBandwidth: true, version: Self.version)), to: promoted)
         }
-    }
-
-    /// Whether a peer (of ours or not) may join the high-bandwidth peers without another leaving:
-    /// fewer than ``maxHighBandwidthPeersOfOurs`` in all and, for a peer of another implementation,
-    /// fewer than ``maxHighBandwidthPeers`` of those. Called with ``lock`` held.
-    func hasHighBandwidthPlace(forOurs ours: Bool) -> Bool {
-        guard highBandwidthPeers.count < Self.maxHighBandwidthPeersOfOurs else { return false }
-        return ours || highBandwidthPeers.count { peers[$0]?.prefillsEverything != true } < Self.maxHighBandwidthPeers
-    }
-
-    // MARK: Pushing
-
-    func pushNewTip(_ record: HeaderRecord, block: BlockMessage?, to candidates: [PeerID], deliveredBy source: PeerID?) -> Set<PeerID> {
-        if let source { promote(source) }
-        let targets: [(PeerID, Bool)] = lock.withLock {
-            candidates.compactMap { peer in peers[peer].flatMap { $0.wantsPush ? (peer, $0.prefillsEverything) : nil } }
-        }
-        guard !targets.isEmpty else { return [] }
-        let atHand = block.flatMap { $0.header == record.header ? try? Block(message: $0) : nil }
-        guard let block = atHand ?? storedBlock(record.hash) else {
-            network.countIgnored("cmpctblock-push-unreadable")
-            return []
-        }
-        // One message per prefill kind; the short-id nonce is drawn per block (a fixed one would let
-        // an attacker grind colliding transactions).
-        var built: [Bool: CompactBlockMessage] = [:]
-        var pushed = Set<PeerID>()
-        for (peer, everything) in targets {
-            let compact = built[everything] ?? CompactBlockBuilder.compactBlock(
-                for: block, nonce: UInt64.random(in: 0...UInt64.max), prefill: everything ? .everything : .coinbase)
-            built[everything] = compact
-            network.send(.cmpctblock(compact), to: peer)
-            pushed.insert(peer)
-        }
-        lock.withLock { counts["pushed", default: 0] += pushed.count }
-        return pushed
     }
 
     /// The stored block `hash`, parsed; nil when it cannot be read.
@@ -214,7 +150,7 @@ final class CompactRelay: NewTipPush, @unchecked Sendable {
     var pushPeerCount: Int { lock.withLock { peers.values.filter(\.wantsPush).count } }
 
     /// The peers we asked to push to us.
-    var highBandwidthPeerIDs: [PeerID] { lock.withLock { highBandwidthPeers } }
+    var highBandwidthPeerIDs: [PeerID] { lock.withLock { pushers.members } }
 
     func count(_ key: String) { lock.withLock { counts[key, default: 0] += 1 } }
 }

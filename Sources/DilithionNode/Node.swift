@@ -134,7 +134,7 @@ public final class Node: @unchecked Sendable {
         serving.manager = engine
         reports = NodeReports(
             configuration: configuration, parameters: parameters, engine: engine, peers: peers, sync: sync, chain: chain,
-            bans: bans, wallClock: wallClock, clock: self.clock, startTime: startTime)
+            compactRelay: compactRelay, bans: bans, wallClock: wallClock, clock: self.clock, startTime: startTime)
         for target in configuration.connect + configuration.addNodes + configuration.seedNodes {
             guard NetAddressKey.parse(target, defaultPort: parameters.defaultPort) != nil else {
                 throw NodeControlError.invalidAddress(target)

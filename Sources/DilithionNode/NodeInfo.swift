@@ -180,6 +180,12 @@ public struct NodeMetricsSnapshot: Sendable {
     public var evictedHeaders: Int = 0
     /// Legacy header hashing, all peers together (nil on networks without legacy headers).
     public var legacyHashing: LegacyHashingCounters? = nil
+    /// Compact-block relay events since start, by kind (`pushed`, `received`, `rebuilt-at-once`,
+    /// `getblocktxn-timeout`, `push-peer-promoted`, …; ``CompactRelay``).
+    public var compactRelayEvents: [String: Int] = [:]
+    /// Peers that asked us to push new blocks to them, and peers we asked to push to us.
+    public var pushPeersOut: Int = 0
+    public var pushPeersIn: Int = 0
 }
 
 /// The legacy (RandomX) header hashing counters in `/metrics`.

@@ -16,6 +16,7 @@ struct NodeReports: Sendable {
     let peers: PeerProtocol
     let sync: SyncCoordinator
     let chain: ChainState
+    let compactRelay: CompactRelay
     let bans: BanList
     let wallClock: WallClock
     let clock: any EngineClock
@@ -127,7 +128,7 @@ struct NodeReports: Sendable {
         byState["established", default: 0] = counters.establishedPeers
         let info = blockchainInfo()
         let traffic = engine.trafficTotals
-        return NodeMetricsSnapshot(
+        var snapshot = NodeMetricsSnapshot(
             peersByDirectionAndState: byState, bytesReceivedByCommand: received, bytesSentByCommand: sent,
             messagesReceivedByCommand: receivedCount, messagesSentByCommand: sentCount,
             bytesReceivedTotalByCommand: traffic.received.mapValues(\.bytes), bytesSentTotalByCommand: traffic.sent.mapValues(\.bytes),
@@ -150,5 +151,9 @@ struct NodeReports: Sendable {
                     hashes: $0.hashesComputed, discarded: $0.hashesDiscarded, avoided: $0.hashesAvoided,
                     budgetWaits: $0.budgetWaits, queued: $0.jobsQueued)
             })
+        snapshot.compactRelayEvents = compactRelay.statistics
+        snapshot.pushPeersOut = compactRelay.pushPeerCount
+        snapshot.pushPeersIn = compactRelay.highBandwidthPeerIDs.count
+        return snapshot
     }
 }

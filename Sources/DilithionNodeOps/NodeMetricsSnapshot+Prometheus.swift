@@ -99,6 +99,13 @@ extension NodeMetricsSnapshot {
         out.single("dilithion_headers_evicted_total", type: .counter,
                    help: "Side-branch headers evicted at the side-branch cap (oldest unbacked branches first).",
                    value: Double(evictedHeaders))
+        out.labelled("dilithion_compact_relay_events_total", type: .counter,
+                     help: "Compact-block relay events (pushes, rebuilds, getblocktxn round trips and fallbacks, push-peer changes), by kind.",
+                     label: "event", values: compactRelayEvents)
+        out.single("dilithion_push_peers", type: .gauge, help: "Peers that asked us to push new blocks to them (BIP152 high-bandwidth).",
+                   value: Double(pushPeersOut))
+        out.single("dilithion_pushing_peers", type: .gauge, help: "Peers we asked to push new blocks to us.",
+                   value: Double(pushPeersIn))
         if let legacyHashing {
             out.single("dilithion_legacy_hashes_total", type: .counter,
                        help: "RandomX hashes of legacy headers computed (all peers; getpeerinfo legacy_hashes per peer).",

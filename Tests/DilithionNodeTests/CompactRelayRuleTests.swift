@@ -157,15 +157,15 @@ final class CompactRelayRuleTests: XCTestCase {
         }
     }
 
-    /// Up to ``CompactRelay/maxHighBandwidthPeersOfOurs`` peers are asked to push, at most
-    /// ``CompactRelay/maxHighBandwidthPeers`` of them of another implementation; a peer that
+    /// Up to ``PushPeerSelection/maxOfOurs`` peers are asked to push, at most
+    /// ``PushPeerSelection/maxOfOthers`` of them of another implementation; a peer that
     /// delivers a new tip first takes the place of the longest-serving one of its kind when those
     /// are at their limit, else of the longest-serving one of all.
     func testHighBandwidthPlacesForOurPeersAndOthers() throws {
         let others = (1...4).map { PeerID(rawValue: $0) }
         let ours = (5...13).map { PeerID(rawValue: $0) }
-        XCTAssertEqual(CompactRelay.maxHighBandwidthPeers, 3)
-        XCTAssertEqual(CompactRelay.maxHighBandwidthPeersOfOurs, 8)
+        XCTAssertEqual(PushPeerSelection.maxOfOthers, 3)
+        XCTAssertEqual(PushPeerSelection.maxOfOurs, 8)
         let rig = try rig(peers: others + ours) { others.contains($0) ? Self.otherAgent : Self.ourAgent }
         XCTAssertEqual(rig.relay.highBandwidthPeerIDs, Array(others.prefix(3)) + Array(ours.prefix(5)),
                        "three others, then ours up to eight in all")
@@ -184,6 +184,20 @@ final class CompactRelayRuleTests: XCTestCase {
         rig.relay.promote(ours[6])
         XCTAssertEqual(highBandwidthOffers(rig.network.takeSent()).map { "\($0.0.rawValue):\($0.1)" }, ["11:true"],
                        "a departed peer's place is taken without demoting anyone")
-        XCTAssertEqual(rig.relay.statistics["high-bandwidth-promoted"], 3)
+        XCTAssertEqual(rig.relay.statistics["push-peer-promoted"], 3)
+        XCTAssertEqual(rig.relay.statistics["push-peer-demoted"], 2)
+    }
+
+    /// A block we made goes as `cmpctblock` to every peer of ours, asked or not; a peer of another
+    /// implementation gets it only if it asked.
+    func testOurOwnBlockIsPushedToEveryPeerOfOurs() throws {
+        let ours = PeerID(rawValue: 1), theirs = PeerID(rawValue: 2)
+        let rig = try rig(peers: [ours, theirs]) { $0 == ours ? Self.ourAgent : Self.otherAgent }
+        let tip = try XCTUnwrap(rig.chain.record(for: rig.chain.tip.hash))
+        XCTAssertEqual(rig.relay.pushNewTip(tip, block: nil, to: [ours, theirs], deliveredBy: nil), [ours])
+        XCTAssertEqual(rig.network.takeSent().filter { if case .cmpctblock = $0.message { true } else { false } }.map(\.peer), [ours])
+        XCTAssertEqual(rig.relay.pushNewTip(tip, block: nil, to: [ours, theirs], deliveredBy: ours), [],
+                       "a block from a peer goes only to those that asked")
+        XCTAssertEqual(rig.relay.statistics["pushed-own"], 1)
     }
 }

@@ -36,7 +36,12 @@ final class CompactRelayTests: XCTestCase {
         }
         let back = try b.generate(blocks: 1, blockSize: 5_000)[0]
         NodeHarness.wait("b's block at a") { a.blockchainInfo().bestBlockHash == back }
-        XCTAssertEqual(a.compactRelayCounts["pushed"], 3)
+        XCTAssertEqual(a.compactRelayCounts["pushed-own"], 3)
+        let metrics = a.metricsSnapshot()
+        XCTAssertEqual(metrics.compactRelayEvents["pushed-own"], 3, "the relay's counters reach /metrics")
+        XCTAssertEqual(metrics.compactRelayEvents["rebuilt-at-once"], 1)
+        XCTAssertEqual(metrics.pushPeersOut, 1, "b asked a to push")
+        XCTAssertEqual(metrics.pushPeersIn, 1, "a asked b to push")
         XCTAssertEqual(b.compactRelayCounts["rebuilt-at-once"], 3)
         XCTAssertEqual(a.compactRelayCounts["rebuilt-at-once"], 1)
         XCTAssertEqual(received(b, Command.block), 0, "no full block crossed")

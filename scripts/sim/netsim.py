@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "wan"))
-from observer import Observer  # noqa: E402
+from observer import Observer, socket_in_namespace  # noqa: E402
 from propagation import NodeRPC, percentile  # noqa: E402  (scripts/wan/propagation.py)
 import plots  # noqa: E402
 import topology  # noqa: E402
@@ -255,6 +255,45 @@ class Network:
     def rss(self):
         return {name: memory_kib(self.pid(name)) for name in sorted(self.running)}
 
+    def metrics(self, name):
+        """NAME's /metrics lines as {series: value} (its namespace's 127.0.0.1), {} when it answers nothing."""
+        node = self.by_name[name]
+        sock = socket_in_namespace(node["netns"])
+        series = {}
+        try:
+            with sock:
+                sock.settimeout(5)
+                sock.connect(("127.0.0.1", node["metrics_port"]))
+                sock.sendall(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+        except OSError:
+            return series
+        for line in reply.decode(errors="replace").split("\r\n\r\n", 1)[-1].splitlines():
+            if line and not line.startswith("#") and " " in line:
+                key, value = line.rsplit(" ", 1)
+                try:
+                    series[key] = float(value)
+                except ValueError:
+                    pass
+        return series
+
+    def relay_counters(self):
+        """Each running node's compact-block relay counters ({name: {event: count}}), and the mean
+        numbers of push peers (peers we push to; peers that push to us)."""
+        names = sorted(self.running)
+        counters, pushing, pushed_by = {}, [], []
+        for name, series in zip(names, self.pool.map(self.metrics, names)):
+            if "dilithion_push_peers" not in series:
+                continue
+            counters[name] = {key.split('"')[1]: int(value) for key, value in series.items()
+                              if key.startswith('dilithion_compact_relay_events_total{event="')}
+            pushing.append(series["dilithion_push_peers"])
+            pushed_by.append(series["dilithion_pushing_peers"])
+        return {"counters": counters, "push_peers_mean": sum(pushing) / max(len(pushing), 1),
+                "pushing_peers_mean": sum(pushed_by) / max(len(pushed_by), 1)}
+
     def shutdown_spawned(self):
         for process in self.spawned:
             if process.poll() is None:
@@ -275,6 +314,7 @@ class Run:
         self.seeds = [n["name"] for n in self.net.nodes if n["seed"]]
         self.others = [n["name"] for n in self.net.nodes if not n["seed"]]
         self.results["seeds"] = len(self.seeds)
+        self.relay_seen = {}  # each node's relay counters at the end of the last phase
 
     def check(self, name, ok, detail):
         self.results["checks"].append({"check": name, "ok": bool(ok), "detail": detail})
@@ -284,6 +324,30 @@ class Run:
         """The machine's load averages and the CPU time the running nodes have used so far."""
         cpu = [cpu_seconds(self.net.pid(name)) for name in sorted(self.net.running)]
         self.results["load"][phase] = f"{loadavg()} (nodes' CPU so far {sum(c for c in cpu if c):.0f} s)"
+        self.note_relay(phase)
+
+    RELAY_EVENTS = ["pushed-own", "pushed", "received", "rebuilt-at-once", "getblocktxn-sent", "completed-by-blocktxn",
+                    "getblocktxn-timeout", "getblocktxn-superseded", "fallback-getdata", "push-peer-promoted",
+                    "push-peer-demoted"]
+
+    def note_relay(self, phase):
+        """Prints what the compact-block relay did in this phase, all nodes together: the growth of
+        each node's /metrics counters (a node restarted meanwhile counts from zero again)."""
+        relay = self.net.relay_counters()
+        delta = {}
+        for name, now in relay["counters"].items():
+            before = self.relay_seen.get(name, {})
+            restarted = any(count < before.get(event, 0) for event, count in now.items())
+            for event, count in now.items():
+                delta[event] = delta.get(event, 0) + count - (0 if restarted else before.get(event, 0))
+        self.relay_seen = relay["counters"]
+        self.results.setdefault("relay", {})[phase] = {"events": delta, "push_peers_mean": relay["push_peers_mean"],
+                                                        "pushing_peers_mean": relay["pushing_peers_mean"]}
+        if phase == "bootstrap" or not relay["counters"]:
+            return
+        shown = ", ".join(f"{k} {delta.get(k, 0)}" for k in self.RELAY_EVENTS)
+        log(f"  relay ({len(relay['counters'])} nodes' /metrics): {shown}; push peers per node: "
+            f"{relay['push_peers_mean']:.1f} pushed to, {relay['pushing_peers_mean']:.1f} pushing to it")
 
     # bootstrap
 

@@ -44,7 +44,7 @@ def propagation_cdf(path, results):
     plt = _pyplot()
     samples = results["propagation"]["samples"]
     figure, (cdf, scatter) = plt.subplots(1, 2, figsize=(13, 4.8))
-    _cdf(cdf, [s["ms"] for s in samples], "measured (announce → getdata → block)", color="C3", linewidth=2)
+    _cdf(cdf, [s["ms"] for s in samples], "measured", color="C3", linewidth=2)
     _cdf(cdf, [3 * s["overlay_bound_ms"] for s in samples], "1.5-RTT model: 3 × bound", color="C1", linestyle="--")
     _cdf(cdf, [s["overlay_bound_ms"] for s in samples], "latency-optimal bound over the connections", color="C0")
     _cdf(cdf, [s["mesh_bound_ms"] for s in samples], "bound over a full mesh", color="C2", linestyle=":")
