@@ -89,7 +89,7 @@ final class BlockDownloadTests: XCTestCase {
         // Commits at 5 and 10 blocks (the count bound); the last two once nothing is in flight.
         XCTAssertEqual(tips, [0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 12])
         XCTAssertEqual(node.chain.tip.hash, blocks.last?.hash)
-        XCTAssertEqual(try node.chain.store.statistics().blockCount, 13)
+        XCTAssertEqual(try node.chain.store.reader.statistics().blockCount, 13)
     }
 
     func testABatchOlderThanTheDelayIsCommittedAtTheTick() throws {
@@ -152,8 +152,8 @@ final class BlockDownloadTests: XCTestCase {
         XCTAssertEqual(node.network.penalties.map(\.reason), ["bad-txnmrklroot"])
         XCTAssertEqual(node.network.penalties.first?.peer, peerA)
         XCTAssertEqual(node.chain.tip.height, 2, "the tip stops below the refused block")
-        XCTAssertTrue(try node.chain.store.contains(blocks[5].hash), "the rest of the batch is stored")
-        XCTAssertFalse(try node.chain.store.contains(blocks[2].hash))
+        XCTAssertTrue(try node.chain.store.reader.contains(blocks[5].hash), "the rest of the batch is stored")
+        XCTAssertFalse(try node.chain.store.reader.contains(blocks[2].hash))
     }
 }
 
