@@ -47,7 +47,11 @@ extension BlockStore {
             let readError: String?
             do throws(BlockStoreError) {
                 readError = try readRows(path: sourcePath, network: network) { (height, payload) throws(BlockStoreError) in
-                    try salvage.offer(height: height, payload: payload)
+                    if let height, let payload {
+                        try salvage.offer(height: height, payload: payload)
+                    } else {
+                        salvage.skipUnreadableRow()
+                    }
                 }
             } catch {
                 if case .wrongNetwork = error {
@@ -75,14 +79,15 @@ extension BlockStore {
     }
 
     /// Reads the `blocks` table of the file at `path` through SQLite in rowid order, calling `body`
-    /// with each row's height and payload, and stops at the first read error.
+    /// with each row's height and payload (nil for a value that reads as NULL: a damaged row, which
+    /// the schema's NOT NULL cannot rule out in a damaged file), and stops at the first read error.
     ///
     /// - Returns: nil when every row was read, else why reading stopped (or why the file could not
     ///   be opened).
     /// - Throws: ``BlockStoreError/wrongNetwork(path:expected:found:)`` when the file's meta table
     ///   names another network, and whatever `body` throws (failed writes to the new store).
     static func readRows(
-        path: String, network: Network, _ body: (_ height: Int, _ payload: [UInt8]) throws(BlockStoreError) -> Void
+        path: String, network: Network, _ body: (_ height: Int?, _ payload: [UInt8]?) throws(BlockStoreError) -> Void
     ) throws(BlockStoreError) -> String? {
         let queue: DatabaseQueue
         do {
@@ -103,9 +108,11 @@ extension BlockStore {
             try queue.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT height, payload FROM blocks ORDER BY rowid")
                 while let row = try rows.next() {
-                    let payload: Data = row[1]
+                    // Optional decodes: a non-optional one traps on NULL.
+                    let height: Int? = row[0]
+                    let payload: Data? = row[1]
                     do throws(BlockStoreError) {
-                        try body(row[0], [UInt8](payload))
+                        try body(height, payload.map { [UInt8]($0) })
                     } catch {
                         failure = error
                         return

@@ -9,6 +9,7 @@ struct ReindexSalvage {
     private var kept = 0
     private var dropped = 0
     private var foundByPageScan = 0
+    private var unreadable = 0
     private var scanning = false
     /// Heights of the blocks kept (from the old rows: they only serve the report).
     private var keptHeights = [Bool]()
@@ -45,6 +46,9 @@ struct ReindexSalvage {
         }
     }
 
+    /// Counts a row found without a readable height or payload (reported, never a trap).
+    mutating func skipUnreadableRow() { unreadable += 1 }
+
     /// Offers every `blocks` row the page scanner can still read from `path` and `walPath`.
     mutating func scanPages(path: String, walPath: String) throws(BlockStoreError) {
         guard let scanner = SQLitePageScanner(path: path, walPath: walPath) else { return }
@@ -54,9 +58,11 @@ struct ReindexSalvage {
         _ = scanner.forEachRecord { values in
             // blocks(hash BLOB(32), height INTEGER, header BLOB, payload BLOB, size INTEGER, checksum
             // INTEGER): rows written before schema 2 have no checksum value
-            guard failure == nil, values.count >= 5, case .blob(let hash) = values[0], hash.count == 32,
-                case .integer(let height) = values[1], case .blob(let payload) = values[3]
-            else { return }
+            guard failure == nil, values.count >= 5, case .blob(let hash) = values[0], hash.count == 32 else { return }
+            guard case .integer(let height) = values[1], case .blob(let payload) = values[3] else {
+                skipUnreadableRow()
+                return
+            }
             do throws(BlockStoreError) {
                 try offer(height: Int(clamping: height), payload: payload)
             } catch {
@@ -71,6 +77,6 @@ struct ReindexSalvage {
         let missing = highest > 0 ? keptHeights[1...highest].lazy.filter { !$0 }.count : 0
         return ReindexReport(
             keptBlocks: kept, droppedBlocks: dropped, readError: readError, foundByPageScan: foundByPageScan,
-            highestKeptHeight: highest, missingHeights: missing)
+            highestKeptHeight: highest, missingHeights: missing, unreadableRows: unreadable)
     }
 }
