@@ -1,6 +1,7 @@
 import DilithionWire
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The block store: one SQLite file (`blocks.sqlite`) in WAL mode, accessed through a GRDB
 /// `DatabasePool`, so that reads (serving `getdata`) run concurrently with the single writer and on
@@ -39,6 +40,8 @@ public final class BlockStore: Sendable {
     public let reader: BlockReader
     /// The write path (blocks and batches, each write committed before it returns).
     public let writer: BlockWriter
+    /// WAL checkpoints off the committing thread (replaces SQLite's automatic checkpoint).
+    let checkpointer: WALCheckpointer
 
     /// Opens (creating when missing) the store in `directory` for `network`.
     ///
@@ -68,16 +71,21 @@ public final class BlockStore: Sendable {
             if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = \(BlockReader.mappingBytes)") }
         }
         let pool: DatabasePool
+        let checkpointer = WALCheckpointer(path: path, fullSync: fullSync)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // Only the writer connection commits; GRDB sets NORMAL on WAL pools after any
             // `prepareDatabase` hook, so the setting is applied here.
             let synchronous = fullSync ? "FULL" : "NORMAL"
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                if let writer = db.sqliteConnection { checkpointer.install(on: writer) }
+            }
         } catch {
             throw BlockStoreError.mapped(error, path: path, operation: "open")
         }
         self.pool = pool
+        self.checkpointer = checkpointer
         reader = BlockReader(path: path, network: network, pool: pool)
         writer = BlockWriter(path: path, pool: pool)
         if checkIntegrity { try verifyIntegrity() }
@@ -87,12 +95,30 @@ public final class BlockStore: Sendable {
     /// Copies the WAL into the main file and truncates it (SQLite also does this on its own as the
     /// WAL grows; reindex and tests call it to leave a single self-contained file).
     public func checkpoint() throws(BlockStoreError) {
-        try run("checkpoint") { try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
+        // On the checkpointer's queue: a second checkpoint beside a running one fails with SQLITE_BUSY.
+        let status = checkpointer.truncate()
+        guard status == SQLITE_OK else {
+            throw BlockStoreError.mapped(
+                DatabaseError(resultCode: ResultCode(rawValue: status), message: "wal_checkpoint(TRUNCATE): \(status)"),
+                path: path, operation: "checkpoint")
+        }
     }
 
     /// Closes the database (further calls fail). Deinitialisation closes it too.
     public func close() {
+        detachCheckpointer()
         try? pool.close()
+    }
+
+    deinit { detachCheckpointer() }
+
+    /// Removes the writer's WAL hook (it refers to ``checkpointer`` unretained) and stops the
+    /// checkpointer. Idempotent; a closed pool has no writer left to call the hook.
+    private func detachCheckpointer() {
+        pool.writeWithoutTransaction { db in
+            if let writer = db.sqliteConnection { checkpointer.uninstall(from: writer) }
+        }
+        checkpointer.stop()
     }
 
     // MARK: Opening
