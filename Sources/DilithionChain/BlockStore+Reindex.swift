@@ -47,7 +47,11 @@ extension BlockStore {
             let readError: String?
             do throws(BlockStoreError) {
                 readError = try readRows(path: sourcePath, network: network) { (height, payload) throws(BlockStoreError) in
-                    try salvage.offer(height: height, payload: payload)
+                    if let height, let payload {
+                        try salvage.offer(height: height, payload: payload)
+                    } else {
+                        salvage.skipUnreadableRow()
+                    }
                 }
             } catch {
                 if case .wrongNetwork = error {
@@ -75,14 +79,15 @@ extension BlockStore {
     }
 
     /// Reads the `blocks` table of the file at `path` through SQLite in rowid order, calling `body`
-    /// with each row's height and payload, and stops at the first read error.
+    /// with each row's height and payload (nil for a value that reads as NULL: a damaged row, which
+    /// the schema's NOT NULL cannot rule out in a damaged file), and stops at the first read error.
     ///
     /// - Returns: nil when every row was read, else why reading stopped (or why the file could not
     ///   be opened).
     /// - Throws: ``BlockStoreError/wrongNetwork(path:expected:found:)`` when the file's meta table
     ///   names another network, and whatever `body` throws (failed writes to the new store).
     static func readRows(
-        path: String, network: Network, _ body: (_ height: Int, _ payload: [UInt8]) throws(BlockStoreError) -> Void
+        path: String, network: Network, _ body: (_ height: Int?, _ payload: [UInt8]?) throws(BlockStoreError) -> Void
     ) throws(BlockStoreError) -> String? {
         let queue: DatabaseQueue
         do {
@@ -103,9 +108,11 @@ extension BlockStore {
             try queue.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT height, payload FROM blocks ORDER BY rowid")
                 while let row = try rows.next() {
-                    let payload: Data = row[1]
+                    // Optional decodes: a non-optional one traps on NULL.
+                    let height: Int? = row[0]
+                    let payload: Data? = row[1]
                     do throws(BlockStoreError) {
-                        try body(row[0], [UInt8](payload))
+                        try body(height, payload.map { [UInt8]($0) })
                     } catch {
                         failure = error
                         return
@@ -117,80 +124,5 @@ extension BlockStore {
         }
         if let failure { throw failure }
         return nil
-    }
-}
-
-/// The blocks `--reindex` carries over, and the counts it reports.
-struct ReindexSalvage {
-    let destination: BlockStore
-    /// The network's genesis block is not carried over: the chain state writes it from the parameters.
-    let genesisHash: Hash256
-    let legacyHasher: (any LegacyHeaderHasher)?
-    private var kept = 0
-    private var dropped = 0
-    private var foundByPageScan = 0
-    private var scanning = false
-    /// Heights of the blocks kept (from the old rows: they only serve the report).
-    private var keptHeights = [Bool]()
-    var readError: String?
-
-    init(destination: BlockStore, genesisHash: Hash256, legacyHasher: (any LegacyHeaderHasher)?) {
-        self.destination = destination
-        self.genesisHash = genesisHash
-        self.legacyHasher = legacyHasher
-    }
-
-    /// Validates one old row's block and writes it to the new store; undecodable or invalid blocks
-    /// are counted and dropped, blocks already copied are skipped before validation.
-    mutating func offer(height: Int, payload: [UInt8]) throws(BlockStoreError) {
-        guard case .block(let message)? = try? Message.decode(command: Command.block, payload: payload),
-            let hash = try? HeaderValidation.hash(message.header, legacyHasher: legacyHasher)
-        else {
-            dropped += 1
-            return
-        }
-        if hash == genesisHash { return }
-        if try destination.contains(hash) { return }
-        guard (try? BlockValidation.validate(message, legacyHasher: legacyHasher)) != nil else {
-            dropped += 1
-            return
-        }
-        // The old height only orders rows; the header tree recomputes heights from linkage.
-        guard try destination.insert(hash: hash, height: height, message: message) else { return }
-        kept += 1
-        if scanning { foundByPageScan += 1 }
-        if height >= 0, height < 1 << 32 {
-            if keptHeights.count <= height { keptHeights.append(contentsOf: repeatElement(false, count: height + 1 - keptHeights.count)) }
-            keptHeights[height] = true
-        }
-    }
-
-    /// Offers every `blocks` row the page scanner can still read from `path` and `walPath`.
-    mutating func scanPages(path: String, walPath: String) throws(BlockStoreError) {
-        guard let scanner = SQLitePageScanner(path: path, walPath: walPath) else { return }
-        scanning = true
-        defer { scanning = false }
-        var failure: BlockStoreError?
-        _ = scanner.forEachRecord { values in
-            // blocks(hash BLOB(32), height INTEGER, header BLOB, payload BLOB, size INTEGER, checksum
-            // INTEGER): rows written before schema 2 have no checksum value
-            guard failure == nil, values.count >= 5, case .blob(let hash) = values[0], hash.count == 32,
-                case .integer(let height) = values[1], case .blob(let payload) = values[3]
-            else { return }
-            do throws(BlockStoreError) {
-                try offer(height: Int(clamping: height), payload: payload)
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-    }
-
-    var report: ReindexReport {
-        let highest = keptHeights.lastIndex(of: true) ?? 0
-        let missing = highest > 0 ? keptHeights[1...highest].lazy.filter { !$0 }.count : 0
-        return ReindexReport(
-            keptBlocks: kept, droppedBlocks: dropped, readError: readError, foundByPageScan: foundByPageScan,
-            highestKeptHeight: highest, missingHeights: missing)
     }
 }

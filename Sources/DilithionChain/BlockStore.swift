@@ -1,39 +1,47 @@
 import DilithionWire
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The block store: one SQLite file (`blocks.sqlite`) in WAL mode, accessed through a GRDB
 /// `DatabasePool`, so that reads (serving `getdata`) run concurrently with the single writer and on
-/// any thread.
+/// any thread. This type opens, checks, migrates, checkpoints and closes the file; reading and
+/// serving are ``BlockReader``'s, writing ``BlockWriter``'s (``reader``, ``writer``).
 ///
 /// Schema: `blocks(hash PRIMARY KEY, height, header, payload, size, checksum)` where `payload` is the
 /// full `block` message payload and `checksum` its frame checksum (PROTOCOL.md §2: the first 4 bytes
 /// of SHA3-256(SHA3-256(payload))), and `meta(key, value)` holding the network magic and schema
-/// version. The checksum is kept so that serving a block (``servingPayload(for:)``) hashes nothing:
-/// a block received from a peer stores the checksum its frame was verified against. Stores of schema
-/// 1 (no checksum column) are migrated on open; their rows get a checksum the first time they are
-/// served.
-/// ``insert(hash:height:message:)`` returns only after its transaction committed: a block counts as
-/// stored from then on; a ``BlockWriteBatch`` is written in one transaction, all or nothing. A crash at any moment leaves either the whole transaction or nothing
-/// (SQLite's WAL recovery runs when the file is next opened); on open, `PRAGMA quick_check` and the
-/// meta network are verified.
+/// version. The checksum is kept so that serving a block (``BlockReader/servingFrame(for:)``) hashes
+/// nothing: a block received from a peer stores the checksum its frame was verified against. Stores
+/// of schema 1 (no checksum column) are migrated on open; their rows get a checksum the first time
+/// they are served.
+///
+/// Writes return only after their transaction committed: a block counts as stored from then on; a
+/// ``BlockWriteBatch`` is written in one transaction, all or nothing. A crash at any moment leaves
+/// either the whole transaction or nothing (SQLite's WAL recovery runs when the file is next
+/// opened); on open, `PRAGMA quick_check` and the meta network are verified.
 ///
 /// Durability: by default `synchronous = NORMAL`, which survives the process being killed at any
 /// point (the OS holds committed pages); `fullSync` adds an fsync per commit for power loss.
+///
+/// Threads: any; the stored properties are immutable, and GRDB serialises the pool's connections.
 public final class BlockStore: Sendable {
     /// The database file's name inside the data directory.
     public static let fileName = "blocks.sqlite"
     /// The schema this code writes and reads.
     public static let schemaVersion = 2
 
-    /// Most of the file a reader connection maps (SQLite lowers it to its compile-time maximum).
-    static let readerMappingBytes = 1 << 40
-
     /// Full path of the database file.
     public let path: String
     /// The network whose blocks this store holds (checked against the meta table on open).
     public let network: Network
     let pool: DatabasePool
+    /// The read and serving path (any thread, concurrent with writes).
+    public let reader: BlockReader
+    /// The write path (blocks and batches, each write committed before it returns).
+    public let writer: BlockWriter
+    /// WAL checkpoints off the committing thread (replaces SQLite's automatic checkpoint).
+    let checkpointer: WALCheckpointer
 
     /// Opens (creating when missing) the store in `directory` for `network`.
     ///
@@ -56,23 +64,30 @@ public final class BlockStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "BlockStore"
-        // Reader connections (serving `getdata`) map the file instead of reading pages with a
-        // system call each: a 1 MiB block spans 256 overflow pages, and `pread` into SQLite's page
-        // cache would add a kernel copy and a syscall per page to the one copy into the frame
-        // (``servingFrame(for:)``). The writer keeps plain reads. SQLite caps the mapping at its
-        // build's maximum (2 GiB on Debian); pages beyond it, or in the WAL, are read as before.
+        // Reader connections map the file (``BlockReader``); the writer keeps plain reads. SQLite
+        // caps the mapping at its build's maximum (2 GiB on Debian); pages beyond it, or in the
+        // WAL, are read as before.
         configuration.prepareDatabase { db in
-            if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = \(Self.readerMappingBytes)") }
+            if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = \(BlockReader.mappingBytes)") }
         }
+        let pool: DatabasePool
+        let checkpointer = WALCheckpointer(path: path, fullSync: fullSync)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // Only the writer connection commits; GRDB sets NORMAL on WAL pools after any
             // `prepareDatabase` hook, so the setting is applied here.
             let synchronous = fullSync ? "FULL" : "NORMAL"
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                if let writer = db.sqliteConnection { checkpointer.install(on: writer) }
+            }
         } catch {
-            throw Self.mapped(error, path: path, operation: "open")
+            throw BlockStoreError.mapped(error, path: path, operation: "open")
         }
+        self.pool = pool
+        self.checkpointer = checkpointer
+        reader = BlockReader(path: path, network: network, pool: pool)
+        writer = BlockWriter(path: path, pool: pool)
         if checkIntegrity { try verifyIntegrity() }
         try createSchema()
     }
@@ -80,168 +95,30 @@ public final class BlockStore: Sendable {
     /// Copies the WAL into the main file and truncates it (SQLite also does this on its own as the
     /// WAL grows; reindex and tests call it to leave a single self-contained file).
     public func checkpoint() throws(BlockStoreError) {
-        try run("checkpoint") { try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
+        // On the checkpointer's queue: a second checkpoint beside a running one fails with SQLITE_BUSY.
+        let status = checkpointer.truncate()
+        guard status == SQLITE_OK else {
+            throw BlockStoreError.mapped(
+                DatabaseError(resultCode: ResultCode(rawValue: status), message: "wal_checkpoint(TRUNCATE): \(status)"),
+                path: path, operation: "checkpoint")
+        }
     }
 
     /// Closes the database (further calls fail). Deinitialisation closes it too.
     public func close() {
+        detachCheckpointer()
         try? pool.close()
     }
 
-    // MARK: Writing
+    deinit { detachCheckpointer() }
 
-    /// Stores a block; returns false when it was already stored (nothing written). Returns only
-    /// after the transaction committed.
-    ///
-    /// - Parameter payloadChecksum: the frame checksum the block's `block` payload was verified
-    ///   against on receipt, with that payload's length. It is kept when the payload this store
-    ///   writes (the message encoded again) has the same length, and so the same bytes: the header
-    ///   and blob are written back verbatim and a CompactSize of a given length has one encoding.
-    ///   Otherwise (or when nil) the checksum is computed here.
-    @discardableResult
-    public func insert(
-        hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil
-    ) throws(BlockStoreError) -> Bool {
-        try insert(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum, beforeCommit: nil)
-    }
-
-    /// ``insert(hash:height:message:)`` with a hook that runs inside the transaction after the row
-    /// was written: the crash tests snapshot the files there and throw to abandon the transaction.
-    func insert(
-        hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil,
-        beforeCommit: (() throws -> Void)?
-    ) throws(BlockStoreError) -> Bool {
-        let block = StagedBlock(hash: hash, height: height, message: message, payloadChecksum: payloadChecksum)
-        return try insert([block], beforeCommit: beforeCommit)[0]
-    }
-
-    /// Stores `blocks` in one transaction, in their order (``BlockWriteBatch``): all of them or, on
-    /// a failure or a crash before the commit, none. Returns only after the commit, per block
-    /// whether it was new. The checksum rule is ``insert(hash:height:message:payloadChecksum:)``'s.
-    /// `beforeCommit` runs inside the transaction after the last row (the crash tests).
-    @discardableResult
-    func insert(_ blocks: [StagedBlock], beforeCommit: (() throws -> Void)? = nil) throws(BlockStoreError) -> [Bool] {
-        let first = blocks.first.map { "\($0.hash)" } ?? "none"
-        return try run("insert \(blocks.count) blocks from \(first)") {
-            try pool.write { db in
-                let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT OR IGNORE INTO blocks (hash, height, header, payload, size, checksum)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """)
-                var inserted = [Bool]()
-                inserted.reserveCapacity(blocks.count)
-                for block in blocks {
-                    let payload = Message.block(block.message).encodePayload()
-                    let checksum = block.payloadChecksum.flatMap { $0.payloadCount == payload.count ? $0.checksum : nil }
-                        ?? SHA3.checksum(payload)
-                    try statement.execute(arguments: [
-                        Data(block.hash.internalBytes), block.height, Data(block.message.header.serialized), Data(payload),
-                        payload.count, Int64(checksum),
-                    ])
-                    inserted.append(db.changesCount > 0)
-                }
-                try beforeCommit?()
-                return inserted
-            }
+    /// Removes the writer's WAL hook (it refers to ``checkpointer`` unretained) and stops the
+    /// checkpointer. Idempotent; a closed pool has no writer left to call the hook.
+    private func detachCheckpointer() {
+        pool.writeWithoutTransaction { db in
+            if let writer = db.sqliteConnection { checkpointer.uninstall(from: writer) }
         }
-    }
-
-    /// Removes a block (used by reindex for blocks that fail re-validation).
-    func remove(hash: Hash256) throws(BlockStoreError) {
-        try run("remove block \(hash)") {
-            try pool.write { db in
-                try db.execute(sql: "DELETE FROM blocks WHERE hash = ?", arguments: [Data(hash.internalBytes)])
-            }
-        }
-    }
-
-    // MARK: Reading (any thread, concurrent with writes)
-
-    /// The stored `block` payload with its frame checksum, for serving without hashing, or nil. A
-    /// row from before schema 2 has no checksum yet: it is computed now and stored with the row,
-    /// once.
-    public func servingPayload(for hash: Hash256) throws(BlockStoreError) -> PayloadWithChecksum? {
-        let key = Data(hash.internalBytes)
-        let row: (payload: [UInt8], checksum: Int64?)? = try run("read block \(hash)") {
-            try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT payload, checksum FROM blocks WHERE hash = ?", arguments: [key])
-                    .map { row in ([UInt8](row[0] as Data), row[1]) }
-            }
-        }
-        guard let row else { return nil }
-        if let stored = row.checksum, let checksum = UInt32(exactly: stored) {
-            return PayloadWithChecksum(payload: row.payload, checksum: checksum)
-        }
-        let checksum = SHA3.checksum(row.payload)
-        try run("store checksum of block \(hash)") {
-            try pool.write { db in
-                try db.execute(sql: "UPDATE blocks SET checksum = ? WHERE hash = ?", arguments: [Int64(checksum), key])
-            }
-        }
-        return PayloadWithChecksum(payload: row.payload, checksum: checksum)
-    }
-
-    /// The stored `block` payload (header ‖ cs(L) ‖ blob), or nil.
-    public func payload(for hash: Hash256) throws(BlockStoreError) -> [UInt8]? {
-        try run("read block \(hash)") {
-            try pool.read { db in
-                try Data.fetchOne(db, sql: "SELECT payload FROM blocks WHERE hash = ?", arguments: [Data(hash.internalBytes)])
-                    .map { [UInt8]($0) }
-            }
-        }
-    }
-
-    /// True when the block is stored.
-    public func contains(_ hash: Hash256) throws(BlockStoreError) -> Bool {
-        try run("look up block \(hash)") {
-            try pool.read { db in
-                try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS(SELECT 1 FROM blocks WHERE hash = ?)", arguments: [Data(hash.internalBytes)])
-                    ?? false
-            }
-        }
-    }
-
-    /// Every stored block's hash, height and header, by height then storage order (parents first
-    /// when both are stored). Headers that no longer decode are skipped (reindex repairs those).
-    public func storedHeaders() throws(BlockStoreError) -> [StoredHeader] {
-        try run("read headers") {
-            try pool.read { db in
-                var result = [StoredHeader]()
-                let rows = try Row.fetchCursor(db, sql: "SELECT hash, height, header FROM blocks ORDER BY height, rowid")
-                while let row = try rows.next() {
-                    let hashData: Data = row[0]
-                    let headerData: Data = row[2]
-                    guard hashData.count == 32 else { continue }
-                    var reader = ByteReader([UInt8](headerData))
-                    guard let header = try? BlockHeader.read(from: &reader) else { continue }
-                    result.append(StoredHeader(hash: Hash256(internalBytes: hashData), height: row[1], header: header))
-                }
-                return result
-            }
-        }
-    }
-
-    /// Block count, bytes and highest stored height.
-    public func statistics() throws(BlockStoreError) -> BlockStoreStatistics {
-        try run("read statistics") {
-            try pool.read { db in
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(height), -1) FROM blocks")
-                return BlockStoreStatistics(
-                    blockCount: row?[0] ?? 0, totalBytes: row?[1] ?? 0, highestStoredHeight: row?[2] ?? -1)
-            }
-        }
-    }
-
-    /// The writer connection's journal mode and `PRAGMA synchronous` (1 NORMAL, 2 FULL), for tests.
-    func durabilitySettings() throws(BlockStoreError) -> (journalMode: String, synchronous: Int) {
-        try run("read pragmas") {
-            try pool.writeWithoutTransaction { db in
-                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
-            }
-        }
+        checkpointer.stop()
     }
 
     // MARK: Opening
@@ -291,27 +168,7 @@ public final class BlockStore: Sendable {
         if stored.version != Self.schemaVersion { throw .unsupportedSchema(path: path, found: stored.version ?? -1) }
     }
 
-    // MARK: Errors
-
     func run<T>(_ operation: String, _ body: () throws -> T) throws(BlockStoreError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw Self.mapped(error, path: path, operation: operation)
-        }
-    }
-
-    static func mapped(_ error: any Error, path: String, operation: String) -> BlockStoreError {
-        if let error = error as? BlockStoreError { return error }
-        if let error = error as? DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-                return .corrupt(path: path, detail: "\(operation): \(error.message ?? error.resultCode.description)")
-            case .SQLITE_CANTOPEN:
-                return .cannotOpen(path: path, detail: error.message ?? error.resultCode.description)
-            default: break
-            }
-        }
-        return .database(path: path, operation: operation, detail: "\(error)")
+        try BlockStoreError.catching(path: path, operation, body)
     }
 }

@@ -45,7 +45,7 @@ extension ChainState {
                 let record = tree.records[member]
                 if record.status == .failed { break }
                 // A staged block is received and valid: only its commit is missing.
-                if record.status == .headerOnly, !stagedHashes.contains(record.hash) {
+                if record.status == .headerOnly, !writer.stagedHashes.contains(record.hash) {
                     candidates.append(DownloadCandidate(hash: record.hash, height: record.height))
                 }
             }
@@ -58,12 +58,4 @@ extension ChainState {
     public func downloadCandidates(limit: Int) -> [DownloadCandidate] {
         downloadPlan(toward: bestHeader.hash, limit: limit).candidates
     }
-}
-
-/// The blocks to fetch toward one header (``ChainState/downloadPlan(toward:limit:)``).
-public struct DownloadPlan: Sendable, Equatable {
-    /// Where the path leaves the active chain: the base of the download window.
-    public let forkHeight: Int
-    /// Blocks not stored on the path, lowest first.
-    public let candidates: [DownloadCandidate]
 }

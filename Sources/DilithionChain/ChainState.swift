@@ -8,9 +8,15 @@ import DilithionWire
 /// reports and serves, and it moves only after a block's write transaction committed. ``bestHeader``
 /// is the most-work header, which drives downloads and may be ahead of the tip or on another branch.
 ///
-/// Hashing (RandomX for legacy headers) and body validation run outside the lock; the tree is
-/// touched only with ``lock`` held; store reads (``blockPayload(hash:)``) take no lock at all. The
-/// chain lock is a leaf: nothing here calls out while holding it.
+/// Parts: this type answers the queries (tips, records, locators, `getheaders` replies, download
+/// plans, statistics) and prunes; the write path (headers and blocks in, staging, commits) is
+/// ``ChainWriter``'s, reached through the forwarding calls of `ChainState+Blocks`; the store's
+/// reads and writes are ``BlockStore/reader`` and ``BlockStore/writer``.
+///
+/// Hashing (RandomX for legacy headers) and body validation run outside the lock; the tree (and
+/// the writer's staged set) is touched only with ``lock`` held; store reads
+/// (``servingBlockFrame(hash:)``) take no lock at all. The chain lock is a leaf: nothing here
+/// calls out while holding it.
 public final class ChainState: @unchecked Sendable {
     /// Network parameters, checkpoints and limits in force.
     public let configuration: ChainConfiguration
@@ -21,18 +27,15 @@ public final class ChainState: @unchecked Sendable {
 
     let lock = ChainLock()
     var tree: HeaderTree  // guarded by lock
-    /// Stored blocks whose headers are not in the tree (their parents were not stored at start-up,
-    /// e.g. after a salvaging reindex); marked stored as soon as their headers arrive again.
-    var storedOutsideTree: Set<Hash256>  // guarded by lock
     /// Active-chain switches of branch since start, blocks they disconnected, and the deepest.
     var reorgs = ReorgCounters()  // guarded by lock
     /// Headers removed by pruning since start.
     var prunedHeaderCount = 0  // guarded by lock
     /// Encoded `headers` replies, checked against the active chain on every use.
     var headersReplies = HeadersReplyCache()  // guarded by lock
-    /// Blocks validated and placed, waiting in a caller's ``BlockWriteBatch`` for their commit: not
-    /// downloaded again, not validated again, not stored yet.
-    var stagedHashes = Set<Hash256>()  // guarded by lock
+    /// The write path (headers and blocks in); its state is guarded by ``lock`` too. Set once in
+    /// init (it refers back to this state).
+    private(set) var writer: ChainWriter!
 
     /// Opens the store in `directory` (creating it, with the genesis block, when empty) and
     /// rebuilds the header tree from the stored blocks. With `reindex`, first rebuilds the store
@@ -50,12 +53,12 @@ public final class ChainState: @unchecked Sendable {
 
         let genesis = configuration.parameters.genesisBlock
         let genesisHash = configuration.parameters.genesisHash
-        if try !store.contains(genesisHash) { try store.insert(hash: genesisHash, height: 0, message: genesis) }
+        if try !store.reader.contains(genesisHash) { try store.writer.insert(hash: genesisHash, height: 0, message: genesis) }
         var tree = HeaderTree(genesis: genesis.header, genesisHash: genesisHash, configuration: configuration)
         var outside = Set<Hash256>()
         // Stored headers were checked before they were stored; the clock check is moot here.
         let noClockLimit = Int64(UInt32.max)
-        for stored in try store.storedHeaders() where stored.hash != genesisHash {
+        for stored in try store.reader.storedHeaders() where stored.hash != genesisHash {
             do {
                 _ = try tree.insert(stored.header, hash: stored.hash, now: noClockLimit)
                 tree.markStored(stored.hash, now: noClockLimit)
@@ -63,13 +66,13 @@ public final class ChainState: @unchecked Sendable {
                 if case .unknownParent = error {
                     outside.insert(stored.hash)
                 } else if reindex {
-                    try store.remove(hash: stored.hash)
+                    try store.writer.remove(hash: stored.hash)
                 }
             }
         }
         tree.resetClocks()
         self.tree = tree
-        storedOutsideTree = outside
+        writer = ChainWriter(chain: self, storedOutsideTree: outside)
     }
 
     // MARK: Queries
@@ -152,13 +155,13 @@ public final class ChainState: @unchecked Sendable {
     }
 
     /// The stored `block` payload for `hash`, read without the chain lock.
-    public func blockPayload(hash: Hash256) throws(BlockStoreError) -> [UInt8]? { try store.payload(for: hash) }
+    public func blockPayload(hash: Hash256) throws(BlockStoreError) -> [UInt8]? { try store.reader.payload(for: hash) }
 
     /// The stored block `hash` as a finished `block` frame under its stored checksum (for
     /// `getdata`: served without hashing, and sent from this array without another copy), read
     /// without the chain lock.
     public func servingBlockFrame(hash: Hash256) throws(BlockStoreError) -> EncodedFrame? {
-        try store.servingFrame(for: hash)
+        try store.reader.servingFrame(for: hash)
     }
 
     /// True while the active tip is older than ``ChainConfiguration/maxTipAgeSeconds`` at `now`
@@ -170,7 +173,7 @@ public final class ChainState: @unchecked Sendable {
 
     /// Tip, best header, header counts, reorg and pruning counters and store totals.
     public func statistics() throws(BlockStoreError) -> ChainStatistics {
-        let storeStatistics = try store.statistics()
+        let storeStatistics = try store.reader.statistics()
         return lock.withLock {
             ChainStatistics(
                 tip: Self.position(tree.activeTip), bestHeader: Self.position(tree.bestTip),
@@ -202,22 +205,5 @@ public final class ChainState: @unchecked Sendable {
         reorgs.count += 1
         reorgs.disconnectedBlocks += change.disconnected.count
         reorgs.deepest = max(reorgs.deepest, change.disconnected.count)
-    }
-}
-
-/// Active-chain switches of branch (reorgs) since the node started.
-public struct ReorgCounters: Sendable, Equatable {
-    /// Switches of branch, VDF lottery replacements included.
-    public var count = 0
-    /// Blocks those switches disconnected in all.
-    public var disconnectedBlocks = 0
-    /// The most blocks one switch disconnected.
-    public var deepest = 0
-
-    /// Counters with the given values.
-    public init(count: Int = 0, disconnectedBlocks: Int = 0, deepest: Int = 0) {
-        self.count = count
-        self.disconnectedBlocks = disconnectedBlocks
-        self.deepest = deepest
     }
 }

@@ -1,6 +1,6 @@
 /// The frame checksum a received message's payload was verified against, with that payload's
 /// length: enough to tell whether bytes encoded again from the decoded message are the same bytes
-/// (``BlockStore/insert(hash:height:message:payloadChecksum:)``).
+/// (``BlockWriter/insert(hash:height:message:payloadChecksum:)``).
 public struct PayloadChecksum: Sendable, Equatable {
     /// First 4 bytes of SHA3-256(SHA3-256(payload)), as the frame header carries them.
     public let checksum: UInt32

@@ -15,11 +15,14 @@ public struct ReindexReport: Sendable, Equatable, CustomStringConvertible {
     /// Heights from 1 to ``highestKeptHeight`` with no block kept: lost, fetched again by sync.
     /// Blocks above the highest kept one cannot be counted: sync fetches them as well.
     public let missingHeights: Int
+    /// Rows whose height or payload read as NULL (a damaged record: SQLite, or the page scan, found
+    /// the row but not its values): skipped, and the blocks fetched again by sync.
+    public let unreadableRows: Int
 
     /// A report.
     public init(
         keptBlocks: Int, droppedBlocks: Int, readError: String?, foundByPageScan: Int = 0, highestKeptHeight: Int = 0,
-        missingHeights: Int = 0
+        missingHeights: Int = 0, unreadableRows: Int = 0
     ) {
         self.keptBlocks = keptBlocks
         self.droppedBlocks = droppedBlocks
@@ -27,12 +30,14 @@ public struct ReindexReport: Sendable, Equatable, CustomStringConvertible {
         self.foundByPageScan = foundByPageScan
         self.highestKeptHeight = highestKeptHeight
         self.missingHeights = missingHeights
+        self.unreadableRows = unreadableRows
     }
 
     /// One line for the log.
     public var description: String {
         "kept \(keptBlocks) blocks (\(foundByPageScan) by page scan), dropped \(droppedBlocks) invalid, "
             + "\(missingHeights) missing below height \(highestKeptHeight)"
+            + (unreadableRows > 0 ? ", \(unreadableRows) unreadable rows skipped" : "")
             + (readError.map { "; SQLite stopped: \($0)" } ?? "")
     }
 }

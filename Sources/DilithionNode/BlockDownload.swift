@@ -79,9 +79,14 @@ final class BlockDownload: @unchecked Sendable {
         }
     }
 
-    /// `peer` left: its requests go back to the pool.
+    /// `peer` left: its requests go back to the pool, and its blocks still on the validation worker
+    /// are dropped (`BlockDownload+Validation`: nothing would wake the dispatcher for them).
     func peerLeft(_ peer: PeerID) {
-        lock.withLock { scheduler.peerDisconnected(peer) }
+        let dropped = lock.withLock {
+            scheduler.peerDisconnected(peer)
+            return dropUnvalidatedArrivalsLocked(from: peer)
+        }
+        noteDroppedForDeparture(dropped, peer: peer)
     }
 
     /// Peers whose oldest request waited past the stall timeout (their blocks go back to the pool).

@@ -92,7 +92,8 @@ public final class Node: @unchecked Sendable {
             logger.info("reindex done", metadata: [
                 "kept": "\(report.keptBlocks)", "dropped": "\(report.droppedBlocks)",
                 "found_by_page_scan": "\(report.foundByPageScan)", "missing": "\(report.missingHeights)",
-                "highest": "\(report.highestKeptHeight)", "read_error": "\(report.readError ?? "none")"])
+                "highest": "\(report.highestKeptHeight)", "unreadable_rows": "\(report.unreadableRows)",
+                "read_error": "\(report.readError ?? "none")"])
         }
 
         var listen: [SocketAddress] = []

@@ -33,13 +33,13 @@ final class BlockStoreChecksumTests: XCTestCase {
     func testInsertKeepsTheChecksumOfThePayloadItServes() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hash, message) = block(height: 1)
-        try store.insert(hash: hash, height: 1, message: message)
-        let served = try XCTUnwrap(try store.servingPayload(for: hash))
+        try store.writer.insert(hash: hash, height: 1, message: message)
+        let served = try XCTUnwrap(try store.reader.servingPayload(for: hash))
         let payload = Message.block(message).encodePayload()
         XCTAssertEqual(served.payload, payload)
         XCTAssertEqual(served.checksum, SHA3.checksum(payload))
         XCTAssertEqual(try storedChecksum(hash), Int64(SHA3.checksum(payload)))
-        XCTAssertNil(try store.servingPayload(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
+        XCTAssertNil(try store.reader.servingPayload(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
     }
 
     /// A stored block served as a finished frame: the bytes are exactly the `block` frame of its
@@ -48,9 +48,9 @@ final class BlockStoreChecksumTests: XCTestCase {
     func testServingFrameIsTheBlockFrameUnderTheStoredChecksum() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hashA, messageA) = block(height: 1)
-        try store.insert(hash: hashA, height: 1, message: messageA)
+        try store.writer.insert(hash: hashA, height: 1, message: messageA)
         let payloadA = Message.block(messageA).encodePayload()
-        let frameA = try XCTUnwrap(try store.servingFrame(for: hashA))
+        let frameA = try XCTUnwrap(try store.reader.servingFrame(for: hashA))
         XCTAssertEqual(frameA.bytes, FrameEncoder.encode(magic: Network.regtest.magic, command: Command.block, payload: payloadA))
         XCTAssertEqual(frameA.command, Command.block)
         XCTAssertEqual(frameA.payloadCount, payloadA.count)
@@ -60,15 +60,15 @@ final class BlockStoreChecksumTests: XCTestCase {
         let hashB = try large.header.hash()
         let payloadB = Message.block(large).encodePayload()
         let stored = PayloadChecksum(checksum: 0x0BAD_F00D, payloadCount: payloadB.count)
-        try store.insert(hash: hashB, height: 2, message: large, payloadChecksum: stored)
-        let frameB = try XCTUnwrap(try store.servingFrame(for: hashB))
+        try store.writer.insert(hash: hashB, height: 2, message: large, payloadChecksum: stored)
+        let frameB = try XCTUnwrap(try store.reader.servingFrame(for: hashB))
         XCTAssertEqual(frameB.checksum, 0x0BAD_F00D, "the stored checksum, not one computed now")
         XCTAssertEqual(try storedChecksum(hashB), Int64(0x0BAD_F00D))
         XCTAssertEqual(frameB.withUnsafePayload { Array($0) }, payloadB)
         XCTAssertEqual(Array(frameB.bytes[..<20]), Array(FrameEncoder.encode(
             magic: Network.regtest.magic, command: Command.block, payload: payloadB)[..<20]))
 
-        XCTAssertNil(try store.servingFrame(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
+        XCTAssertNil(try store.reader.servingFrame(for: Hash256(w0: 9, w1: 0, w2: 0, w3: 0)))
     }
 
     /// The checksum a block's frame was verified against is stored as it is (nothing hashed) when
@@ -79,14 +79,14 @@ final class BlockStoreChecksumTests: XCTestCase {
         let (hashA, messageA) = block(height: 1)
         let payloadA = Message.block(messageA).encodePayload()
         let received = PayloadChecksum(checksum: SHA3.checksum(payloadA), payloadCount: payloadA.count)
-        try store.insert(hash: hashA, height: 1, message: messageA, payloadChecksum: received)
-        XCTAssertEqual(try store.servingPayload(for: hashA)?.checksum, received.checksum)
+        try store.writer.insert(hash: hashA, height: 1, message: messageA, payloadChecksum: received)
+        XCTAssertEqual(try store.reader.servingPayload(for: hashA)?.checksum, received.checksum)
 
         let (hashB, messageB) = block(height: 2, parent: hashA)
         let payloadB = Message.block(messageB).encodePayload()
         let longer = PayloadChecksum(checksum: 0xDEAD_BEEF, payloadCount: payloadB.count + 2)
-        try store.insert(hash: hashB, height: 2, message: messageB, payloadChecksum: longer)
-        XCTAssertEqual(try store.servingPayload(for: hashB)?.checksum, SHA3.checksum(payloadB))
+        try store.writer.insert(hash: hashB, height: 2, message: messageB, payloadChecksum: longer)
+        XCTAssertEqual(try store.reader.servingPayload(for: hashB)?.checksum, SHA3.checksum(payloadB))
     }
 
     /// A schema-1 store (no checksum column) opens as schema 2; its rows get their checksum when
@@ -115,17 +115,17 @@ final class BlockStoreChecksumTests: XCTestCase {
         let store = try BlockStore(directory: directory, network: .regtest)
         XCTAssertNil(try storedChecksum(hash), "migration adds the column; rows are filled in when served")
         XCTAssertEqual(
-            try store.servingFrame(for: hash)?.bytes,
+            try store.reader.servingFrame(for: hash)?.bytes,
             FrameEncoder.encode(magic: Network.regtest.magic, command: Command.block, payload: payload),
             "a migrated row is served as a whole frame too")
         XCTAssertEqual(try storedChecksum(hash), Int64(SHA3.checksum(payload)))
-        XCTAssertEqual(try store.servingPayload(for: hash)?.checksum, SHA3.checksum(payload))
+        XCTAssertEqual(try store.reader.servingPayload(for: hash)?.checksum, SHA3.checksum(payload))
         XCTAssertEqual(try storedChecksum(hash), Int64(SHA3.checksum(payload)))
-        XCTAssertEqual(try store.servingPayload(for: hash)?.payload, payload)
+        XCTAssertEqual(try store.reader.servingPayload(for: hash)?.payload, payload)
         store.close()
 
         let reopened = try BlockStore(directory: directory, network: .regtest)
-        XCTAssertEqual(try reopened.servingPayload(for: hash)?.checksum, SHA3.checksum(payload))
+        XCTAssertEqual(try reopened.reader.servingPayload(for: hash)?.checksum, SHA3.checksum(payload))
         let version = try DatabaseQueue(path: directory + "/" + BlockStore.fileName).read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
         }

@@ -34,59 +34,59 @@ final class BlockStoreTests: XCTestCase {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hashA, blockA) = block(height: 1)
         let (hashB, blockB) = block(height: 2, size: 4_000, parent: hashA)
-        XCTAssertTrue(try store.insert(hash: hashA, height: 1, message: blockA))
-        XCTAssertTrue(try store.insert(hash: hashB, height: 2, message: blockB))
-        XCTAssertFalse(try store.insert(hash: hashA, height: 1, message: blockA), "a second insert writes nothing")
+        XCTAssertTrue(try store.writer.insert(hash: hashA, height: 1, message: blockA))
+        XCTAssertTrue(try store.writer.insert(hash: hashB, height: 2, message: blockB))
+        XCTAssertFalse(try store.writer.insert(hash: hashA, height: 1, message: blockA), "a second insert writes nothing")
         let payloadA = Message.block(blockA).encodePayload()
         let payloadB = Message.block(blockB).encodePayload()
-        XCTAssertEqual(try store.payload(for: hashA), payloadA)
-        XCTAssertNil(try store.payload(for: Hash256(w0: 1, w1: 0, w2: 0, w3: 0)))
+        XCTAssertEqual(try store.reader.payload(for: hashA), payloadA)
+        XCTAssertNil(try store.reader.payload(for: Hash256(w0: 1, w1: 0, w2: 0, w3: 0)))
         XCTAssertEqual(
-            try store.statistics(),
+            try store.reader.statistics(),
             BlockStoreStatistics(blockCount: 2, totalBytes: payloadA.count + payloadB.count, highestStoredHeight: 2))
-        XCTAssertEqual(try store.storedHeaders().map(\.hash), [hashA, hashB])
+        XCTAssertEqual(try store.reader.storedHeaders().map(\.hash), [hashA, hashB])
     }
 
     func testStoreUsesWALWithTheRequestedSync() throws {
         let normal = try BlockStore(directory: directory, network: .regtest)
-        XCTAssertEqual(try normal.durabilitySettings().journalMode, "wal")
-        XCTAssertEqual(try normal.durabilitySettings().synchronous, 1)
+        XCTAssertEqual(try normal.writer.durabilitySettings().journalMode, "wal")
+        XCTAssertEqual(try normal.writer.durabilitySettings().synchronous, 1)
         normal.close()
         let full = try BlockStore(directory: directory, network: .regtest, fullSync: true)
-        XCTAssertEqual(try full.durabilitySettings().synchronous, 2)
+        XCTAssertEqual(try full.writer.durabilitySettings().synchronous, 2)
     }
 
     func testAbandonedWriteTransactionLeavesNothingBehind() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hashA, blockA) = block(height: 1)
         let (hashB, blockB) = block(height: 2, size: 1 << 20, parent: hashA)
-        try store.insert(hash: hashA, height: 1, message: blockA)
+        try store.writer.insert(hash: hashA, height: 1, message: blockA)
         let snapshot = directory + "/killed"
         XCTAssertThrowsError(
-            try store.insert(hash: hashB, height: 2, message: blockB) {
+            try store.writer.insert(hash: hashB, height: 2, message: blockB) {
                 // Inside the open transaction, after the row was written: the process "dies" here.
                 try self.snapshotFiles(to: snapshot)
                 throw Abandon()
             })
-        XCTAssertFalse(try store.contains(hashB), "the abandoned transaction rolled back")
-        XCTAssertTrue(try store.contains(hashA))
+        XCTAssertFalse(try store.reader.contains(hashB), "the abandoned transaction rolled back")
+        XCTAssertTrue(try store.reader.contains(hashA))
 
         let recovered = try BlockStore(directory: snapshot, network: .regtest)
-        XCTAssertTrue(try recovered.contains(hashA), "a committed block survives the crash")
-        XCTAssertFalse(try recovered.contains(hashB), "an uncommitted block never appears")
-        XCTAssertEqual(try recovered.statistics().blockCount, 1)
-        try recovered.insert(hash: hashB, height: 2, message: blockB)
-        XCTAssertEqual(try recovered.payload(for: hashB), Message.block(blockB).encodePayload())
+        XCTAssertTrue(try recovered.reader.contains(hashA), "a committed block survives the crash")
+        XCTAssertFalse(try recovered.reader.contains(hashB), "an uncommitted block never appears")
+        XCTAssertEqual(try recovered.reader.statistics().blockCount, 1)
+        try recovered.writer.insert(hash: hashB, height: 2, message: blockB)
+        XCTAssertEqual(try recovered.reader.payload(for: hashB), Message.block(blockB).encodePayload())
     }
 
     func testCommittedBlockSurvivesAKillWithoutClose() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         let (hash, message) = block(height: 1, size: 100_000)
-        try store.insert(hash: hash, height: 1, message: message)
+        try store.writer.insert(hash: hash, height: 1, message: message)
         let snapshot = directory + "/killed"
         try snapshotFiles(to: snapshot)
         let recovered = try BlockStore(directory: snapshot, network: .regtest)
-        XCTAssertEqual(try recovered.payload(for: hash), Message.block(message).encodePayload())
+        XCTAssertEqual(try recovered.reader.payload(for: hash), Message.block(message).encodePayload())
     }
 
     func testGarbageFileGivesAClearErrorNamingFileAndFix() throws {
@@ -108,7 +108,7 @@ final class BlockStoreTests: XCTestCase {
         var parent = Fixtures.genesisHash
         for height in 1...40 {
             let (hash, message) = block(height: height, size: 3_000, parent: parent)
-            try store.insert(hash: hash, height: height, message: message)
+            try store.writer.insert(hash: hash, height: height, message: message)
             parent = hash
         }
         try store.checkpoint()
@@ -141,7 +141,7 @@ final class BlockStoreTests: XCTestCase {
         var parent = Fixtures.genesisHash
         for height in 1...20 {
             let (hash, message) = block(height: height, parent: parent)
-            try store.insert(hash: hash, height: height, message: message)
+            try store.writer.insert(hash: hash, height: height, message: message)
             hashes.append(hash)
             parent = hash
         }
@@ -153,17 +153,17 @@ final class BlockStoreTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             if worker == 0 {
                 for (offset, (hash, message)) in more.enumerated()
-                where (try? store.insert(hash: hash, height: 21 + offset, message: message)) != true {
+                where (try? store.writer.insert(hash: hash, height: 21 + offset, message: message)) != true {
                     failures.increment()
                 }
             } else {
                 for _ in 0..<10 {
-                    for hash in expected where (try? store.payload(for: hash)) == nil { failures.increment() }
+                    for hash in expected where (try? store.reader.payload(for: hash)) == nil { failures.increment() }
                 }
             }
         }
         XCTAssertEqual(failures.value, 0)
-        XCTAssertEqual(try store.statistics().blockCount, 40)
+        XCTAssertEqual(try store.reader.statistics().blockCount, 40)
     }
 }
 

@@ -58,7 +58,7 @@ final class BlockWriteBatchTests: XCTestCase {
         stage(blocks[0..<6], in: chain, into: &batch)
         XCTAssertEqual(batch.count, 6)
         XCTAssertEqual(chain.tip.height, 0, "the tip moves only at the commit")
-        XCTAssertFalse(try chain.store.contains(blocks[0].hash))
+        XCTAssertFalse(try chain.store.reader.contains(blocks[0].hash))
         XCTAssertNil(try chain.servingBlockFrame(hash: blocks[0].hash), "a staged block is not served")
         XCTAssertEqual(chain.admitBlock(blocks[3].message, hash: blocks[3].hash, requested: true), .alreadyHave(hash: blocks[3].hash))
         XCTAssertEqual(chain.downloadCandidates(limit: 100).map(\.hash), blocks[6...].map(\.hash), "staged blocks are not requested again")
@@ -68,7 +68,7 @@ final class BlockWriteBatchTests: XCTestCase {
         XCTAssertEqual(committed.map(\.hash), blocks[0..<6].map(\.hash), "committed in staging order")
         XCTAssertEqual(committed.map(\.height), Array(1...6))
         XCTAssertEqual(chain.tip.height, 6)
-        XCTAssertEqual(try chain.store.statistics().blockCount, 7, "genesis and the batch")
+        XCTAssertEqual(try chain.store.reader.statistics().blockCount, 7, "genesis and the batch")
     }
 
     /// A crash between batches: the first batch committed, the second was inside its transaction
@@ -107,9 +107,9 @@ final class BlockWriteBatchTests: XCTestCase {
 
         let reopened = try ChainState(directory: snapshot, configuration: ChainConfiguration(network: .regtest))
         XCTAssertEqual(reopened.tip, acknowledged, "the tip after the crash is the last committed block")
-        for block in blocks[0..<5] { XCTAssertTrue(try reopened.store.contains(block.hash), "committed before the crash") }
-        for block in blocks[5...] { XCTAssertFalse(try reopened.store.contains(block.hash), "never committed") }
-        XCTAssertEqual(try reopened.store.statistics().blockCount, 6)
+        for block in blocks[0..<5] { XCTAssertTrue(try reopened.store.reader.contains(block.hash), "committed before the crash") }
+        for block in blocks[5...] { XCTAssertFalse(try reopened.store.reader.contains(block.hash), "never committed") }
+        XCTAssertEqual(try reopened.store.reader.statistics().blockCount, 6)
     }
 
     func testABadMerkleRootInABatchIsRefusedAndTheOthersAreStored() throws {
@@ -131,8 +131,8 @@ final class BlockWriteBatchTests: XCTestCase {
         XCTAssertEqual(batch.count, 5)
         try chain.commit(batch, now: Fixtures.farFuture)
         XCTAssertEqual(chain.tip.height, 3, "the tip stops below the missing block")
-        XCTAssertFalse(try chain.store.contains(blocks[3].hash))
-        XCTAssertTrue(try chain.store.contains(blocks[5].hash), "stored, waiting for its ancestor")
+        XCTAssertFalse(try chain.store.reader.contains(blocks[3].hash))
+        XCTAssertTrue(try chain.store.reader.contains(blocks[5].hash), "stored, waiting for its ancestor")
         XCTAssertEqual(chain.downloadCandidates(limit: 100).map(\.hash), [blocks[3].hash], "the real block is asked for again")
         XCTAssertEqual(try chain.acceptBlock(blocks[3].message, now: Fixtures.farFuture).storedHeight, 4)
         XCTAssertEqual(chain.tip.height, 6)

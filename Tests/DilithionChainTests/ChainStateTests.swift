@@ -244,7 +244,7 @@ final class ChainStateTests: XCTestCase {
         var corrupted = genesisBlocks(1, variant: 4)[0]
         let corruptedHash = try corrupted.header.hash()
         corrupted.blob = genesisBlocks(1, variant: 8)[0].blob
-        try chain!.store.insert(hash: corruptedHash, height: 1, message: corrupted)
+        try chain!.store.writer.insert(hash: corruptedHash, height: 1, message: corrupted)
         let tipBefore = chain!.tip
         chain = nil
 

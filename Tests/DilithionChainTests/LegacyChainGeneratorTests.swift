@@ -27,7 +27,7 @@ final class LegacyChainGeneratorTests: XCTestCase {
             XCTAssertTrue(record.header.meetsTarget(hash: hash))
             XCTAssertEqual(record.height, offset + 1)
             let payload = try XCTUnwrap(try chain.blockPayload(hash: hash))
-            XCTAssertEqual(payload.count, try XCTUnwrap(chain.store.payload(for: hash)).count)
+            XCTAssertEqual(payload.count, try XCTUnwrap(chain.store.reader.payload(for: hash)).count)
         }
         // Deterministic: the same seed and parent give the same block.
         let parent = LegacyRegtestGenesis.expectedHash

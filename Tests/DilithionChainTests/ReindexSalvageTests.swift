@@ -45,7 +45,7 @@ final class ReindexSalvageTests: XCTestCase {
         XCTAssertEqual(report.keptBlocks + report.missingHeights + (500 - report.highestKeptHeight), 500,
                        "every height is kept, missing below the highest kept one, or above it", file: file, line: line)
         // The tip is the last block before the first gap.
-        let firstGap = try (1...500).first { try !chain.store.contains(blocks[$0 - 1].header.hash()) } ?? 501
+        let firstGap = try (1...500).first { try !chain.store.reader.contains(blocks[$0 - 1].header.hash()) } ?? 501
         XCTAssertEqual(chain.tip.height, firstGap - 1, file: file, line: line)
 
         let now = Int64(blocks.last!.header.time)

@@ -86,7 +86,7 @@ final class BlockDownloadTests: XCTestCase {
         // Commits at 5 and 10 blocks (the count bound); the last two once nothing is in flight.
         XCTAssertEqual(tips, [0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 12])
         XCTAssertEqual(node.chain.tip.hash, blocks.last?.hash)
-        XCTAssertEqual(try node.chain.store.statistics().blockCount, 13)
+        XCTAssertEqual(try node.chain.store.reader.statistics().blockCount, 13)
     }
 
     func testABatchOlderThanTheDelayIsCommittedAtTheTick() throws {
@@ -149,8 +149,40 @@ final class BlockDownloadTests: XCTestCase {
         XCTAssertEqual(node.network.penalties.map(\.reason), ["bad-txnmrklroot"])
         XCTAssertEqual(node.network.penalties.first?.peer, peerA)
         XCTAssertEqual(node.chain.tip.height, 2, "the tip stops below the refused block")
-        XCTAssertTrue(try node.chain.store.contains(blocks[5].hash), "the rest of the batch is stored")
-        XCTAssertFalse(try node.chain.store.contains(blocks[2].hash))
+        XCTAssertTrue(try node.chain.store.reader.contains(blocks[5].hash), "the rest of the batch is stored")
+        XCTAssertFalse(try node.chain.store.reader.contains(blocks[2].hash))
+    }
+
+    /// A block on the worker whose sender leaves before it is validated is dropped at once, counted
+    /// and downloadable again: the worker's wake goes to the departed peer's timer, which never
+    /// fires, so without the drop it (and everything after it) waited for an unrelated event that,
+    /// with no peers left, never came. The worker is held behind a gate while the sender leaves.
+    func testABlockStillOnTheWorkerWhenItsSenderLeavesIsDroppedAndAskedForAgain() throws {
+        var settings = SyncSettings()
+        settings.workerMinimumBytes = 50_000
+        settings.commits.maxBlocks = 1_000
+        settings.commits.maxDelay = .seconds(3_600)
+        let node = try rig(settings)
+        let large = try served(2, size: 60_000)
+        connect(node, to: large)
+        let downloads = node.sync.downloads
+        let worker = try XCTUnwrap(downloads.worker)
+        let gate = DispatchSemaphore(value: 0)
+        XCTAssertTrue(worker.submit { gate.wait() })
+
+        let outcomes = downloads.receive(large[0].message, hash: large[0].hash, from: peerA, payloadChecksum: nil)
+        XCTAssertTrue(outcomes.isEmpty, "queued behind the gate")
+        XCTAssertEqual(downloads.lock.withLock { downloads.arrivals.count }, 1)
+
+        node.sync.peerLeft(peerA)
+        XCTAssertEqual(downloads.lock.withLock { downloads.arrivals.count }, 0, "dropped when its sender left")
+        XCTAssertEqual(node.network.ignoredCount("block-sender-left"), 1)
+        gate.signal()
+        XCTAssertTrue(node.network.waitForWakes(1), "the worker still finishes the dropped job")
+        XCTAssertTrue(downloads.drain().isEmpty)
+        XCTAssertEqual(node.chain.tip.height, 0)
+        XCTAssertEqual(
+            node.chain.downloadCandidates(limit: 16).map(\.hash), large.map(\.hash), "neither stored nor staged: asked for again")
     }
 }
 

@@ -5,7 +5,7 @@ import GRDBSQLite
 
 /// Serving a block without copying it around: the payload blob is read from SQLite once, straight
 /// into the array that becomes the `block` frame, behind a header written from the stored checksum.
-extension BlockStore {
+extension BlockReader {
     /// The stored block as a finished `block` frame (header with the stored checksum ‖ payload), or
     /// nil when the block is not stored.
     ///
@@ -17,7 +17,7 @@ extension BlockStore {
         let key = Data(hash.internalBytes)
         let magic = network.magic
         let read: (frame: EncodedFrame?, needsChecksum: Bool)? = try run("read block \(hash)") {
-            try pool.read { db in
+            try self.read { db in
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT rowid, checksum FROM blocks WHERE hash = ?", arguments: [key])
                 else { return nil }
