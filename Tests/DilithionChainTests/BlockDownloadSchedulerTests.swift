@@ -228,16 +228,9 @@ final class BlockDownloadSchedulerTests: XCTestCase {
         defer { Fixtures.remove(directory) }
         let chain = try ChainState(directory: directory, configuration: ChainConfiguration(network: .regtest))
         let generator = RegtestChainGenerator(seed: 5)
-        var messages = [Hash256: BlockMessage]()
-        var parent = Fixtures.genesisHash
-        var headers = [BlockHeader]()
-        for height in 1...60 {
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: 300, time: Fixtures.genesis.time + UInt32(60 * height))
-            parent = try message.header.hash()
-            messages[parent] = message
-            headers.append(message.header)
-        }
+        let blocks = Fixtures.blocks(60, size: 300, from: generator)
+        let messages = Dictionary(uniqueKeysWithValues: blocks.map { ($0.hash, $0.message) })
+        let headers = blocks.map(\.message.header)
         _ = chain.acceptHeaders(headers, now: Fixtures.farFuture)
         var scheduler = scheduler()
         var now: Int64 = 0

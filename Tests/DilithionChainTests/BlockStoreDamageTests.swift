@@ -18,14 +18,8 @@ final class BlockStoreDamageTests: XCTestCase {
     private var path: String { directory + "/" + BlockStore.fileName }
 
     /// `count` linked blocks of `size` bytes above genesis.
-    private func blocks(_ count: Int, size: Int) -> [(Hash256, BlockMessage)] {
-        var parent = Fixtures.genesisHash
-        return (1...count).map { height in
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: size, time: Fixtures.genesis.time + UInt32(60 * height))
-            parent = try! message.header.hash()
-            return (parent, message)
-        }
+    private func blocks(_ count: Int, size: Int) -> [(hash: Hash256, message: BlockMessage)] {
+        Fixtures.blocks(count, size: size, from: generator)
     }
 
     /// The file cut to a quarter while the store is open and its readers have mapped all of it:

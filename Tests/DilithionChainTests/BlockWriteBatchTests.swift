@@ -24,13 +24,7 @@ final class BlockWriteBatchTests: XCTestCase {
 
     /// `count` blocks on genesis, each 60 s after its parent, with their hashes.
     private func blocks(_ count: Int, size: Int = 2_000) -> [(hash: Hash256, message: BlockMessage)] {
-        var parent = Fixtures.genesisHash
-        return (1...count).map { height in
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: size, time: Fixtures.genesis.time + UInt32(60 * height))
-            parent = try! message.header.hash()
-            return (parent, message)
-        }
+        Fixtures.blocks(count, size: size, from: generator)
     }
 
     /// Stages `blocks` (their headers known) into `batch`, asserting each is staged.

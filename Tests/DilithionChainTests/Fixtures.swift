@@ -46,6 +46,20 @@ enum Fixtures {
         return links
     }
 
+    /// `count` linked blocks on genesis from `generator`, lowest first, each 60 s after its parent,
+    /// with their hashes. `variant` makes a sibling branch.
+    static func blocks(
+        _ count: Int, size: Int, from generator: RegtestChainGenerator, variant: UInt64 = 0
+    ) -> [(hash: Hash256, message: BlockMessage)] {
+        var parent = genesisHash
+        return (1...count).map { height in
+            let message = generator.makeBlock(
+                parent: parent, height: height, size: size, time: genesis.time + UInt32(60 * height), variant: variant)
+            parent = try! message.header.hash()
+            return (parent, message)
+        }
+    }
+
     static func tree(_ configure: (inout ChainConfiguration) -> Void = { _ in }) -> HeaderTree {
         var configuration = ChainConfiguration(network: .regtest)
         configure(&configuration)

@@ -16,15 +16,7 @@ final class HeadersReplyCacheTests: XCTestCase {
 
     /// `count` blocks on genesis, lowest first.
     private func branch(_ count: Int, variant: UInt64 = 0) -> [BlockMessage] {
-        var result = [BlockMessage]()
-        var parent = Fixtures.genesisHash
-        for height in 1...count {
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: 300, time: Fixtures.genesis.time + UInt32(60 * height), variant: variant)
-            result.append(message)
-            parent = try! message.header.hash()
-        }
-        return result
+        Fixtures.blocks(count, size: 300, from: generator, variant: variant).map(\.message)
     }
 
     /// The reply must be the encoding of what the serving rules answer, under its own checksum.

@@ -17,15 +17,11 @@ final class WALCheckpointerTests: XCTestCase {
     func testTheWALIsCopiedBackByTheCheckpointerPastTheThreshold() throws {
         let store = try BlockStore(directory: directory, network: .regtest)
         defer { store.close() }
-        var parent = Fixtures.genesisHash
-        var hashes = [Hash256]()
-        for height in 1...24 {
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: 200_000, time: Fixtures.genesis.time + UInt32(60 * height))
-            parent = try message.header.hash()
-            try store.writer.insert(hash: parent, height: height, message: message)
-            hashes.append(parent)
+        let blocks = Fixtures.blocks(24, size: 200_000, from: generator)
+        for (height, block) in zip(1..., blocks) {
+            try store.writer.insert(hash: block.hash, height: height, message: block.message)
         }
+        let hashes = blocks.map(\.hash)
         store.checkpointer.waitUntilIdle()
         XCTAssertGreaterThanOrEqual(store.checkpointer.completedCount, 1)
         // It ran once the WAL held the threshold's frames; no reader held an older snapshot, so it
