@@ -3,7 +3,7 @@
 // Dependencies point strictly downward; only the modules that run the event loop see the reactor:
 //
 //   dilithion-node ─► DilithionNodeOps ─┬─► DilithionNode ─┬─► DilithionNet ─► DilithionReactor ─► CLibevent
-//                                       │                  ├─► DilithionHeaderHashing ─► DilithionChain, DilithionNet
+//                                       │                  ├─► DilithionHeaderHashing ─► DilithionChain
 //                                       │                  └─► DilithionChain, DilithionRandomX
 //                                       └─► DilithionOps
 //   dilithion-cli  ─► DilithionOps
@@ -108,7 +108,7 @@ let package = Package(
         // replay cache, per-submitter order, fairness and budgets (issue 14).
         .target(
             name: "DilithionHeaderHashing",
-            dependencies: ["DilithionWire", "DilithionRandomX", "DilithionSystem", "DilithionNet", "DilithionChain"]
+            dependencies: ["DilithionWire", "DilithionRandomX", "DilithionSystem", "DilithionChain"]
         ),
 
         // Peer protocol (handshake, liveness, addresses, bans, slots), sync and serving, Node facade.

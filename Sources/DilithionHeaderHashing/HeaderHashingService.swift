@@ -1,4 +1,3 @@
-import DilithionNet
 import DilithionSystem
 import DilithionWire
 

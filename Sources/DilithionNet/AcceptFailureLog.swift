@@ -1,3 +1,5 @@
+import DilithionSystem
+
 /// Decides when an `accept` failure is worth a log line: the first one, then at most one line per
 /// `interval` of engine time, each line carrying how many failures it stands for. A connection
 /// storm at the descriptor limit fails `accept` every back-off (ten times a second by default);

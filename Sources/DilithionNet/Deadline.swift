@@ -1,3 +1,5 @@
+import DilithionSystem
+
 /// One entry of the dispatcher's deadline queue. Entries are never cancelled: when one comes due the
 /// dispatcher checks whether its condition still holds (lazy deletion).
 struct Deadline {

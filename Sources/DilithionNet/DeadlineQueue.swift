@@ -1,3 +1,5 @@
+import DilithionSystem
+
 /// A binary min-heap of ``Deadline``s: O(log n) insert and pop, O(1) peek at the earliest. The
 /// dispatcher sleeps until the earliest one (a timed wait on the monotonic clock).
 struct DeadlineQueue {

@@ -1,5 +1,6 @@
 import DilithionChain
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// The one deadline of the compact-block relay: a `getblocktxn` that is not answered.

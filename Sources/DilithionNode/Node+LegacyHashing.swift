@@ -1,6 +1,7 @@
 import DilithionHeaderHashing
 import DilithionNet
 import DilithionRandomX
+import DilithionSystem
 import Logging
 
 extension Node {

@@ -1,4 +1,5 @@
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// The node passes the peer protocol's events on to the parts that keep per-peer state.

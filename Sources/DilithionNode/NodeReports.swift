@@ -1,5 +1,6 @@
 import DilithionChain
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// Builds what RPC and metrics report (`getpeerinfo`, `getnetworkinfo`, `getnettotals`,

@@ -1,4 +1,5 @@
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// What the ``PeerProtocol`` tells the components beside it about peers: the node forwards these to

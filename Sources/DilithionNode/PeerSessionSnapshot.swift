@@ -1,4 +1,5 @@
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// A copy of what the ``PeerProtocol`` knows about one peer, taken under its lock in one short

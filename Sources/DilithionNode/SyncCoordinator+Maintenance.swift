@@ -1,5 +1,6 @@
 import DilithionChain
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// Node-wide maintenance on the engine clock: stalls, the headers-sync peer (``HeadersSync``), branch

@@ -1,5 +1,6 @@
 import DilithionHeaderHashing
 import DilithionNet
+import DilithionSystem
 import DilithionWire
 
 /// What sync knows about one established peer: a row of the ``SyncPeers`` table, guarded by its lock.

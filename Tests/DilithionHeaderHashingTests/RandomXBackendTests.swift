@@ -1,5 +1,6 @@
-import DilithionTestKit
 import DilithionNet
+import DilithionSystem
+import DilithionTestKit
 @testable import DilithionRandomX
 import DilithionWire
 import VectorSupport

@@ -1,5 +1,3 @@
-import DilithionSystem
-
 /// `CLOCK_MONOTONIC`: never jumps with wall-clock changes.
 public final class SystemClock: EngineClock {
     /// Creates the clock (stateless; instances are interchangeable).

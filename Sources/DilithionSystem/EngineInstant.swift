@@ -28,7 +28,7 @@ public struct EngineInstant: Hashable, Comparable, Sendable, CustomStringConvert
 
 extension Duration {
     /// Whole nanoseconds, clamped at zero.
-    var engineNanoseconds: UInt64 {
+    public var engineNanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0 else { return 0 }
         return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
