@@ -45,6 +45,9 @@ final class Dispatcher: @unchecked Sendable {
         self.writer = OptimisticWriter(table: table, clock: clock)
     }
 
+    /// The most messages a batch may hold for the dispatcher to poll after it (see `run`).
+    static let conversationBatch = 4
+
     /// True on the dispatcher thread. Caller holds the table's lock.
     var isCurrentLocked: Bool { thread?.isCurrent ?? false }
 
@@ -68,8 +71,10 @@ final class Dispatcher: @unchecked Sendable {
         // Messages per batch: sized from the handlers' recent cost so that a batch fits its time
         // budget (cheap pings: large batches, few writes; expensive requests: small ones).
         var batchLimit = min(64, configuration.dispatchBatchLimit)
-        // Whether it handled a message or a connection event since it last polled: only then does
-        // it poll before sleeping (a conversation is likely to go on; a timer tick is not).
+        // Whether its last batch looked like a conversation (a connection event, or a few
+        // messages): only then does it poll before sleeping. A timer tick is not followed by
+        // more work, and after a stream's large batches a yielding poller only takes CPU from the
+        // reactor and the sender (32-byte frames through EngineBench: 0.87x with it).
         var mayPoll = false
         let pollNanoseconds = configuration.dispatcherPoll.engineNanoseconds
         table.lock.lock()
@@ -108,7 +113,7 @@ final class Dispatcher: @unchecked Sendable {
                 sleepLocked()
                 continue
             }
-            if !batch.isEmpty || !dueEvents.isEmpty { mayPoll = true }
+            mayPoll = batch.count <= Self.conversationBatch && (!batch.isEmpty || !dueEvents.isEmpty)
             table.counters.dispatcherPasses += 1
             var epoch = table.dispatchEpoch.load(ordering: .relaxed)
             table.lock.unlock()
