@@ -49,9 +49,10 @@ public struct EngineConfiguration: Sendable {
     /// condition variable (zero: it sleeps at once). Work queued while it polls reaches it
     /// without a futex wake of a sleeping thread, which on a virtual machine means an
     /// inter-processor interrupt and a halted CPU waking up: most of a one-at-a-time round trip
-    /// (docs/benchmarks.md, "Issue 16: latency"). It polls only right after it handled something
-    /// and at most once per batch, so an idle node does not poll, and it yields its CPU between
-    /// polls, so a reactor or client thread on the same CPU is not held up.
+    /// (docs/benchmarks.md, "Issue 16: latency"). It polls only after a conversation-sized batch (a
+    /// connection event or at most 4 messages) and at most once per batch, so neither an idle node
+    /// nor a stream polls, and it yields its CPU between looks, so a reactor or client thread on
+    /// the same CPU is not held up.
     public var dispatcherPoll: Duration
 
     /// A configuration with the defaults.
