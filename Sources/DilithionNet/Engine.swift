@@ -245,9 +245,10 @@ public final class Engine: @unchecked Sendable {
                 droppedFrames: table.counters.droppedFrames, frameErrors: table.counters.frameErrors,
                 messagesDispatched: table.counters.messagesDispatched,
                 messagesUnhandled: table.counters.messagesUnhandled, dispatcherPasses: table.counters.dispatcherPasses,
-                dispatcherSleeps: table.counters.dispatcherSleeps, dispatcherWrites: table.counters.dispatcherWrites,
+                dispatcherSleeps: table.counters.dispatcherSleeps, dispatcherPolls: table.counters.dispatcherPolls,
+                dispatcherPollHits: table.counters.dispatcherPollHits, dispatcherWrites: table.counters.dispatcherWrites,
                 messagesWithdrawn: table.counters.messagesWithdrawn, messagesDeferred: table.counters.messagesDeferred,
-                dispatcherIsAsleep: table.dispatcherSleeping,
+                dispatcherIsAsleep: table.dispatcherSleeping, dispatcherIsPolling: table.dispatcherPolling,
                 sendsToUnavailablePeers: table.counters.sendsToUnavailablePeers, acceptFailures: table.counters.acceptFailures,
                 reactor: reactorStatistics)
         }

@@ -45,6 +45,15 @@ public struct EngineConfiguration: Sendable {
     /// nothing else is queued for that peer (optimistic send); false leaves every write to the
     /// reactor (one wakeup per batch of replies).
     public var dispatcherWritesDirectly: Bool
+    /// How long the dispatcher keeps polling for new work after a batch before it sleeps on its
+    /// condition variable (zero: it sleeps at once). Work queued while it polls reaches it
+    /// without a futex wake of a sleeping thread, which on a virtual machine means an
+    /// inter-processor interrupt and a halted CPU waking up: most of a one-at-a-time round trip
+    /// (docs/benchmarks.md, "Issue 16: latency"). It polls only after a conversation-sized batch (a
+    /// connection event or at most 4 messages) and at most once per batch, so neither an idle node
+    /// nor a stream polls, and it yields its CPU between looks, so a reactor or client thread on
+    /// the same CPU is not held up.
+    public var dispatcherPoll: Duration
 
     /// A configuration with the defaults.
     public init(
@@ -61,7 +70,8 @@ public struct EngineConfiguration: Sendable {
         acceptFailureLogInterval: Duration = .seconds(10),
         dispatchBatchLimit: Int = 1_024,
         dispatchBatchBudget: Duration = .milliseconds(2),
-        dispatcherWritesDirectly: Bool = true
+        dispatcherWritesDirectly: Bool = true,
+        dispatcherPoll: Duration = .microseconds(50)
     ) {
         precondition(dispatchBatchLimit >= 1, "dispatchBatchLimit must be at least 1")
         self.network = network
@@ -78,6 +88,7 @@ public struct EngineConfiguration: Sendable {
         self.dispatchBatchLimit = dispatchBatchLimit
         self.dispatchBatchBudget = dispatchBatchBudget
         self.dispatcherWritesDirectly = dispatcherWritesDirectly
+        self.dispatcherPoll = dispatcherPoll
     }
 
     var reactorConfiguration: ReactorConfiguration {

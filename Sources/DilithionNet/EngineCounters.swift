@@ -10,6 +10,8 @@ struct EngineCounters {
     var messagesUnhandled = 0
     var dispatcherPasses = 0
     var dispatcherSleeps = 0
+    var dispatcherPolls = 0
+    var dispatcherPollHits = 0
     var dispatcherWrites = 0
     var messagesWithdrawn = 0
     var messagesDeferred = 0

@@ -91,7 +91,7 @@ final class EngineReactorDelegate: ReactorDelegate, @unchecked Sendable {
         // dispatcher wakes once for the connection and its first message (and answers straight
         // through the socket attached above).
         connection.readNow()
-        table.notifyDispatcher(signal: table.lock.withLock { table.dispatcherSleeping })
+        table.notifyDispatcher(signal: table.lock.withLock { table.dispatcherNeedsSignalLocked() })
         logger.debug("accepted", metadata: ["peer": "\(connection.id)", "remote": "\(connection.remoteAddress)"])
     }
 
@@ -104,7 +104,7 @@ final class EngineReactorDelegate: ReactorDelegate, @unchecked Sendable {
             state.connectedAt = now
             state.socket = connection.writeHandle
             table.events.append(.connected(id))
-            return table.dispatcherSleeping
+            return table.dispatcherNeedsSignalLocked()
         }
         if let wake { table.notifyDispatcher(signal: wake) }
         logger.debug("connected", metadata: ["peer": "\(id.rawValue)", "remote": "\(connection.remoteAddress)"])
@@ -152,7 +152,7 @@ final class EngineReactorDelegate: ReactorDelegate, @unchecked Sendable {
                     state.isQueuedForDispatch = true
                     table.readyPeers.append(state)
                     queued = true
-                    wake = table.dispatcherSleeping
+                    wake = table.dispatcherNeedsSignalLocked()
                 }
             }
             if hasPartialFrame {
@@ -324,7 +324,7 @@ final class EngineReactorDelegate: ReactorDelegate, @unchecked Sendable {
         let wake: Bool = table.lock.withLock {
             table.finalizationsInFlight -= 1
             table.events.append(.disconnected(id, reason))
-            return table.dispatcherSleeping
+            return table.dispatcherNeedsSignalLocked()
         }
         table.notifyDispatcher(signal: wake)
     }

@@ -25,6 +25,10 @@ public struct EngineStatistics: Sendable {
     public var dispatcherPasses: Int
     /// Times the dispatcher went to sleep on its condition variable.
     public var dispatcherSleeps: Int
+    /// Times the dispatcher polled for new work before sleeping (``EngineConfiguration/dispatcherPoll``).
+    public var dispatcherPolls: Int
+    /// Polls that work ended (the rest ran out of time and the dispatcher went to sleep).
+    public var dispatcherPollHits: Int
     /// `sendmsg` calls the dispatcher made itself (optimistic send); the reactor's are in
     /// ``ReactorStatistics/writes``.
     public var dispatcherWrites: Int
@@ -37,6 +41,8 @@ public struct EngineStatistics: Sendable {
     public var messagesDeferred: Int
     /// Whether the dispatcher is asleep on its condition variable right now (nothing to do).
     public var dispatcherIsAsleep: Bool
+    /// Whether the dispatcher polls for new work right now (``EngineConfiguration/dispatcherPoll``).
+    public var dispatcherIsPolling: Bool
     /// Sends refused because the peer was gone or not connected.
     public var sendsToUnavailablePeers: Int
     /// `accept` calls that failed for lack of a resource (the listener paused each time), by kind.

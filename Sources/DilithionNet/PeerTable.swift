@@ -37,6 +37,8 @@ final class PeerTable: @unchecked Sendable {
     @exclusivity(unchecked) var deadlines = DeadlineQueue()
     var nextPeerID: UInt64 = 1
     @exclusivity(unchecked) var dispatcherSleeping = false
+    /// The dispatcher polls ``dispatcherPollKicks`` (outside the lock) instead of sleeping.
+    @exclusivity(unchecked) var dispatcherPolling = false
     /// Peers that left the table whose `disconnected` event is not queued yet (the log line is
     /// written in between); the dispatcher does not exit while any is in flight.
     @exclusivity(unchecked) var finalizationsInFlight = 0
@@ -50,6 +52,11 @@ final class PeerTable: @unchecked Sendable {
     /// compares it before each message of its batch (a relaxed load; the check under the lock
     /// follows only when it moved) and withdraws the messages of such peers.
     let dispatchEpoch = Atomic<UInt64>(0)
+
+    /// Bumped (under `lock`) when work is queued for the dispatcher while it polls
+    /// (``dispatcherPolling``); the polling dispatcher watches it without the lock and takes
+    /// the lock once it moved. Written only while someone polls, so a busy engine never touches it.
+    let dispatcherPollKicks = Atomic<UInt64>(0)
 
     /// Adds a peer under the next id. Caller holds `lock`.
     func addPeerLocked(
@@ -66,10 +73,20 @@ final class PeerTable: @unchecked Sendable {
         dispatchEpoch.wrappingAdd(1, ordering: .relaxed)
     }
 
-    /// Wakes the dispatcher if it sleeps. Caller holds `lock`. The per-message paths signal after
-    /// unlocking instead (``notifyDispatcher(signal:)``).
+    /// Work was just queued for the dispatcher: ends its poll at once if it polls, and returns
+    /// whether it sleeps (then the caller signals it, after unlocking: ``notifyDispatcher(signal:)``).
+    /// Caller holds `lock`.
+    func dispatcherNeedsSignalLocked() -> Bool {
+        if dispatcherPolling {
+            dispatcherPollKicks.wrappingAdd(1, ordering: .releasing)
+        }
+        return dispatcherSleeping
+    }
+
+    /// Wakes the dispatcher if it sleeps or polls. Caller holds `lock`. The per-message paths
+    /// signal after unlocking instead (``notifyDispatcher(signal:)``).
     func signalDispatcherLocked() {
-        if dispatcherSleeping {
+        if dispatcherNeedsSignalLocked() {
             dispatcherCondition.signal()
         }
     }
@@ -78,7 +95,9 @@ final class PeerTable: @unchecked Sendable {
     /// what `dispatcherSleeping` was under the lock. Signalling after the unlock spares the woken
     /// dispatcher from blocking at once on the lock its waker still holds (two more futex calls
     /// per hand-off). No wakeup is lost: a dispatcher that is awake checks the queues under the
-    /// lock before it sleeps, and one that sleeps was asleep when the work was queued.
+    /// lock before it sleeps, and one that sleeps was asleep when the work was queued. A polling
+    /// dispatcher needs no signal: ``dispatcherNeedsSignalLocked()`` already ended its poll, and
+    /// it looks at the queues under the lock before it sleeps.
     func notifyDispatcher(signal: Bool) {
         if signal {
             dispatcherCondition.signal()
