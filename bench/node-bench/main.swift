@@ -138,7 +138,7 @@ struct WirePeer {
     }
 }
 
-nonisolated(unsafe) /// One poll over the held peers; each readable one gets one read, its pings answered. A peer the node
+/// One poll over the held peers; each readable one gets one read, its pings answered. A peer the node
 /// closes is dropped from the poll set (fd -1) and counted in `lost`.
 func serviceReadable(
     _ peers: inout [WirePeer], _ polls: inout [pollfd], _ buffer: inout [UInt8], lost: inout Int,
