@@ -1,5 +1,3 @@
-import DilithionWire
-
 /// An IP subnet in CIDR notation ("10.0.0.0/8", "fd00::/8"), matched against protocol addresses
 /// (IPv4 as IPv4-mapped IPv6, so an IPv4 prefix of n bits covers 96 + n bits of the 16 bytes).
 public struct IPSubnet: Sendable, Hashable, CustomStringConvertible {

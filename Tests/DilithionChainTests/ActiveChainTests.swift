@@ -10,11 +10,7 @@ final class ActiveChainTests: XCTestCase {
 
     /// A tree whose blocks 1…`count` are stored, at `t0`.
     private func storedTree(count: Int, configure: (inout ChainConfiguration) -> Void = { _ in }) -> (HeaderTree, [Fixtures.Link]) {
-        var tree = Fixtures.tree(configure)
-        let main = Fixtures.chain(from: Fixtures.genesisLink, count: count)
-        Fixtures.insertAll(main, into: &tree, now: t0)
-        Fixtures.storeAll(main, in: &tree, now: t0)
-        return (tree, main)
+        Fixtures.storedTree(count: count, now: t0, configure)
     }
 
     func testAHeaderOnlyBranchNeverMovesTheActiveTip() throws {

@@ -66,6 +66,17 @@ enum Fixtures {
         return HeaderTree(genesis: genesis, genesisHash: genesisHash, configuration: configuration)
     }
 
+    /// A tree whose blocks 1…`count` on genesis are inserted and stored at `now`, with their links.
+    static func storedTree(
+        count: Int, now: Int64, _ configure: (inout ChainConfiguration) -> Void = { _ in }
+    ) -> (HeaderTree, [Link]) {
+        var tree = tree(configure)
+        let main = chain(from: genesisLink, count: count)
+        insertAll(main, into: &tree, now: now)
+        storeAll(main, in: &tree, now: now)
+        return (tree, main)
+    }
+
     /// Inserts links that must all be accepted.
     @discardableResult
     static func insertAll(

@@ -158,7 +158,7 @@ func openDescriptorTargets() -> [String] {
         guard Int(name) != nil else { continue }
         var buffer = [CChar](repeating: 0, count: 512)
         let count = readlink("/proc/self/fd/" + name, &buffer, buffer.count - 1)
-        targets.append(name + "->" + (count > 0 ? String(cString: buffer) : "?"))
+        targets.append(name + "->" + (count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"))
     }
     return targets
 }

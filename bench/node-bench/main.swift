@@ -138,7 +138,7 @@ struct WirePeer {
     }
 }
 
-nonisolated(unsafe) /// One poll over the held peers; each readable one gets one read, its pings answered. A peer the node
+/// One poll over the held peers; each readable one gets one read, its pings answered. A peer the node
 /// closes is dropped from the poll set (fd -1) and counted in `lost`.
 func serviceReadable(
     _ peers: inout [WirePeer], _ polls: inout [pollfd], _ buffer: inout [UInt8], lost: inout Int,
@@ -212,6 +212,22 @@ func summary(_ samples: inout [UInt64], totalNanoseconds: UInt64) -> String {
     return "rate=\(format(rate)) p50_us=\(format(p50)) p99_us=\(format(p99))"
 }
 
+/// Opens `count` connections one after another, times `exchange` on each from before `connect`
+/// to its end, closes each with a reset and prints the rate and percentiles.
+func timeConnections(count: Int, port: UInt16, _ exchange: (inout WirePeer) -> Void) {
+    var samples = [UInt64]()
+    samples.reserveCapacity(count)
+    let start = MonotonicClock.nanoseconds()
+    for _ in 0..<count {
+        let begin = MonotonicClock.nanoseconds()
+        var peer = WirePeer(port: port)
+        exchange(&peer)
+        samples.append(MonotonicClock.nanoseconds() - begin)
+        peer.closeReset()
+    }
+    print(summary(&samples, totalNanoseconds: MonotonicClock.nanoseconds() - start))
+}
+
 func format(_ value: Double) -> String {
     let scaled = (value * 100).rounded() / 100
     return "\(scaled)"
@@ -256,31 +272,13 @@ case "ping":
     print(summary(&samples, totalNanoseconds: total))
 
 case "handshake":
-    var samples = [UInt64]()
-    samples.reserveCapacity(count)
-    let start = MonotonicClock.nanoseconds()
-    for _ in 0..<count {
-        let begin = MonotonicClock.nanoseconds()
-        var peer = WirePeer(port: port)
-        handshake(&peer, port: port)
-        samples.append(MonotonicClock.nanoseconds() - begin)
-        peer.closeReset()
-    }
-    print(summary(&samples, totalNanoseconds: MonotonicClock.nanoseconds() - start))
+    timeConnections(count: count, port: port) { peer in handshake(&peer, port: port) }
 
 case "accept":
-    var samples = [UInt64]()
-    samples.reserveCapacity(count)
-    let start = MonotonicClock.nanoseconds()
-    for _ in 0..<count {
-        let begin = MonotonicClock.nanoseconds()
-        var peer = WirePeer(port: port)
+    timeConnections(count: count, port: port) { peer in
         peer.send(versionMessage(port: port))
         _ = peer.receive(Command.version)
-        samples.append(MonotonicClock.nanoseconds() - begin)
-        peer.closeReset()
     }
-    print(summary(&samples, totalNanoseconds: MonotonicClock.nanoseconds() - start))
 
 case "hold":
     raiseFileLimit()
