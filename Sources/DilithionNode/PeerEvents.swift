@@ -11,7 +11,8 @@ import DilithionWire
 protocol PeerEvents: AnyObject, Sendable {
     /// `peer` completed its handshake with `version`, from `host`.
     func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String)
-    /// `peer` left; its per-peer state elsewhere can go.
+    /// `peer`, which had completed its handshake, left; its per-peer state elsewhere can go (a peer
+    /// that never completed it gets no call: nothing behind the handshake gate knew it).
     func peerLeft(_ peer: PeerID)
     /// `peer` asked for `headers` announcements (`sendheaders`, or `sendcmpct`, which we answer the same way).
     func peerWantsHeaders(_ peer: PeerID)

@@ -19,7 +19,11 @@ extension PeerProtocol {
             return
         }
         let isManual = direction == .outbound && dialer.isManual(peer: context.peer)
-        let deliveredRecently = events?.peersThatDeliveredBlocks(since: context.now, within: .seconds(60)) ?? []
+        // Eviction's protection set, built only when the inbound slots are full: sessions are added
+        // and removed on this (the dispatcher) thread only, so the count still holds in `admit`.
+        let needsEviction = direction == .inbound && sessions.inboundCount >= configuration.maxInbound
+        let deliveredRecently = needsEviction
+            ? events?.peersThatDeliveredBlocks(since: context.now, within: .seconds(60)) ?? [] : []
         let machine = HandshakeMachine(
             isOutbound: direction == .outbound, genesisHash: parameters.genesisHash,
             minimumProtocolVersion: parameters.minimumPeerProtocolVersion, localNonce: localNonce)
@@ -51,7 +55,13 @@ extension PeerProtocol {
         let wasInbound = session?.direction == .inbound
         dialer.peerDisconnected(peer, reason: reason, wakeUp: !wasInbound)
         exchange.peerLeft(peer)
-        events?.peerLeft(peer)
+        // The components behind the handshake gate (sync, compact relay, block serving) hold state
+        // only for peers that completed it (``PeerEvents/peerEstablished(_:version:host:)``); a
+        // connection that never did (a scanner, a refused or timed-out peer, most of a connection
+        // flood) has nothing for them to tear down.
+        if session?.isEstablished == true {
+            events?.peerLeft(peer)
+        }
     }
 
     func timerFired(_ context: any HandlerContext, _ tag: UInt64) {

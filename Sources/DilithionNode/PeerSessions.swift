@@ -15,8 +15,13 @@ final class PeerSessions: @unchecked Sendable {
     let lock = PThreadMutex()
     // guarded by lock
     private var sessions: [PeerID: PeerSession] = [:]
-    /// Recent handshake durations in seconds (the last 1,000).
+    /// Recent handshake durations in seconds (the last ``keptHandshakeDurations``), a ring once
+    /// full: its order does not matter (the metrics bucket them), and a ring costs no shift of the
+    /// whole array per handshake.
     private var handshakeDurations: [Double] = []
+    // guarded by lock: where the next duration goes once the ring is full
+    private var nextHandshakeDuration = 0
+    static let keptHandshakeDurations = 1_000
 
     /// Runs `body` on the peer's session under the lock; nil when the peer has no session.
     func with<T>(_ peer: PeerID, _ body: (PeerSession) -> T) -> T? {
@@ -33,9 +38,14 @@ final class PeerSessions: @unchecked Sendable {
         lock.withLock {
             var evict: PeerID?
             if session.direction == .inbound {
-                let inbound = sessions.values.filter { $0.direction == .inbound }
-                if inbound.filter({ $0.address.host == session.address.host }).count >= maxPerHost { return (false, nil) }
-                if inbound.count >= maxInbound {
+                // One pass, no arrays: this runs for every inbound connection.
+                var inbound = 0, fromHost = 0
+                for other in sessions.values where other.direction == .inbound {
+                    inbound += 1
+                    if other.address.host == session.address.host { fromHost += 1 }
+                }
+                if fromHost >= maxPerHost { return (false, nil) }
+                if inbound >= maxInbound {
                     evict = selectEvictionLocked(deliveredRecently: deliveredRecently, now: now)
                     if evict == nil { return (false, nil) }
                 }
@@ -59,8 +69,12 @@ final class PeerSessions: @unchecked Sendable {
             guard let session = sessions[peer] else { return nil }
             session.establishedAt = now
             let milliseconds = Double(now.duration(since: session.connectedAt).engineNanoseconds) / 1e6
-            handshakeDurations.append(milliseconds / 1000)
-            if handshakeDurations.count > 1_000 { handshakeDurations.removeFirst(handshakeDurations.count - 1_000) }
+            if handshakeDurations.count < Self.keptHandshakeDurations {
+                handshakeDurations.append(milliseconds / 1000)
+            } else {
+                handshakeDurations[nextHandshakeDuration] = milliseconds / 1000
+                nextHandshakeDuration = (nextHandshakeDuration + 1) % Self.keptHandshakeDurations
+            }
             return (session.direction, session.version, session.address, milliseconds)
         }
     }
@@ -137,6 +151,12 @@ final class PeerSessions: @unchecked Sendable {
                     misbehaviour: session.misbehaviour, isAddressFetch: addressFetches.contains(session.id))
             }
         }
+    }
+
+    /// The number of inbound sessions (``admit(_:maxInbound:maxPerHost:deliveredRecently:now:)``
+    /// evicts one when it reaches `maxInbound`).
+    var inboundCount: Int {
+        lock.withLock { sessions.values.reduce(0) { $0 + ($1.direction == .inbound ? 1 : 0) } }
     }
 
     /// The handshake durations and the number of established sessions, copied.

@@ -15,13 +15,15 @@ final class PeerProtocolHandlerTests: XCTestCase {
         private let lock = PThreadMutex()
         // guarded by lock
         private var establishedPeers: [PeerID] = []
+        private var leftPeers: [PeerID] = []
 
         var established: [PeerID] { lock.withLock { establishedPeers } }
+        var left: [PeerID] { lock.withLock { leftPeers } }
 
         func peerEstablished(_ peer: PeerID, version: VersionMessage, host: String) {
             lock.withLock { establishedPeers.append(peer) }
         }
-        func peerLeft(_ peer: PeerID) {}
+        func peerLeft(_ peer: PeerID) { lock.withLock { leftPeers.append(peer) } }
         func peerWantsHeaders(_ peer: PeerID) {}
         func peerSentSendCompact(_ request: SendCompactMessage, from peer: PeerID) {}
         func legacyHeadersReady(for peer: PeerID) {}
@@ -102,6 +104,24 @@ final class PeerProtocolHandlerTests: XCTestCase {
         XCTAssertEqual(context.sentCommands, [Command.version, Command.verack, Command.sendheaders])
         XCTAssertEqual(events.established, [context.peer])
         XCTAssertEqual(context.disconnects, [])
+    }
+
+    /// Only a peer that completed its handshake is announced as gone to the components behind the
+    /// handshake gate; one that left during it (a scanner, a flood) costs them nothing.
+    func testOnlyEstablishedPeersAreReportedAsLeft() throws {
+        let halfway = inboundContext(1)
+        handlers.onConnect?(halfway, .inbound)
+        deliver(.version(peerVersion(nonce: 7)), halfway)
+        handlers.onDisconnect?(halfway.peer, .peerClosed)
+        XCTAssertEqual(events.left, [], "a peer that never completed the handshake")
+
+        let complete = inboundContext(2)
+        handlers.onConnect?(complete, .inbound)
+        deliver(.version(peerVersion(nonce: 8)), complete)
+        deliver(.verack, complete)
+        XCTAssertEqual(events.established, [complete.peer])
+        handlers.onDisconnect?(complete.peer, .peerClosed)
+        XCTAssertEqual(events.left, [complete.peer])
     }
 
     func testPingBeforeTheHandshakeIsIgnoredAndCountedAfterItIsAnswered() throws {
