@@ -129,12 +129,13 @@ public final class ChainState: @unchecked Sendable {
         lock.withLock { tree.headers(after: locator, stop: stop) }
     }
 
-    /// The encoded `headers` payload (with its frame checksum) for a peer's `getheaders`: the
-    /// headers of ``headersForPeer(locator:stop:)``, from ``HeadersReplyCache`` when the same run was
-    /// encoded before and its blocks are still the active chain's. Encoding and hashing a new run
-    /// happen outside the lock.
-    public func headersReplyForPeer(locator: [Hash256], stop: Hash256) -> PayloadWithChecksum {
-        let (cached, heights, lastHash, headers): (PayloadWithChecksum?, Range<Int>, Hash256?, [BlockHeader]) =
+    /// The `headers` reply to a peer's `getheaders` as a finished frame (header with its checksum ‖
+    /// payload): the headers of ``headersForPeer(locator:stop:)``, from ``HeadersReplyCache`` when
+    /// the same run was encoded before and its blocks are still the active chain's. A cached reply
+    /// is the cache's own array, so that sending it (`Engine.send(_: EncodedFrame, to:)`) encodes,
+    /// hashes and copies nothing. Encoding and hashing a new run happen outside the lock.
+    public func headersReplyForPeer(locator: [Hash256], stop: Hash256) -> EncodedFrame {
+        let (cached, heights, lastHash, headers): (EncodedFrame?, Range<Int>, Hash256?, [BlockHeader]) =
             lock.withLock {
                 let heights = tree.servingHeights(after: locator, stop: stop)
                 guard let last = heights.last else { return (nil, heights, nil, []) }
@@ -144,7 +145,11 @@ public final class ChainState: @unchecked Sendable {
             }
         if let cached { return cached }
         let payload = Message.headers(headers).encodePayload()
-        let reply = PayloadWithChecksum(payload: payload, checksum: SHA3.checksum(payload))
+        let reply = payload.withUnsafeBytes { payload in
+            EncodedFrame(
+                magic: configuration.parameters.network.magic, command: Command.headers, payload: payload,
+                checksum: SHA3.checksum(payload))
+        }
         if let lastHash { lock.withLock { headersReplies.store(reply, for: heights, lastHash: lastHash) } }
         return reply
     }

@@ -1,5 +1,5 @@
 /// Stored message bytes with their frame checksum, ready to be framed without hashing (a stored
-/// block served for `getdata`, a cached `headers` reply).
+/// block read through the migration path of `BlockReader.servingPayload(for:)`).
 public struct PayloadWithChecksum: Sendable {
     /// The message payload.
     public let payload: [UInt8]

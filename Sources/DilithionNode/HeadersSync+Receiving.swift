@@ -5,10 +5,9 @@ import DilithionWire
 /// Receipt: `getheaders` answered, `headers` and `inv` taken in, the sender's headers budget.
 extension HeadersSync {
     /// A peer's `getheaders`: answered from the active chain (PROTOCOL.md §3.6), always, even empty;
-    /// the reply comes encoded with its checksum, usually from the chain's cache.
+    /// the reply is a finished frame, usually the chain's cached one, queued without a copy.
     func receivedGetHeaders(_ request: GetHeadersMessage, from peer: PeerID) {
-        let reply = chain.headersReplyForPeer(locator: request.locator, stop: request.hashStop)
-        network.send(Frame(command: Command.headers, payload: reply.payload, checksum: reply.checksum), to: peer)
+        network.send(chain.headersReplyForPeer(locator: request.locator, stop: request.hashStop), to: peer)
     }
 
     /// A peer's `headers`: added to the tree in order; the sender's branch is remembered (it is

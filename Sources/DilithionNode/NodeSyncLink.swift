@@ -11,7 +11,7 @@ final class NodeSyncLink: SyncNetwork, @unchecked Sendable {
 
     func send(_ message: Message, to peer: PeerID) { peers.send(message, to: peer) }
 
-    func send(_ frame: Frame, to peer: PeerID) { peers.engine?.send(frame, to: peer) }
+    func send(_ frame: EncodedFrame, to peer: PeerID) { peers.engine?.send(frame, to: peer) }
 
     func disconnect(_ peer: PeerID, reason: DisconnectReason) { peers.engine?.disconnect(peer, reason: reason) }
 

@@ -10,9 +10,9 @@ import DilithionWire
 protocol SyncNetwork: AnyObject, Sendable {
     /// Queues `message` to `peer` (dropped when the peer is gone).
     func send(_ message: Message, to peer: PeerID)
-    /// Queues a frame whose payload and checksum were encoded before (a cached `headers` reply):
-    /// nothing is encoded or hashed again.
-    func send(_ frame: Frame, to peer: PeerID)
+    /// Queues a finished frame (a cached `headers` reply): its array goes into the peer's outbox as
+    /// it is, with nothing encoded, hashed or copied again.
+    func send(_ frame: EncodedFrame, to peer: PeerID)
     /// Disconnects `peer` with `reason`.
     func disconnect(_ peer: PeerID, reason: DisconnectReason)
     /// Adds misbehaviour points with a logged reason (ban and disconnect at 100, as the node's policy says).

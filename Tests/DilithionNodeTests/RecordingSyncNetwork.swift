@@ -20,11 +20,15 @@ final class RecordingSyncNetwork: SyncNetwork, @unchecked Sendable {
     private var ignored: [String: Int] = [:]
 
     func send(_ message: Message, to peer: PeerID) { lock.withLock { sentMessages.append((peer, message)) } }
-    /// Records the frame decoded (a frame that does not decode, or carries a checksum other than its
-    /// payload's, is a defect of the sender).
-    func send(_ frame: Frame, to peer: PeerID) {
-        precondition(frame.verifiedChecksum.map { $0 == frame.withUnsafePayload { SHA3.checksum($0) } } ?? true, "wrong checksum")
-        guard let message = try? Message.decode(frame) else { preconditionFailure("undecodable \(frame.command)") }
+    /// Records the frame as a peer receives it: its bytes framed by a ``FrameDecoder`` (header and
+    /// checksum verified), then decoded. A frame of no known network, one that does not frame as
+    /// exactly one message, or one that does not decode is a defect of the sender.
+    func send(_ frame: EncodedFrame, to peer: PeerID) {
+        precondition(Network.allCases.contains { $0.magic == frame.magic }, "a frame of no known network")
+        var decoder = FrameDecoder(magic: frame.magic)
+        decoder.append(frame.bytes)
+        guard let received = try? decoder.nextFrame(), !decoder.hasPartialFrame else { preconditionFailure("a bad \(frame.command) frame") }
+        guard let message = try? Message.decode(received) else { preconditionFailure("undecodable \(frame.command)") }
         send(message, to: peer)
     }
     func disconnect(_ peer: PeerID, reason: DisconnectReason) { lock.withLock { disconnects.append((peer, reason)) } }

@@ -12,11 +12,15 @@
 //   NodeBench hold PORT COUNT        COUNT handshaken connections kept open and idle (answering
 //                                    only the node's pings); prints "held=N lost=L seconds=S" (L
 //                                    peers the node closed meanwhile) and runs until killed
-//   NodeBench getheaders PORT COUNT [NODE_PID]
-//                                    handshake, then COUNT getheaders from the genesis locator (4 in
-//                                    flight), each answered by a headers message (2,000 headers on a
-//                                    long chain); with NODE_PID also the node's CPU time over the
-//                                    requests and headers per node CPU-second
+//   NodeBench getheaders PORT COUNT [NODE_PID [CONNECTIONS [IN_FLIGHT [LOCATORS]]]]
+//                                    COUNT getheaders over CONNECTIONS handshaken connections
+//                                    (default 2, a thread each), IN_FLIGHT outstanding on each
+//                                    (default 4), LOCATORS start heights along the chain in turn
+//                                    (default 8), each answered by a run of 2,000 headers on a long
+//                                    chain; every reply's checksum verified and its payload compared
+//                                    with the decoded and checked reply to its locator; headers/s,
+//                                    and with NODE_PID headers per node CPU-second
+//                                    (GetHeadersBench.swift)
 //   NodeBench flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]]
 //                                    CONNECTIONS handshaken peers (default 8) each keep IN_FLIGHT
 //                                    pings outstanding (default 256) until COUNT pongs came back in
@@ -100,11 +104,15 @@ struct WirePeer {
     /// Several messages in one write, as a node that batches its sends puts them on the wire (the
     /// C reference's client also makes one write per round trip).
     func send(_ messages: [Message]) {
-        let bytes = messages.flatMap { FrameEncoder.encode($0, magic: network.magic) }
+        write(messages.flatMap { FrameEncoder.encode($0, magic: network.magic) })
+    }
+
+    /// Writes `bytes` (frames encoded beforehand) whole.
+    func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else { fail("write: errno \(errno)") }
                 offset += written
@@ -262,8 +270,9 @@ func raiseFileLimit() {
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]), count > 0,
       arguments[1] == "flood" || arguments.count == (arguments[1] == "serve" ? 5 : 4)
-        || (arguments[1] == "getheaders" && arguments.count == 5) else {
-    fail("usage: NodeBench ping|handshake|accept|hold|getheaders PORT COUNT | getheaders PORT COUNT NODE_PID"
+        || (arguments[1] == "getheaders" && arguments.count <= 8) else {
+    fail("usage: NodeBench ping|handshake|accept|hold PORT COUNT"
+         + " | getheaders PORT COUNT [NODE_PID [CONNECTIONS [IN_FLIGHT [LOCATORS]]]]"
          + " | flood PORT COUNT NODE_PID [CONNECTIONS [IN_FLIGHT]] | serve PORT PEERS NODE_PID")
 }
 signal(SIGPIPE, SIG_IGN)
@@ -326,50 +335,14 @@ case "hold":
     }
 
 case "getheaders":
-    let pid = arguments.count == 5 ? Int32(arguments[4]) : nil
-    var peer = WirePeer(port: port)
-    handshake(&peer, port: port)
-    let request = Message.getheaders(GetHeadersMessage(locator: [parameters.genesisHash]))
-    var headers = 0, bytes = 0
-    // A few requests in flight, so that the node's serving and our decoding (checksum included)
-    // overlap instead of taking turns: the figure is the node's rate, not one round trip's.
-    let inFlight = min(4, count)
-    let cpuStart = pid.map(processCPUNanoseconds) ?? 0
-    let start = MonotonicClock.nanoseconds()
-    for _ in 0..<inFlight { peer.send(request) }
-    // The same request gets the same reply: the first is decoded and checked, the others must carry
-    // the same payload (every frame's checksum is verified by the decoder either way), so the
-    // client spends its CPU on the checksum, not on parsing 2,000 headers again.
-    var first: Frame?
-    var perReply = 0
-    for index in 0..<count {
-        if index + inFlight < count { peer.send(request) }
-        let frame = peer.receive(Command.headers)
-        if let first {
-            let same = frame.payloadCount == first.payloadCount && frame.withUnsafePayload { reply in
-                first.withUnsafePayload { memcmp(reply.baseAddress!, $0.baseAddress!, reply.count) == 0 }
-            }
-            guard same else { fail("getheaders: a reply differs from the first") }
-        } else {
-            guard case .headers(let list)? = try? Message.decode(frame), !list.isEmpty else {
-                fail("getheaders: empty or undecodable headers reply")
-            }
-            first = frame
-            perReply = list.count
-        }
-        headers += perReply
-        bytes += frame.wireSize
+    let pid = arguments.count > 4 ? Int32(arguments[4]) : nil
+    let connections = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 2
+    let inFlight = arguments.count > 6 ? Int(arguments[6]) ?? 0 : 4
+    let locators = arguments.count > 7 ? Int(arguments[7]) ?? 0 : 8
+    guard (1...16).contains(connections), (1...64).contains(inFlight), (1...64).contains(locators) else {
+        fail("getheaders: 1-16 connections, 1-64 in flight, 1-64 locators")
     }
-    let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
-    let nodeCPU = pid.map { Double(processCPUNanoseconds($0) - cpuStart) / 1e9 }
-    peer.closeReset()
-    var line = "headers_per_s=\(format(Double(headers) / seconds)) mbs=\(format(Double(bytes) / seconds / 1e6)) per_reply=\(perReply)"
-    if let nodeCPU, nodeCPU > 0 {
-        // Headers per second of the node's CPU (all threads): what one core of the node serves,
-        // whatever the client and the machine's other load take.
-        line += " node_cpu_s=\(format(nodeCPU)) headers_per_node_cpu_s=\(format(Double(headers) / nodeCPU))"
-    }
-    print(line)
+    getheadersBench(port: port, replies: count, pid: pid, connections: connections, inFlight: inFlight, locators: locators)
 
 case "flood":
     guard arguments.count >= 5, let pid = Int32(arguments[4]) else { fail("flood needs the node's PID") }
