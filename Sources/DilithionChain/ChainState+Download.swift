@@ -41,12 +41,18 @@ extension ChainState {
             guard let index = tree.indexByHash[target] else { return DownloadPlan(forkHeight: tree.activeHeight, candidates: []) }
             let (forkHeight, path) = tree.downloadPath(toward: index, limit: limit)
             var candidates = [DownloadCandidate]()
+            candidates.reserveCapacity(path.count)
+            // Runs once per request batch over the whole window (up to 1,024 records): the fields
+            // are read in place, not the ~300-byte record copied out for each.
+            let records = tree.records
             for member in path {
-                let record = tree.records[member]
-                if record.status == .failed { break }
+                let status = records[member].status
+                if status == .failed { break }
+                guard status == .headerOnly else { continue }
                 // A staged block is received and valid: only its commit is missing.
-                if record.status == .headerOnly, !writer.stagedHashes.contains(record.hash) {
-                    candidates.append(DownloadCandidate(hash: record.hash, height: record.height))
+                let hash = records[member].hash
+                if !writer.stagedHashes.contains(hash) {
+                    candidates.append(DownloadCandidate(hash: hash, height: records[member].height))
                 }
             }
             return DownloadPlan(forkHeight: forkHeight, candidates: candidates)
