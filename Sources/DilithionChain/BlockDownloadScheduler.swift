@@ -77,7 +77,8 @@ public struct BlockDownloadScheduler<PeerKey: Hashable & Sendable>: Sendable {
         defer { peers[peer] = state }
         let windowEnd = tipHeight + configuration.windowSize
         var requests = [Hash256]()
-        for candidate in candidates where free > 0 {
+        for candidate in candidates {
+            guard free > 0 else { break }
             guard candidate.height > tipHeight, candidate.height <= windowEnd else { continue }
             guard owners[candidate.hash] == nil, !state.seen.contains(candidate.hash) else { continue }
             owners[candidate.hash] = peer

@@ -71,6 +71,33 @@ public final class BlockReader: Sendable {
         return PayloadWithChecksum(payload: row.payload, checksum: checksum)
     }
 
+    /// Runs `body` with a ``BlockServingSession``: one read transaction in which any number of
+    /// blocks are read as finished frames (a `getdata` batch), instead of one transaction each.
+    /// Checksums the session computed for schema-1 rows are stored afterwards, in one write.
+    ///
+    /// The file guard looks once, before the transaction; the window in which a truncation could
+    /// still fault is this one transaction (``MappedFileGuard``), so callers keep it short.
+    public func withServingSession<T>(_ body: (BlockServingSession) throws -> T) throws(BlockStoreError) -> T {
+        let (result, pending) = try run("serve blocks") {
+            try read { db in
+                let session = try BlockServingSession(database: db, magic: network.magic, path: path)
+                return (try body(session), session.pendingChecksums)
+            }
+        }
+        if !pending.isEmpty {
+            try run("store checksums of \(pending.count) blocks") {
+                try pool.write { db in
+                    for (hash, checksum) in pending {
+                        try db.execute(
+                            sql: "UPDATE blocks SET checksum = ? WHERE hash = ?",
+                            arguments: [Int64(checksum), Data(hash.internalBytes)])
+                    }
+                }
+            }
+        }
+        return result
+    }
+
     /// The stored `block` payload (header ‖ cs(L) ‖ blob), or nil.
     public func payload(for hash: Hash256) throws(BlockStoreError) -> [UInt8]? {
         try run("read block \(hash)") {

@@ -33,23 +33,41 @@ extension ChainState {
         }
     }
 
-    /// The blocks to fetch toward `target`: those not stored on the path from the active chain,
-    /// lowest first, within `limit` heights above the fork point (the download window; pass
+    /// The blocks to fetch toward `target`: those neither stored nor staged on the path from the
+    /// active chain, lowest first, within `limit` heights above the window's base (pass
     /// ``DownloadPlan/forkHeight`` as the scheduler's base height). Stops below a failed header.
+    ///
+    /// The base is where the path leaves the active chain, raised over the blocks right above it
+    /// that are staged (or stored): those are received and valid, in order, and wait only for their
+    /// batch's commit. The window bounds blocks held out of order; measured from the active tip it
+    /// would fill with a batch waiting for its commit (up to 1,000 blocks of a 1,024 window) and
+    /// the download would stall until the commit.
     public func downloadPlan(toward target: Hash256, limit: Int) -> DownloadPlan {
         lock.withLock {
             guard let index = tree.indexByHash[target] else { return DownloadPlan(forkHeight: tree.activeHeight, candidates: []) }
-            let (forkHeight, path) = tree.downloadPath(toward: index, limit: limit)
+            let staged = writer.stagedHashes
+            let (forkHeight, path) = tree.downloadPath(toward: index, limit: max(limit, 0) + staged.count)
+            var base = forkHeight
+            var inOrder = true  // every member so far is staged or stored
             var candidates = [DownloadCandidate]()
+            candidates.reserveCapacity(min(path.count, max(limit, 0)))
+            // Runs once per request batch over the whole window (1,024 records and the staged ones):
+            // the fields are read in place, not the ~300-byte record copied out for each.
+            let records = tree.records
             for member in path {
-                let record = tree.records[member]
-                if record.status == .failed { break }
-                // A staged block is received and valid: only its commit is missing.
-                if record.status == .headerOnly, !writer.stagedHashes.contains(record.hash) {
-                    candidates.append(DownloadCandidate(hash: record.hash, height: record.height))
+                let status = records[member].status
+                if status == .failed { break }
+                let height = records[member].height
+                let hash = records[member].hash
+                if status != .headerOnly || staged.contains(hash) {
+                    if inOrder { base = height }
+                    continue
                 }
+                inOrder = false
+                guard height <= base + limit else { break }
+                candidates.append(DownloadCandidate(hash: hash, height: height))
             }
-            return DownloadPlan(forkHeight: forkHeight, candidates: candidates)
+            return DownloadPlan(forkHeight: base, candidates: candidates)
         }
     }
 

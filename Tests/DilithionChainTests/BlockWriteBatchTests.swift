@@ -45,6 +45,32 @@ final class BlockWriteBatchTests: XCTestCase {
         return chain
     }
 
+    /// The download window starts above the staged blocks right over the tip (in order, waiting
+    /// only for their commit), so a batch waiting for its commit does not fill the window; a block
+    /// staged above a gap does not move it.
+    func testStagedBlocksRightAboveTheTipRaiseTheWindowsBase() throws {
+        let blocks = blocks(30)
+        let chain = try withHeaders(blocks)
+        var batch = BlockWriteBatch()
+        stage(blocks[0..<10], in: chain, into: &batch)
+        let plan = chain.downloadPlan(toward: blocks[29].hash, limit: 5)
+        XCTAssertEqual(plan.forkHeight, 10)
+        XCTAssertEqual(plan.candidates.map(\.height), Array(11...15))
+        XCTAssertEqual(plan.candidates.map(\.hash), blocks[10..<15].map(\.hash))
+
+        // Height 11 missing, 12 and 13 staged: the base stays at 10; 12 and 13 are not asked for.
+        stage(blocks[11..<13], in: chain, into: &batch)
+        let gapped = chain.downloadPlan(toward: blocks[29].hash, limit: 5)
+        XCTAssertEqual(gapped.forkHeight, 10)
+        XCTAssertEqual(gapped.candidates.map(\.height), [11, 14, 15])
+
+        _ = try chain.commit(batch.take(), now: Fixtures.farFuture)
+        XCTAssertEqual(chain.tip.height, 10)
+        let committed = chain.downloadPlan(toward: blocks[29].hash, limit: 5)
+        XCTAssertEqual(committed.forkHeight, 10, "the stored blocks above the gap do not move the base either")
+        XCTAssertEqual(committed.candidates.map(\.height), [11, 14, 15])
+    }
+
     func testAStagedBlockIsNeitherStoredNorRequestedNorAdmittedAgainUntilItsCommit() throws {
         let blocks = blocks(10)
         let chain = try withHeaders(blocks)

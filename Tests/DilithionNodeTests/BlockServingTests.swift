@@ -46,4 +46,25 @@ final class BlockServingTests: XCTestCase {
         XCTAssertEqual(node.blockServerQueuedCount, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(node.peerInfo().first).peakOutboxBytes, sendCap + blockSize + 1_000)
     }
+
+    /// A `getdata` longer than one serving turn (128 blocks) with unknown blocks in it: every known
+    /// block arrives once, in the order asked for, and the unknown ones get silence (they take
+    /// their place in a turn's run without ending it).
+    func testALongRunOfSmallBlocksArrivesInOrderWithUnknownOnesSkipped() throws {
+        let node = try harness.makeNode()
+        let hashes = try node.generate(blocks: 300, blockSize: 300)
+        let peer = try FakePeer(port: harness.port(of: node))
+        XCTAssertTrue(peer.handshake().isComplete)
+        NodeHarness.wait("established") { node.peerInfo().first?.handshakeComplete == true }
+        var asked = hashes
+        asked.insert(Hash256(w0: 1, w1: 2, w2: 3, w3: 4), at: 200)
+        asked.insert(Hash256(w0: 5, w1: 6, w2: 7, w3: 8), at: 127)
+        asked.insert(Hash256(w0: 9, w1: 10, w2: 11, w3: 12), at: 0)
+        XCTAssertTrue(peer.send(.getdata(asked.map { InventoryItem(.block, hash: $0) })))
+        let reception = peer.receive(for: 60) { frames in frames.filter { $0.command == Command.block }.count >= hashes.count }
+        let blocks = reception.frames.filter { $0.command == Command.block }
+        XCTAssertEqual(blocks.map(\.payload), hashes.map { node.blockPayload(hash: $0) ?? [] })
+        XCTAssertTrue(blocks.allSatisfy { $0.verifiedChecksum != nil })
+        NodeHarness.wait("the queue is empty") { node.blockServerQueuedCount == 0 }
+    }
 }
