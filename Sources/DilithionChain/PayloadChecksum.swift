@@ -7,8 +7,8 @@ public struct PayloadChecksum: Sendable, Equatable {
     public let checksum: UInt32
     /// The payload's length in bytes.
     public let payloadCount: Int
-    /// The verified payload bytes (a received block's frame payload, shared with the frame, not
-    /// copied), or nil when only the checksum was kept.
+    /// The verified payload bytes (a large received frame's own array, shared, not copied; a
+    /// small frame's copy of its stretch of the read), or nil when only the checksum was kept.
     public let receivedPayload: [UInt8]?
 
     public init(checksum: UInt32, payloadCount: Int) {
