@@ -36,15 +36,16 @@ final class BlockValidationWorker: @unchecked Sendable {
         }
     }
 
-    /// Runs the jobs already queued, then ends the thread and waits for it (unless called on it).
-    /// Idempotent.
+    /// Runs the jobs already queued, then ends the thread and waits for it; called on the thread
+    /// itself (its owner released by a job), detaches it instead. Idempotent.
     func stop() {
         let running: NativeThread? = lock.withLock {
             stopping = true
             changed.signal()
             return thread
         }
-        if let running, !running.isCurrent { running.join() }
+        guard let running else { return }
+        if running.isCurrent { running.detach() } else { running.join() }
     }
 
     private func run() {
