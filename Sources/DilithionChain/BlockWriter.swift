@@ -22,10 +22,12 @@ public final class BlockWriter: Sendable {
     /// after the transaction committed.
     ///
     /// - Parameter payloadChecksum: the frame checksum the block's `block` payload was verified
-    ///   against on receipt, with that payload's length. It is kept when the payload this store
-    ///   writes (the message encoded again) has the same length, and so the same bytes: the header
-    ///   and blob are written back verbatim and a CompactSize of a given length has one encoding.
-    ///   Otherwise (or when nil) the checksum is computed here.
+    ///   against on receipt, with that payload's length (and the payload, when the receiver kept
+    ///   it). When that length is the message's encoded length (``BlockMessage/encodedPayloadSize``)
+    ///   the received payload is the message's encoding byte for byte (the header and blob are
+    ///   verbatim, and a CompactSize of a given length has one encoding): the received bytes are
+    ///   written as they are (no encoding, no copy) and the checksum is kept. Otherwise (or when
+    ///   nil) the message is encoded again and its checksum computed here.
     @discardableResult
     public func insert(
         hash: Hash256, height: Int, message: BlockMessage, payloadChecksum: PayloadChecksum? = nil
@@ -60,19 +62,38 @@ public final class BlockWriter: Sendable {
                 var inserted = [Bool]()
                 inserted.reserveCapacity(blocks.count)
                 for block in blocks {
-                    let payload = Message.block(block.message).encodePayload()
-                    let checksum = block.payloadChecksum.flatMap { $0.payloadCount == payload.count ? $0.checksum : nil }
-                        ?? SHA3.checksum(payload)
-                    try statement.execute(arguments: [
-                        Data(block.hash.internalBytes), block.height, Data(block.message.header.serialized), Data(payload),
-                        payload.count, Int64(checksum),
-                    ])
+                    let (payload, checksum) = Self.storedPayload(of: block)
+                    try payload.withUnsafeBytes { raw in
+                        // GRDB binds a blob argument without copying it (for the statement's run
+                        // only), and this `Data` only borrows the array's bytes for that long.
+                        let borrowed = Data(
+                            bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: raw.count,
+                            deallocator: .none)
+                        try statement.execute(arguments: [
+                            Data(block.hash.internalBytes), block.height, Data(block.message.header.serialized), borrowed,
+                            payload.count, Int64(checksum),
+                        ])
+                    }
                     inserted.append(db.changesCount > 0)
                 }
                 try beforeCommit?()
                 return inserted
             }
         }
+    }
+
+    /// The payload bytes to store for `block` and their frame checksum: the received payload as it
+    /// came when it is the message's encoding (same length, see
+    /// ``insert(hash:height:message:payloadChecksum:)``), else the message encoded again, with the
+    /// received checksum when the lengths match and a computed one otherwise.
+    static func storedPayload(of block: StagedBlock) -> (payload: [UInt8], checksum: UInt32) {
+        let encodedSize = block.message.encodedPayloadSize
+        if let received = block.payloadChecksum, received.payloadCount == encodedSize {
+            if let bytes = received.receivedPayload, bytes.count == encodedSize { return (bytes, received.checksum) }
+            return (Message.block(block.message).encodePayload(), received.checksum)
+        }
+        let payload = Message.block(block.message).encodePayload()
+        return (payload, SHA3.checksum(payload))
     }
 
     /// Removes a block (used by reindex for blocks that fail re-validation).

@@ -137,7 +137,7 @@ final class ChainWriter: @unchecked Sendable {
         }
         var batch = BlockWriteBatch()
         let validation = Result { () throws(ChainRejection) in
-            _ = try BlockValidation.validate(message, legacyHasher: chain.configuration.legacyHasher)
+            try BlockValidation.check(message, legacyHasher: chain.configuration.legacyHasher)
         }
         if let notStaged = stage(
             message, hash: hash, validation: validation, headerKnown: headerKnown, now: now,
@@ -169,7 +169,7 @@ final class ChainWriter: @unchecked Sendable {
     }
 
     /// Stages an admitted block whose body was validated (`validation`, from
-    /// ``BlockValidation/validate(_:expectedHash:legacyHasher:)`` on any thread) into `batch`: its
+    /// ``BlockValidation/check(_:expectedHash:legacyHasher:)`` on any thread) into `batch`: its
     /// header is placed in the tree and the block waits there for ``commit(_:now:)``. Returns nil
     /// when staged; else why not: `.rejected` when the body failed (a failure that proves the header
     /// invalid marks a known header failed) or the header cannot be placed, `.alreadyHave` when the

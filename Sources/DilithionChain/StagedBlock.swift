@@ -7,6 +7,7 @@ public struct StagedBlock: Sendable {
     public let hash: Hash256
     public let height: Int
     public let message: BlockMessage
-    /// The frame checksum its payload was verified against on receipt, if any (kept for serving).
+    /// The frame checksum its payload was verified against on receipt, if any (kept for serving),
+    /// with the received payload when the receiver kept it (stored as it came).
     public let payloadChecksum: PayloadChecksum?
 }

@@ -24,6 +24,6 @@ final class BlockArrival: @unchecked Sendable {
 
     /// Runs the context-free body checks (``BlockValidation``): the txid and merkle pass.
     func validate(legacyHasher: (any LegacyHeaderHasher)?) -> Result<Void, ChainRejection> {
-        Result { () throws(ChainRejection) in _ = try BlockValidation.validate(message, legacyHasher: legacyHasher) }
+        Result { () throws(ChainRejection) in try BlockValidation.check(message, legacyHasher: legacyHasher) }
     }
 }

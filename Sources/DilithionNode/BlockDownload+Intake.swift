@@ -1,6 +1,7 @@
 import DilithionChain
 import DilithionNet
 import DilithionWire
+import Logging
 
 /// The intake pipeline: admission → validation (inline, or on the worker for large blocks) →
 /// staging in arrival order → batched commit.
@@ -61,9 +62,12 @@ extension BlockDownload {
     /// Stages the validated blocks at the head of the arrivals queue, in order, and commits the
     /// batch when it is due (``BlockCommitPolicy``; at once outside initial block download, when
     /// nothing more is on its way, or while stopping). Dispatcher thread (and ``stop()``).
+    ///
+    /// - Returns: the outcomes of the commits finished off the dispatcher since the last call,
+    ///   then those of this call.
     func drain() -> [BlockOutcome] {
         batchLock.withLock {
-            var outcomes: [BlockOutcome] = []
+            var outcomes = commits.takeFinished()
             let ready: [BlockArrival] = lock.withLock {
                 let count = arrivals.prefix { $0.validation != nil }.count
                 defer { arrivals.removeFirst(count) }
@@ -107,15 +111,38 @@ extension BlockDownload {
     }
 
     /// Commits the batch in one transaction. A store failure is logged; the batch's blocks are then
-    /// not stored and will be downloaded again. Caller holds ``batchLock``.
+    /// not stored and will be downloaded again. A batch of large blocks (on average at least
+    /// ``workerMinimumBytes`` each) is committed on the ``BlockCommitQueue``'s thread, unless
+    /// stopping: its outcomes come with a later ``drain()``, which its senders' wake (or the
+    /// maintenance tick) brings. Any other commit waits for those first, so commits stay in staging
+    /// order. Caller holds ``batchLock``.
     private func commitBatch() -> [BlockOutcome] {
         let staged = batch.take()
         let senders = batchSenders
         batchSenders.removeAll(keepingCapacity: true)
         batchStartedAt = nil
+        let commit: @Sendable () -> [BlockOutcome] = { [chain, logger, wallTime] in
+            Self.commit(staged, senders: senders, chain: chain, logger: logger, now: wallTime())
+        }
+        let offDispatcher = staged.bytes / max(staged.count, 1) >= workerMinimumBytes && !lock.withLock { isStopping }
+        if offDispatcher, commits.submit(commit, committed: { [weak self] in
+            guard let self else { return }
+            for peer in Set(senders) { self.network.wakeDispatcher(for: peer) }
+        }) {
+            return []
+        }
+        commits.waitUntilIdle()
+        return commits.takeFinished() + commit()
+    }
+
+    /// Stores `staged` (delivered by `senders`, in its order) and returns the stored outcomes;
+    /// none when the store write failed (logged). Any thread.
+    private static func commit(
+        _ staged: BlockWriteBatch, senders: [PeerID], chain: ChainState, logger: Logger, now: Int64
+    ) -> [BlockOutcome] {
         let committed: [CommittedBlock]
         do {
-            committed = try chain.commit(staged, now: wallTime())
+            committed = try chain.commit(staged, now: now)
         } catch {
             logger.error("store write failed: \(error)", metadata: ["blocks": "\(staged.count)"])
             return []
@@ -130,6 +157,9 @@ extension BlockDownload {
     func stop() -> [BlockOutcome] {
         lock.withLock { isStopping = true }
         worker?.stop()
-        return drain()
+        commits.waitUntilIdle()  // a commit still running off the dispatcher: its outcomes come with this drain
+        let outcomes = drain()
+        commits.stop()
+        return outcomes
     }
 }

@@ -15,9 +15,10 @@ import Logging
 /// - ``lock`` (a leaf: never held while calling the chain, the network or the logger) guards the
 ///   scheduler, the rate meter, the arrivals queue and the stopping flag: the dispatcher, RPC
 ///   readers (``facts``) and the worker (writing a validation result) take it.
-/// - ``batchLock`` guards the write batch; it is held across staging and the commit (the store
-///   write), by the dispatcher, and by ``stop()`` on the stopping thread. It is taken before
-///   ``lock``, never after.
+/// - ``batchLock`` guards the write batch; it is held across staging and handing the batch to
+///   its commit (the store write: on the dispatcher, or for large blocks on the
+///   ``BlockCommitQueue``'s thread, which takes neither lock), by the dispatcher, and by ``stop()``
+///   on the stopping thread. It is taken before ``lock``, never after.
 final class BlockDownload: @unchecked Sendable {
     let chain: ChainState
     let network: any SyncNetwork
@@ -31,6 +32,8 @@ final class BlockDownload: @unchecked Sendable {
     let logger: Logger
     /// Nil when every block is validated on the dispatcher.
     let worker: BlockValidationWorker?
+    /// Commits of large-block batches, off the dispatcher (`BlockDownload+Intake`).
+    let commits = BlockCommitQueue()
 
     let lock = PThreadMutex()
     // guarded by lock
@@ -64,7 +67,10 @@ final class BlockDownload: @unchecked Sendable {
     }
 
     /// A coordinator dropped without ``stop()`` (tests) ends its worker thread too.
-    deinit { worker?.stop() }
+    deinit {
+        worker?.stop()
+        commits.stop()
+    }
 
     // MARK: Peers
 

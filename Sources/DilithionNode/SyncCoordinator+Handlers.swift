@@ -19,8 +19,10 @@ extension SyncCoordinator {
             if case .inv(let items) = message { headers.receivedInventory(items, from: context.peer) }
         })
         handlers.register(Command.block) { [unowned self] context, frame in
-            // A block keeps the checksum its frame was verified against: the store serves it with that.
-            let checksum = frame.verifiedChecksum.map { PayloadChecksum(checksum: $0, payloadCount: frame.payloadCount) }
+            // A block keeps the checksum its frame was verified against, and the verified payload
+            // itself (a large frame's own array: no copy): the store writes those bytes as they came
+            // and serves them with that checksum.
+            let checksum = frame.verifiedChecksum.map { PayloadChecksum(checksum: $0, payload: frame.payload) }
             gate { [unowned self] context, message in
                 if case .block(let block) = message { receivedBlock(block, from: context.peer, payloadChecksum: checksum) }
             }(context, frame)

@@ -82,6 +82,18 @@ public final class NativeThread: @unchecked Sendable {
         pthread_equal(pthread_self(), handle) != 0
     }
 
+    /// Lets the thread's resources go when it finishes, without a join: for a thread that ends
+    /// itself from its own body (its owner released on it), which cannot join itself. After this,
+    /// ``join()`` returns at once. Safe to call more than once.
+    public func detach() {
+        joinLock.withLock {
+            guard !isJoined else { return }
+            let result = pthread_detach(handle)
+            precondition(result == 0, "pthread_detach failed: \(result)")
+            isJoined = true
+        }
+    }
+
     /// Waits for the thread to finish. Safe to call more than once, from any other thread.
     public func join() {
         precondition(!isCurrent, "a thread cannot join itself")

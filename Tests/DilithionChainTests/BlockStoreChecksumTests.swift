@@ -89,6 +89,36 @@ final class BlockStoreChecksumTests: XCTestCase {
         XCTAssertEqual(try store.reader.servingPayload(for: hashB)?.checksum, SHA3.checksum(payloadB))
     }
 
+    /// A received payload of the message's encoded length is stored as it came, with its checksum;
+    /// one of another length (here a non-minimal CompactSize for the blob length: the same message,
+    /// two bytes longer) is not stored: the message is encoded again and hashed.
+    func testReceivedPayloadIsStoredAsItCameOnlyWhenItIsTheEncoding() throws {
+        let store = try BlockStore(directory: directory, network: .regtest)
+        let (hashA, messageA) = block(height: 1)
+        let payloadA = Message.block(messageA).encodePayload()
+        XCTAssertEqual(messageA.encodedPayloadSize, payloadA.count)
+        let received = PayloadChecksum(checksum: SHA3.checksum(payloadA), payload: payloadA)
+        try store.writer.insert(hash: hashA, height: 1, message: messageA, payloadChecksum: received)
+        let servedA = try XCTUnwrap(try store.reader.servingPayload(for: hashA))
+        XCTAssertEqual(servedA.payload, payloadA)
+        XCTAssertEqual(servedA.checksum, received.checksum)
+
+        let (hashB, messageB) = block(height: 2, parent: hashA)
+        let payloadB = Message.block(messageB).encodePayload()
+        var writer = ByteWriter()
+        messageB.header.write(to: &writer)
+        writer.writeUInt8(0xFE)  // 5-byte CompactSize for a length that fits in 3
+        writer.writeUInt32(UInt32(messageB.blob.count))
+        writer.writeBytes(messageB.blob)
+        let nonMinimal = writer.bytes
+        XCTAssertEqual(try Message.decode(command: Command.block, payload: nonMinimal), .block(messageB))
+        let receivedB = PayloadChecksum(checksum: SHA3.checksum(nonMinimal), payload: nonMinimal)
+        try store.writer.insert(hash: hashB, height: 2, message: messageB, payloadChecksum: receivedB)
+        let servedB = try XCTUnwrap(try store.reader.servingPayload(for: hashB))
+        XCTAssertEqual(servedB.payload, payloadB, "encoded again, canonically")
+        XCTAssertEqual(servedB.checksum, SHA3.checksum(payloadB))
+    }
+
     /// A schema-1 store (no checksum column) opens as schema 2; its rows get their checksum when
     /// first served, stored so that the next serve reads it.
     func testSchemaOneStoreIsMigratedAndChecksumsFilledInOnFirstServe() throws {

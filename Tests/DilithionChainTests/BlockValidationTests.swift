@@ -17,9 +17,50 @@ final class BlockValidationTests: XCTestCase {
         return Block(header: header, transactions: transactions).message
     }
 
-    private func rejection(_ message: BlockMessage, expectedHash: Hash256? = nil) -> ChainRejection? {
-        Fixtures.rejection { () throws(ChainRejection) in
+    /// The rejection of `message`, after asserting that the in-place check (the download
+    /// pipeline's) refuses it with the same error as the decoding validation, or accepts it too.
+    private func rejection(
+        _ message: BlockMessage, expectedHash: Hash256? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) -> ChainRejection? {
+        let decoding = Fixtures.rejection { () throws(ChainRejection) in
             _ = try BlockValidation.validate(message, expectedHash: expectedHash)
+        }
+        let inPlace = Fixtures.rejection { () throws(ChainRejection) in
+            try BlockValidation.check(message, expectedHash: expectedHash)
+        }
+        XCTAssertEqual(inPlace, decoding, "check and validate disagree", file: file, line: line)
+        return decoding
+    }
+
+    /// The in-place check and the decoding validation agree on every damaged copy of a block: each
+    /// of its bytes flipped in turn (counts, lengths, prevouts, scripts, lock times) and the blob cut
+    /// at every length.
+    func testInPlaceCheckAgreesWithDecodingValidationOnDamagedBlocks() {
+        let message = validBlock(size: 1_200)
+        XCTAssertNil(rejection(message))
+        for index in message.blob.indices {
+            var flipped = message
+            flipped.blob[index] ^= 0xA5
+            _ = rejection(flipped)
+            var cut = message
+            cut.blob = Array(message.blob[..<index])
+            _ = rejection(cut)
+        }
+    }
+
+    /// ``Transaction/skim(from:)`` reads exactly what ``Transaction/read(from:)`` reads and reports
+    /// its coinbase flag and first scriptSig.
+    func testSkimReadsWhatReadReads() throws {
+        let block = try Block(message: validBlock())
+        for transaction in block.transactions {
+            let bytes = transaction.serialized + [0xEE]
+            var reading = ByteReader(bytes)
+            var skimming = ByteReader(bytes)
+            XCTAssertEqual(try Transaction.read(from: &reading), transaction)
+            let shape = try Transaction.skim(from: &skimming)
+            XCTAssertEqual(skimming.offset, reading.offset)
+            XCTAssertEqual(shape.isCoinbase, transaction.isCoinbase)
+            XCTAssertEqual(shape.firstScriptSig.map { Array(bytes[$0]) }, transaction.inputs.first?.scriptSig)
         }
     }
 

@@ -127,7 +127,35 @@ final class BlockDownloadTests: XCTestCase {
         outcomes += downloads.receive(arrival[7].message, hash: arrival[7].hash, from: peerA, payloadChecksum: nil)
         XCTAssertTrue(node.network.waitForWakes(8))
         outcomes += downloads.drain()
+        // A batch of large blocks is committed off the dispatcher: its outcomes come with the drain
+        // after the commit's wake.
+        XCTAssertTrue(node.network.waitForWakes(9), "the commit, on its own thread, wakes the dispatcher")
+        outcomes += downloads.drain()
         XCTAssertEqual(outcomes.compactMap(\.storedHash), arrival.map(\.hash), "committed in arrival order")
+        XCTAssertEqual(node.chain.tip.hash, large.last?.hash)
+    }
+
+    /// ``BlockDownload/stop()`` waits for a batch being committed off the dispatcher and returns
+    /// its outcomes with everything else (a graceful shutdown loses nothing received or reported).
+    func testStopReturnsTheOutcomesOfACommitStillRunningOffTheDispatcher() throws {
+        var settings = SyncSettings()
+        settings.workerMinimumBytes = 50_000
+        settings.commits.maxBlocks = 1_000
+        settings.commits.maxDelay = .seconds(3_600)
+        let node = try rig(settings)
+        let large = try served(3, size: 60_000)
+        connect(node, to: large)
+        let downloads = node.sync.downloads
+        var outcomes: [BlockOutcome] = []
+        for block in large {
+            outcomes += downloads.receive(block.message, hash: block.hash, from: peerA, payloadChecksum: nil)
+        }
+        XCTAssertTrue(node.network.waitForWakes(3), "the worker validated all three")
+        // Nothing more coming: the batch went to the committing thread (in this drain or the last
+        // receive's); its outcomes come with the drain after its commit, or with stop().
+        outcomes += downloads.drain()
+        outcomes += downloads.stop()
+        XCTAssertEqual(outcomes.compactMap(\.storedHash), large.map(\.hash))
         XCTAssertEqual(node.chain.tip.hash, large.last?.hash)
     }
 
@@ -148,6 +176,8 @@ final class BlockDownloadTests: XCTestCase {
         node.sync.offDispatcherWorkReady(for: peerA)
         XCTAssertEqual(node.network.penalties.map(\.reason), ["bad-txnmrklroot"])
         XCTAssertEqual(node.network.penalties.first?.peer, peerA)
+        XCTAssertTrue(node.network.waitForWakes(7), "the batch's commit, off the dispatcher, wakes it")
+        node.sync.offDispatcherWorkReady(for: peerA)
         XCTAssertEqual(node.chain.tip.height, 2, "the tip stops below the refused block")
         XCTAssertTrue(try node.chain.store.reader.contains(blocks[5].hash), "the rest of the batch is stored")
         XCTAssertFalse(try node.chain.store.reader.contains(blocks[2].hash))

@@ -7,23 +7,12 @@ public struct Block: Sendable, Equatable {
 
     /// Parses the blob of a `block` message: cs(tx_count) ‖ transactions, with nothing after them.
     public init(message: BlockMessage) throws(MessageDecodeError) {
-        var reader = ByteReader(message.blob)
-        let count = try reader.readCount(
-            "block.txs", limit: Limits.maxBlockTransactions, minItemSize: Limits.minimumTransactionSize)
         var transactions = [Transaction]()
-        var txids = [Hash256]()
-        transactions.reserveCapacity(count)
-        txids.reserveCapacity(count)
-        for _ in 0..<count {
-            let begin = reader.offset
+        txids = try BlockTransactionScan.hashTransactions(in: message.blob) { reader, _ throws(MessageDecodeError) in
             transactions.append(try Transaction.read(from: &reader))
-            let end = reader.offset
-            txids.append(message.blob.withUnsafeBytes { SHA3.hash(UnsafeRawBufferPointer(rebasing: $0[begin..<end])) })
         }
-        try reader.expectEnd("block")
         self.header = message.header
         self.transactions = transactions
-        self.txids = txids
     }
 
     /// Builds a block from transactions (used by the regtest generator and tests).

@@ -83,28 +83,70 @@ public struct Transaction: Hashable, Sendable {
     /// Reads one transaction, enforcing the C++ receive limits (≤ 10 000 inputs and outputs, scripts
     /// ≤ 20 000 bytes) and checking every count against the bytes left.
     public static func read(from reader: inout ByteReader) throws(MessageDecodeError) -> Transaction {
-        let version = try reader.readInt32("tx.version")
-        let inputCount = try reader.readCount(
-            "tx.inputs", limit: Limits.maxTransactionInputs, minItemSize: minimumInputSize)
         var inputs = [Input]()
-        inputs.reserveCapacity(inputCount)
-        for _ in 0..<inputCount {
+        var outputs = [Output]()
+        let bytes = reader.bytes
+        let (version, lockTime) = try walk(
+            &reader,
+            inputCount: { inputs.reserveCapacity($0) },
+            input: { previousOutput, script, sequence in
+                inputs.append(Input(previousOutput: previousOutput, scriptSig: Array(bytes[script]), sequence: sequence))
+            },
+            outputCount: { outputs.reserveCapacity($0) },
+            output: { value, script in outputs.append(Output(value: value, scriptPubKey: Array(bytes[script]))) })
+        return Transaction(version: version, inputs: inputs, outputs: outputs, lockTime: lockTime)
+    }
+
+    /// What block validation needs of a transaction, read in place (``skim(from:)``).
+    public struct Shape: Sendable, Equatable {
+        /// ``Transaction/isCoinbase``: exactly one input, spending the null prevout.
+        public let isCoinbase: Bool
+        /// Where the first input's scriptSig lies in the reader's bytes (nil without inputs).
+        public let firstScriptSig: Range<Int>?
+    }
+
+    /// Reads past one transaction with exactly ``read(from:)``'s checks and errors, copying nothing:
+    /// its bytes stay where they are (to be hashed in place) and only its shape is returned.
+    public static func skim(from reader: inout ByteReader) throws(MessageDecodeError) -> Shape {
+        var inputCount = 0
+        var firstIsNull = false
+        var firstScriptSig: Range<Int>?
+        _ = try walk(
+            &reader, inputCount: { inputCount = $0 },
+            input: { previousOutput, script, _ in
+                if firstScriptSig == nil {
+                    firstScriptSig = script
+                    firstIsNull = previousOutput == .null
+                }
+            },
+            outputCount: { _ in }, output: { _, _ in })
+        return Shape(isCoinbase: inputCount == 1 && firstIsNull, firstScriptSig: firstScriptSig)
+    }
+
+    /// The one parser of the serialization: reads every field in order, with the limits, and
+    /// reports counts, inputs and outputs (scripts as ranges of the reader's bytes) as it goes.
+    /// Returns the version and lock time.
+    private static func walk(
+        _ reader: inout ByteReader, inputCount: (Int) -> Void, input: (OutPoint, Range<Int>, UInt32) -> Void,
+        outputCount: (Int) -> Void, output: (UInt64, Range<Int>) -> Void
+    ) throws(MessageDecodeError) -> (version: Int32, lockTime: UInt32) {
+        let version = try reader.readInt32("tx.version")
+        let inputs = try reader.readCount("tx.inputs", limit: Limits.maxTransactionInputs, minItemSize: minimumInputSize)
+        inputCount(inputs)
+        for _ in 0..<inputs {
             let hash = try reader.readHash("tx.input.prevout")
             let index = try reader.readUInt32("tx.input.prevout")
-            let script = try reader.readVarBytes("tx.input.scriptSig", maxLength: Limits.maxScriptSize)
+            let script = try reader.skipVarBytes("tx.input.scriptSig", maxLength: Limits.maxScriptSize)
             let sequence = try reader.readUInt32("tx.input.sequence")
-            inputs.append(Input(previousOutput: OutPoint(hash: hash, index: index), scriptSig: script, sequence: sequence))
+            input(OutPoint(hash: hash, index: index), script, sequence)
         }
-        let outputCount = try reader.readCount(
+        let outputs = try reader.readCount(
             "tx.outputs", limit: Limits.maxTransactionOutputs, minItemSize: minimumOutputSize)
-        var outputs = [Output]()
-        outputs.reserveCapacity(outputCount)
-        for _ in 0..<outputCount {
+        outputCount(outputs)
+        for _ in 0..<outputs {
             let value = try reader.readUInt64("tx.output.value")
-            let script = try reader.readVarBytes("tx.output.scriptPubKey", maxLength: Limits.maxScriptSize)
-            outputs.append(Output(value: value, scriptPubKey: script))
+            output(value, try reader.skipVarBytes("tx.output.scriptPubKey", maxLength: Limits.maxScriptSize))
         }
-        let lockTime = try reader.readUInt32("tx.locktime")
-        return Transaction(version: version, inputs: inputs, outputs: outputs, lockTime: lockTime)
+        return (version, try reader.readUInt32("tx.locktime"))
     }
 }

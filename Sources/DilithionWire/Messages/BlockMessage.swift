@@ -10,4 +10,13 @@ public struct BlockMessage: Hashable, Sendable {
         self.header = header
         self.blob = blob
     }
+
+    /// The length of the payload this message encodes to: header ‖ canonical cs(L) ‖ blob. A
+    /// received payload of this length that decoded to this message is byte for byte its encoding
+    /// (a non-canonical CompactSize or trailing bytes would make it longer).
+    public var encodedPayloadSize: Int {
+        let count = blob.count
+        let lengthField = count < 0xFD ? 1 : count <= 0xFFFF ? 3 : count <= 0xFFFF_FFFF ? 5 : 9
+        return header.encodedSize + lengthField + count
+    }
 }

@@ -116,6 +116,12 @@ public struct ByteReader: Sendable {
 
     /// Reads a var_str (CompactSize length ‖ bytes) of at most `maxLength` bytes.
     public mutating func readVarBytes(_ field: String, maxLength: Int) throws(MessageDecodeError) -> [UInt8] {
+        Array(bytes[try skipVarBytes(field, maxLength: maxLength)])
+    }
+
+    /// Skips a var_str of at most `maxLength` bytes with ``readVarBytes(_:maxLength:)``'s checks
+    /// and errors, returning the range its bytes occupy (nothing copied).
+    public mutating func skipVarBytes(_ field: String, maxLength: Int) throws(MessageDecodeError) -> Range<Int> {
         let length = try readCompactSize(field)
         if length > UInt64(maxLength) {
             throw .invalidField(field: field, detail: "length \(length) exceeds \(maxLength)", points: 10)
@@ -123,7 +129,7 @@ public struct ByteReader: Sendable {
         if length > UInt64(remaining) {
             throw .countExceedsBytes(field: field, count: length, remainingBytes: remaining)
         }
-        return try readBytes(Int(length), field)
+        return try skip(Int(length), field)
     }
 
     /// Fails with `.trailingBytes` unless every byte was read.
