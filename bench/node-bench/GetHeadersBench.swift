@@ -94,12 +94,7 @@ final class HeadersTally: @unchecked Sendable {
 /// Runs the measurement and prints "connections=C in_flight=F locators=L per_reply=H
 /// headers_per_s=R mbs=M [node_cpu_s=S headers_per_node_cpu_s=N]".
 func getheadersBench(port: UInt16, replies: Int, pid: Int32?, connections: Int, inFlight: Int, locators: Int) {
-    var peers = [WirePeer]()
-    for _ in 0..<connections {
-        var peer = WirePeer(port: port)
-        handshake(&peer, port: port)
-        peers.append(peer)
-    }
+    var peers = handshakenPeers(port: port, count: connections)
     let hashes = activeChainHashes(&peers[0])
     guard !hashes.isEmpty else { fail("getheaders: the node has no blocks above genesis") }
     let startHeights = spreadStartHeights(locators, maxStart: max(0, hashes.count - Limits.maxHeaders))

@@ -34,12 +34,7 @@ func activeChainHashes(_ peer: inout WirePeer) -> [Hash256] {
 /// Runs the serving measurement and prints "peers=P blocks=B bytes=N seconds=S mbs=M node_cpu_s=C
 /// node_cpu_s_per_gb=G".
 func serveBench(port: UInt16, pid: Int32, peerCount: Int) {
-    var peers = [WirePeer]()
-    for _ in 0..<peerCount {
-        var peer = WirePeer(port: port)
-        handshake(&peer, port: port)
-        peers.append(peer)
-    }
+    var peers = handshakenPeers(port: port, count: peerCount)
     let hashes = activeChainHashes(&peers[0])
     guard !hashes.isEmpty else { fail("serve: the node has no blocks above genesis") }
     var nextToAsk = [Int](repeating: 0, count: peerCount)

@@ -226,6 +226,15 @@ func handshake(_ peer: inout WirePeer, port: UInt16) {
     }
 }
 
+/// `count` connections to the node at `port`, each handshaken (``handshake(_:port:)``).
+func handshakenPeers(port: UInt16, count: Int) -> [WirePeer] {
+    (0..<count).map { _ in
+        var peer = WirePeer(port: port)
+        handshake(&peer, port: port)
+        return peer
+    }
+}
+
 func summary(_ samples: inout [UInt64], totalNanoseconds: UInt64) -> String {
     samples.sort()
     let rate = Double(samples.count) / (Double(totalNanoseconds) / 1e9)
@@ -349,12 +358,7 @@ case "flood":
     let connections = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 8
     let inFlight = arguments.count > 6 ? Int(arguments[6]) ?? 0 : 256
     guard (1...64).contains(connections), (1...4096).contains(inFlight) else { fail("flood: 1-64 connections, 1-4096 in flight") }
-    var peers = [WirePeer]()
-    for _ in 0..<connections {
-        var peer = WirePeer(port: port)
-        handshake(&peer, port: port)
-        peers.append(peer)
-    }
+    let peers = handshakenPeers(port: port, count: connections)
     // Pings with nonces 0..<inFlight, encoded once: the client must cost the machine little, so
     // it neither hashes nor allocates per message. Pongs come back in order on each connection
     // (the node handles a peer's messages in order); their nonces are checked.
