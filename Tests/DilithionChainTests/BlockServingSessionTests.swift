@@ -17,17 +17,11 @@ final class BlockServingSessionTests: XCTestCase {
 
     /// Stores a chain of blocks of the given sizes on genesis; returns their hashes, lowest first.
     private func storeChain(_ store: BlockStore, sizes: [Int]) throws -> [Hash256] {
-        var parent = Fixtures.genesisHash
-        var hashes: [Hash256] = []
-        for (offset, size) in sizes.enumerated() {
-            let height = offset + 1
-            let message = generator.makeBlock(
-                parent: parent, height: height, size: size, time: Fixtures.genesis.time + UInt32(60 * height))
-            parent = try message.header.hash()
-            try store.writer.insert(hash: parent, height: height, message: message)
-            hashes.append(parent)
+        let blocks = Fixtures.blocks(sizes: sizes, from: generator)
+        for (offset, block) in blocks.enumerated() {
+            try store.writer.insert(hash: block.hash, height: offset + 1, message: block.message)
         }
-        return hashes
+        return blocks.map(\.hash)
     }
 
     func testOneSessionServesEachBlockAsItsOwnFrameAndUnknownOnesAsNil() throws {

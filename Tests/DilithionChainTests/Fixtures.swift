@@ -51,8 +51,16 @@ enum Fixtures {
     static func blocks(
         _ count: Int, size: Int, from generator: RegtestChainGenerator, variant: UInt64 = 0
     ) -> [(hash: Hash256, message: BlockMessage)] {
+        blocks(sizes: Array(repeating: size, count: count), from: generator, variant: variant)
+    }
+
+    /// Linked blocks on genesis of the given sizes, lowest first, as ``blocks(_:size:from:variant:)``.
+    static func blocks(
+        sizes: [Int], from generator: RegtestChainGenerator, variant: UInt64 = 0
+    ) -> [(hash: Hash256, message: BlockMessage)] {
         var parent = genesisHash
-        return (1...count).map { height in
+        return sizes.enumerated().map { offset, size in
+            let height = offset + 1
             let message = generator.makeBlock(
                 parent: parent, height: height, size: size, time: genesis.time + UInt32(60 * height), variant: variant)
             parent = try! message.header.hash()
