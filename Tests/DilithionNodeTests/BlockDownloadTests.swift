@@ -64,6 +64,20 @@ final class BlockDownloadTests: XCTestCase {
     }
 
     /// Connects peer A claiming the chain and gives its headers: every block is then asked of A.
+    /// A node whose worker takes blocks of 60,000 bytes (1,000-byte ones stay on the dispatcher) and
+    /// whose batches wait for everything in flight (no count or age limit in the way), connected to
+    /// `peerA` serving `count` such blocks.
+    private func rigWithLargeBlocks(_ count: Int) throws -> (node: Rig, large: [(hash: Hash256, message: BlockMessage)]) {
+        var settings = SyncSettings()
+        settings.workerMinimumBytes = 50_000
+        settings.commits.maxBlocks = 1_000
+        settings.commits.maxDelay = .seconds(3_600)
+        let node = try rig(settings)
+        let large = try served(count, size: 60_000)
+        connect(node, to: large)
+        return (node, large)
+    }
+
     private func connect(_ node: Rig, to blocks: [(hash: Hash256, message: BlockMessage)]) {
         node.sync.peerEstablished(peerA, version: version(height: Int32(blocks.count)), host: "127.0.0.10")
         node.sync.receivedHeaders(blocks.map(\.message.header), from: peerA)
@@ -104,13 +118,7 @@ final class BlockDownloadTests: XCTestCase {
     }
 
     func testLargeBlocksValidatedOnTheWorkerAreStagedInArrivalOrder() throws {
-        var settings = SyncSettings()
-        settings.workerMinimumBytes = 50_000  // blocks of 60,000 bytes go to the worker, 1,000-byte ones do not
-        settings.commits.maxBlocks = 1_000
-        settings.commits.maxDelay = .seconds(3_600)
-        let node = try rig(settings)
-        let large = try served(8, size: 60_000)
-        connect(node, to: large)
+        let (node, large) = try rigWithLargeBlocks(8)
         // Arrival order differs from height order: children before parents, so a commit order other
         // than the arrival order would show in the outcomes.
         let arrival = [1, 0, 3, 2, 5, 4, 7, 6].map { large[$0] }
@@ -138,13 +146,7 @@ final class BlockDownloadTests: XCTestCase {
     /// ``BlockDownload/stop()`` waits for a batch being committed off the dispatcher and returns
     /// its outcomes with everything else (a graceful shutdown loses nothing received or reported).
     func testStopReturnsTheOutcomesOfACommitStillRunningOffTheDispatcher() throws {
-        var settings = SyncSettings()
-        settings.workerMinimumBytes = 50_000
-        settings.commits.maxBlocks = 1_000
-        settings.commits.maxDelay = .seconds(3_600)
-        let node = try rig(settings)
-        let large = try served(3, size: 60_000)
-        connect(node, to: large)
+        let (node, large) = try rigWithLargeBlocks(3)
         let downloads = node.sync.downloads
         var outcomes: [BlockOutcome] = []
         for block in large {
@@ -188,13 +190,7 @@ final class BlockDownloadTests: XCTestCase {
     /// fires, so without the drop it (and everything after it) waited for an unrelated event that,
     /// with no peers left, never came. The worker is held behind a gate while the sender leaves.
     func testABlockStillOnTheWorkerWhenItsSenderLeavesIsDroppedAndAskedForAgain() throws {
-        var settings = SyncSettings()
-        settings.workerMinimumBytes = 50_000
-        settings.commits.maxBlocks = 1_000
-        settings.commits.maxDelay = .seconds(3_600)
-        let node = try rig(settings)
-        let large = try served(2, size: 60_000)
-        connect(node, to: large)
+        let (node, large) = try rigWithLargeBlocks(2)
         let downloads = node.sync.downloads
         let worker = try XCTUnwrap(downloads.worker)
         let gate = DispatchSemaphore(value: 0)
